@@ -1,0 +1,177 @@
+"""Exceptions to the time limits (regs 5(4), 8(2), 10(4), 13(3)).
+
+An exception never moves a deadline; it changes what the deadline's outcome
+counts towards (statutory-rules.md, "Exceptions"). This module only says
+whether a recorded exception is valid.
+"""
+
+from datetime import date, timedelta
+from enum import StrEnum
+
+from pydantic import BaseModel
+
+from domain.errors import RuleViolation
+from domain.statutory_calendar import advice_due
+
+CONTINUOUS_ABSENCE_DAYS = 28
+MIN_CLOSURE_DAYS = 28
+CLOSURE_WINDOW_LEAD_DAYS = 7
+
+
+class ExceptionCode(StrEnum):
+    E_SCH = "E-SCH"  # reg 10(4)(a): school or post-16 institution closure
+    E_EY = "E-EY"  # reg 10(4)(b): early years provider closure
+    E_PERS = "E-PERS"  # reg 10(4)(c): exceptional personal circumstances
+    E_ABS = "E-ABS"  # reg 10(4)(d): absence from the area, 4+ weeks
+    A_PERS = "A-PERS"  # reg 8(2)(a): exceptional circumstances in the advice period
+    A_ABS = "A-ABS"  # reg 8(2)(b): absence of 4+ weeks in the advice period
+    A_APPT = "A-APPT"  # reg 8(2)(c): a missed appointment for an examination or test
+
+    @property
+    def applies_to_case(self) -> bool:
+        """An exception to T1, T3 and T6 (and so SEN2 ``Week20``)."""
+        return self.value.startswith("E-")
+
+    @property
+    def applies_to_advice(self) -> bool:
+        """A reg 8(2) exception to one advice request's T2."""
+        return self.value.startswith("A-")
+
+
+class RecordedException(BaseModel):
+    """An exception as recorded on a case, with the facts its validation needs.
+
+    ``start``/``end`` hold the closure (start, reopening date) for E-SCH and
+    E-EY, and the period of circumstances or absence for the others.
+    """
+
+    code: ExceptionCode
+    recorded_on: date
+    description: str | None = None
+    start: date | None = None
+    end: date | None = None
+    advice_id: str | None = None
+    requested_on: date | None = None  # E-SCH/E-EY: when the setting was asked
+    appointment_on: date | None = None  # A-APPT
+
+
+def _overlaps(a_start: date, a_end: date, b_start: date, b_end: date) -> bool:
+    return a_start <= b_end and b_start <= a_end
+
+
+def _require(value: object, field: str, reason: str) -> None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise RuleViolation(field, reason)
+
+
+def validate_closure(exc: RecordedException, setting: str) -> None:
+    """E-SCH / E-EY: the request fell in the window around a closure of 4+ weeks."""
+    _require(exc.start, "start", f"{exc.code}: the date the {setting} closed is required")
+    _require(exc.end, "end", f"{exc.code}: the date the {setting} reopened is required")
+    _require(
+        exc.requested_on,
+        "requested_on",
+        f"{exc.code}: the date advice was requested from the {setting} is required",
+    )
+    assert exc.start and exc.end and exc.requested_on
+    if (exc.end - exc.start).days < MIN_CLOSURE_DAYS:
+        raise RuleViolation(
+            "end",
+            f"{exc.code}: the closure must last at least 4 weeks ({MIN_CLOSURE_DAYS} days); "
+            f"{exc.start} to {exc.end} is {(exc.end - exc.start).days} days",
+        )
+    window_start = exc.start - timedelta(days=CLOSURE_WINDOW_LEAD_DAYS)
+    window_end = exc.end - timedelta(days=CLOSURE_WINDOW_LEAD_DAYS)
+    if not window_start <= exc.requested_on <= window_end:
+        raise RuleViolation(
+            "requested_on",
+            f"{exc.code}: advice requested on {exc.requested_on} is outside the window "
+            f"{window_start} to {window_end} (one week before the closure to one week "
+            "before reopening)",
+        )
+
+
+def validate_absence(exc: RecordedException, period: tuple[date, date], period_name: str) -> None:
+    """E-ABS / A-ABS: a continuous absence of 4+ weeks overlapping the period."""
+    _require(exc.start, "start", f"{exc.code}: the first day of the absence is required")
+    _require(exc.end, "end", f"{exc.code}: the last day of the absence is required")
+    assert exc.start and exc.end
+    if exc.end < exc.start:
+        raise RuleViolation("end", f"{exc.code}: the absence ends before it starts")
+    if (exc.end - exc.start).days < CONTINUOUS_ABSENCE_DAYS:
+        raise RuleViolation(
+            "end",
+            f"{exc.code}: the absence must be continuous for at least 4 weeks "
+            f"({CONTINUOUS_ABSENCE_DAYS} days); {exc.start} to {exc.end} is "
+            f"{(exc.end - exc.start).days} days",
+        )
+    if not _overlaps(exc.start, exc.end, *period):
+        raise RuleViolation(
+            "start",
+            f"{exc.code}: the absence {exc.start} to {exc.end} does not overlap {period_name} "
+            f"{period[0]} to {period[1]}",
+        )
+
+
+def validate_circumstances(exc: RecordedException, period: tuple[date, date], period_name: str) -> None:
+    """E-PERS / A-PERS: described circumstances whose period overlaps the period."""
+    _require(exc.description, "description", f"{exc.code}: a description of the circumstances is required")
+    _require(exc.start, "start", f"{exc.code}: the date the circumstances began is required")
+    assert exc.start
+    end = exc.end or exc.start
+    if end < exc.start:
+        raise RuleViolation("end", f"{exc.code}: the circumstances end before they begin")
+    if not _overlaps(exc.start, end, *period):
+        raise RuleViolation(
+            "start",
+            f"{exc.code}: the circumstances {exc.start} to {end} do not overlap {period_name} "
+            f"{period[0]} to {period[1]}",
+        )
+
+
+def validate_case_exception(exc: RecordedException, open_period: tuple[date, date]) -> None:
+    """Validate an E-* exception against the case's open period (day 0 to close or today)."""
+    if not exc.code.applies_to_case:
+        raise RuleViolation("code", f"{exc.code} is an exception to advice (T2), not to the case")
+    match exc.code:
+        case ExceptionCode.E_SCH:
+            validate_closure(exc, "school or post-16 institution")
+        case ExceptionCode.E_EY:
+            validate_closure(exc, "early years provider")
+        case ExceptionCode.E_PERS:
+            validate_circumstances(exc, open_period, "the case's open period")
+        case ExceptionCode.E_ABS:
+            validate_absence(exc, open_period, "the case's open period")
+
+
+def advice_period(requested_on: date) -> tuple[date, date]:
+    """The 6 weeks in which advice is due: from its request to its due date."""
+    return requested_on, advice_due(requested_on)
+
+
+def validate_advice_exception(exc: RecordedException, requested_on: date) -> None:
+    """Validate a reg 8(2) exception against the advice period of its request."""
+    if not exc.code.applies_to_advice:
+        raise RuleViolation(
+            "code",
+            f"{exc.code} is not a reg 8(2) exception; advice has no school-closure exception",
+        )
+    period = advice_period(requested_on)
+    match exc.code:
+        case ExceptionCode.A_PERS:
+            validate_circumstances(exc, period, "the advice period")
+        case ExceptionCode.A_ABS:
+            validate_absence(exc, period, "the advice period")
+        case ExceptionCode.A_APPT:
+            _require(
+                exc.appointment_on,
+                "appointment_on",
+                "A-APPT: the date of the missed appointment is required",
+            )
+            assert exc.appointment_on
+            if not period[0] <= exc.appointment_on <= period[1]:
+                raise RuleViolation(
+                    "appointment_on",
+                    f"A-APPT: the missed appointment on {exc.appointment_on} is outside the "
+                    f"advice period {period[0]} to {period[1]}",
+                )
