@@ -1,0 +1,1 @@
+"""Activities: everything with a side effect, each class given its dependencies."""

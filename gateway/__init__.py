@@ -1,0 +1,1 @@
+"""The client side of the engine: how programs start and act on cases."""

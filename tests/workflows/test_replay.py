@@ -1,0 +1,42 @@
+"""Recorded histories of whole cases must replay against the current workflow code.
+
+A change that makes the workflows non-deterministic for cases already open
+fails here. Re-record only for a deliberate, patched change:
+``EHCNA_RECORD_HISTORIES=1 pytest tests/workflows/test_assessment_cases.py``.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from worker import WORKFLOWS
+
+HISTORIES = sorted((Path(__file__).resolve().parent.parent / "histories").glob("*.json"))
+
+
+def test_histories_are_recorded():
+    names = {p.stem for p in HISTORIES}
+    assert {
+        "plan_issued_within_20_weeks",
+        "one_advice_late",
+        "one_advice_late_advice_health",
+        "twenty_week_breach",
+        "not_assessed",
+        "assessed_no_plan",
+        "e_abs_exception",
+        "t4_refuses_early_final_plan",
+        "withdrawn_mid_advice",
+    } <= names
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+async def test_recorded_history_replays(path: Path):
+    record = json.loads(path.read_text())
+    history = WorkflowHistory.from_json(record["workflow_id"], record["history"])
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
+    assert result.replay_failure is None

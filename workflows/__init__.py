@@ -1,0 +1,1 @@
+"""Durable workflows: one per assessment, one child per advice request."""

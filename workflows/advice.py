@@ -1,0 +1,93 @@
+"""One request for advice (reg 8(1)): its own 6-week clock, its reminders and breach."""
+
+from datetime import timedelta
+
+from pydantic import BaseModel
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from activities.casework import NotificationActivities
+    from domain.alarms import Alarm, AlarmTiming, advice_alarms
+    from domain.case import AdviceRequest
+    from domain.events import AlarmEvent
+
+from workflows.alarm_clock import AlarmClock, sleep_until
+
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+ACTIVITY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
+
+
+class AdviceInput(BaseModel):
+    case_workflow_id: str
+    case_ref: str
+    team: str
+    advice: AdviceRequest
+    excepted: bool = False
+    timing: AlarmTiming = AlarmTiming()
+
+
+class AdviceUpdate(BaseModel):
+    advice: AdviceRequest
+    excepted: bool
+
+
+@workflow.defn(name="Advice")
+class AdviceWorkflow:
+    """Started by the assessment for each advice request with a clock.
+
+    The assessment holds the truth about the advice and tells this workflow
+    when it changes (submitted, not received, excepted, case closed); this
+    workflow only keeps the clock and raises its alarms.
+    """
+
+    @workflow.init
+    def __init__(self, inp: AdviceInput) -> None:
+        self._input = inp
+        self._advice = inp.advice
+        self._excepted = inp.excepted
+        self._changed = False
+        self._alarms = AlarmClock()
+
+    @workflow.signal
+    def advice_updated(self, update: AdviceUpdate) -> None:
+        self._advice = update.advice
+        self._excepted = update.excepted
+        self._changed = True
+
+    @workflow.query
+    def advice(self) -> AdviceRequest:
+        return self._advice
+
+    @workflow.query
+    def alarms_sent(self) -> list[str]:
+        return list(self._alarms.sent)
+
+    def _schedule(self) -> list[Alarm]:
+        return advice_alarms(self._advice, self._excepted, workflow.now(), self._input.timing)
+
+    async def _send(self, alarm: Alarm) -> None:
+        event = AlarmEvent(
+            workflow_id=self._input.case_workflow_id,
+            case_ref=self._input.case_ref,
+            team=self._input.team,
+            holder=self._advice.provider_team,
+            alarm=alarm,
+            raised_at=workflow.now(),
+        )
+        await workflow.execute_activity_method(
+            NotificationActivities.raise_alarm,
+            event,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
+        )
+
+    @workflow.run
+    async def run(self, inp: AdviceInput) -> AdviceRequest:
+        while self._advice.is_open:
+            self._changed = False  # before the awaits below, so a signal during them is not lost
+            await self._alarms.fire_due(self._schedule, self._send)
+            if not self._advice.is_open:
+                break
+            await sleep_until(self._alarms.next_at(self._schedule()), lambda: self._changed)
+        return self._advice

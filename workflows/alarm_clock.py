@@ -1,0 +1,49 @@
+"""Fires the alarms of a schedule once each, in workflow time."""
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from domain.alarms import Alarm, due_alarms, next_alarm_at
+
+
+class AlarmClock:
+    """Remembers which alarms have fired; lives in workflow state, so replays agree."""
+
+    def __init__(self) -> None:
+        self.fired: set[str] = set()
+        self.sent: list[str] = []  # keys of alarms sent, in order (superseded ones are not)
+
+    async def fire_due(
+        self,
+        schedule: Callable[[], list[Alarm]],
+        send: Callable[[Alarm], Awaitable[None]],
+    ) -> None:
+        """Send every due alarm, one at a time, recomputing the schedule after each.
+
+        Recomputing means a step done while an alert was being sent cancels the
+        alarms still waiting for it.
+        """
+        while True:
+            to_send, superseded = due_alarms(schedule(), self.fired, workflow.now())
+            self.fired.update(a.key for a in superseded)
+            if not to_send:
+                return
+            alarm = to_send[0]
+            await send(alarm)
+            self.fired.add(alarm.key)
+            self.sent.append(alarm.key)
+
+    def next_at(self, alarms: list[Alarm]) -> datetime | None:
+        return next_alarm_at(alarms, self.fired)
+
+
+async def sleep_until(wake_at: datetime | None, woken: Callable[[], bool]) -> None:
+    """Wait until ``wake_at`` (a durable timer) or until ``woken()`` turns true."""
+    timeout = None if wake_at is None else max(wake_at - workflow.now(), timedelta(0))
+    try:
+        await workflow.wait_condition(woken, timeout=timeout)
+    except TimeoutError:
+        pass

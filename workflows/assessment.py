@@ -1,0 +1,343 @@
+"""One EHC needs assessment, from day 0 to its outcome.
+
+People act through updates: each validator runs the domain rule on a copy
+of the case and refuses with the rule's reason; the handler applies the same
+rule for real, queues the record of it, and answers once it is recorded.
+The main loop records, keeps the advice clocks running as child workflows,
+fires alarms at absolute instants and keeps the search attributes current.
+"""
+
+from datetime import timedelta
+from typing import Any
+
+from pydantic import BaseModel
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.casework import CaseRecordActivities, NotificationActivities
+    from domain import assessment as rules
+    from domain.alarms import Alarm, AlarmTiming, case_alarms
+    from domain.case import Case
+    from domain.clock import london_date, start_of_day
+    from domain.commands import (
+        Actor,
+        CaseCommand,
+        DecideToAssess,
+        DecideToIssue,
+        IssueFinalPlan,
+        RecordAdviceNotReceived,
+        RecordException,
+        RecordFamilyResponse,
+        RequestAdvice,
+        ServeDraft,
+        StartAssessment,
+        SubmitAdvice,
+        TransferOut,
+        Withdraw,
+    )
+    from domain.deadlines import next_status_change
+    from domain.errors import RuleViolation
+    from domain.events import AlarmEvent, CaseEvent, ExceptionNotice
+    from domain.views import CaseView, case_view
+
+from workflows import search_attributes as sa
+from workflows.advice import AdviceInput, AdviceUpdate, AdviceWorkflow
+from workflows.alarm_clock import AlarmClock, sleep_until
+from workflows.ids import advice_workflow_id
+
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+ACTIVITY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
+RULE_VIOLATION = "RuleViolation"
+
+
+class AssessmentInput(BaseModel):
+    start: StartAssessment
+    timing: AlarmTiming = AlarmTiming()
+
+
+def refusal(err: RuleViolation) -> ApplicationError:
+    """The error a refused action returns: the reason, with the field in its details."""
+    return ApplicationError(err.reason, err.field, type=RULE_VIOLATION, non_retryable=True)
+
+
+@workflow.defn(name="Assessment")
+class AssessmentWorkflow:
+    @workflow.init
+    def __init__(self, inp: AssessmentInput) -> None:
+        s = inp.start
+        self._input = inp
+        self._case = Case(
+            ref=s.ref, day0=s.day0, request_source=s.request_source, team=s.team, year_group=s.year_group
+        )
+        self._seq = 0
+        self._recorded = 0
+        self._outbox: list[CaseEvent | ExceptionNotice] = []
+        self._woken = False
+        self._alarms = AlarmClock()
+        self._children: dict[str, Any] = {}  # advice id -> child handle
+        self._told_children: dict[str, AdviceUpdate] = {}
+        self._search: dict[str, Any] = {}
+
+    # -- reading ---------------------------------------------------------
+
+    def _today(self):
+        return london_date(workflow.now())
+
+    @workflow.query
+    def state(self) -> CaseView:
+        return case_view(self._case, self._today())
+
+    @workflow.query
+    def alarms_sent(self) -> list[str]:
+        """Keys of the case-level alarms sent so far (advice alarms: each child's own query)."""
+        return list(self._alarms.sent)
+
+    # -- acting ----------------------------------------------------------
+
+    def _check(self, cmd: CaseCommand) -> Case:
+        try:
+            return rules.apply(self._case, cmd, self._today())
+        except RuleViolation as err:
+            raise refusal(err) from None
+
+    async def _act(self, cmd: CaseCommand) -> CaseView:
+        self._case = self._check(cmd)
+        seq = self._emit(cmd.kind, cmd.by, cmd.model_dump(mode="json", exclude={"by"}))
+        if isinstance(cmd, RecordException):
+            self._outbox.append(
+                ExceptionNotice(
+                    workflow_id=workflow.info().workflow_id,
+                    case_ref=self._case.ref,
+                    seq=seq,
+                    exception=self._case.exceptions[-1],
+                )
+            )
+        self._woken = True
+        await workflow.wait_condition(lambda: self._recorded >= seq)
+        return self.state()
+
+    def _emit(self, action: str, by: Actor, detail: dict[str, Any]) -> int:
+        self._seq += 1
+        self._outbox.append(
+            CaseEvent(
+                workflow_id=workflow.info().workflow_id,
+                seq=self._seq,
+                action=action,
+                at=workflow.now(),
+                by=by,
+                detail=detail,
+                case=self._case.model_copy(deep=True),
+            )
+        )
+        return self._seq
+
+    @workflow.update
+    async def decide_to_assess(self, cmd: DecideToAssess) -> CaseView:
+        return await self._act(cmd)
+
+    @decide_to_assess.validator
+    def _validate_decide_to_assess(self, cmd: DecideToAssess) -> None:
+        self._check(cmd)
+
+    @workflow.update
+    async def request_advice(self, cmd: RequestAdvice) -> CaseView:
+        return await self._act(cmd)
+
+    @request_advice.validator
+    def _validate_request_advice(self, cmd: RequestAdvice) -> None:
+        self._check(cmd)
+
+    @workflow.update
+    async def submit_advice(self, cmd: SubmitAdvice) -> CaseView:
+        return await self._act(cmd)
+
+    @submit_advice.validator
+    def _validate_submit_advice(self, cmd: SubmitAdvice) -> None:
+        self._check(cmd)
+
+    @workflow.update
+    async def record_advice_not_received(self, cmd: RecordAdviceNotReceived) -> CaseView:
+        return await self._act(cmd)
+
+    @record_advice_not_received.validator
+    def _validate_record_advice_not_received(self, cmd: RecordAdviceNotReceived) -> None:
+        self._check(cmd)
+
+    @workflow.update
+    async def record_exception(self, cmd: RecordException) -> CaseView:
+        return await self._act(cmd)
+
+    @record_exception.validator
+    def _validate_record_exception(self, cmd: RecordException) -> None:
+        self._check(cmd)
+
+    @workflow.update
+    async def decide_to_issue(self, cmd: DecideToIssue) -> CaseView:
+        return await self._act(cmd)
+
+    @decide_to_issue.validator
+    def _validate_decide_to_issue(self, cmd: DecideToIssue) -> None:
+        self._check(cmd)
+
+    @workflow.update
+    async def serve_draft(self, cmd: ServeDraft) -> CaseView:
+        return await self._act(cmd)
+
+    @serve_draft.validator
+    def _validate_serve_draft(self, cmd: ServeDraft) -> None:
+        self._check(cmd)
+
+    @workflow.update
+    async def record_family_response(self, cmd: RecordFamilyResponse) -> CaseView:
+        return await self._act(cmd)
+
+    @record_family_response.validator
+    def _validate_record_family_response(self, cmd: RecordFamilyResponse) -> None:
+        self._check(cmd)
+
+    @workflow.update
+    async def issue_final_plan(self, cmd: IssueFinalPlan) -> CaseView:
+        return await self._act(cmd)
+
+    @issue_final_plan.validator
+    def _validate_issue_final_plan(self, cmd: IssueFinalPlan) -> None:
+        self._check(cmd)
+
+    @workflow.update
+    async def withdraw(self, cmd: Withdraw) -> CaseView:
+        return await self._act(cmd)
+
+    @withdraw.validator
+    def _validate_withdraw(self, cmd: Withdraw) -> None:
+        self._check(cmd)
+
+    @workflow.update
+    async def transfer_out(self, cmd: TransferOut) -> CaseView:
+        return await self._act(cmd)
+
+    @transfer_out.validator
+    def _validate_transfer_out(self, cmd: TransferOut) -> None:
+        self._check(cmd)
+
+    # -- the main loop ---------------------------------------------------
+
+    @workflow.run
+    async def run(self, inp: AssessmentInput) -> CaseView:
+        try:
+            rules.start_case(inp.start, self._today())
+        except RuleViolation as err:
+            raise refusal(err) from None
+        self._emit("start", inp.start.by, inp.start.model_dump(mode="json", exclude={"by"}))
+        while True:
+            # cleared before the work, not after: an action applied while this
+            # pass awaits an activity must wake the next pass, not be slept past
+            self._woken = False
+            await self._record_outbox()
+            await self._keep_advice_clocks()
+            await self._alarms.fire_due(self._schedule, self._send_alarm)
+            self._refresh_search_attributes()
+            if self._case.is_closed and not self._outbox:
+                break
+            await sleep_until(self._next_wake(), lambda: self._woken or bool(self._outbox))
+        await self._keep_advice_clocks()
+        for handle in self._children.values():
+            await handle
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.state()
+
+    async def _record_outbox(self) -> None:
+        while self._outbox:
+            item = self._outbox[0]
+            if isinstance(item, CaseEvent):
+                await workflow.execute_activity_method(
+                    CaseRecordActivities.record_case_event,
+                    item,
+                    start_to_close_timeout=ACTIVITY_TIMEOUT,
+                    retry_policy=ACTIVITY_RETRY,
+                )
+                self._recorded = item.seq
+            else:
+                await workflow.execute_activity_method(
+                    NotificationActivities.notify_exception_recorded,
+                    item,
+                    start_to_close_timeout=ACTIVITY_TIMEOUT,
+                    retry_policy=ACTIVITY_RETRY,
+                )
+            self._outbox.pop(0)
+
+    async def _keep_advice_clocks(self) -> None:
+        """Start a child per open advice request; tell children what changed."""
+        wid = workflow.info().workflow_id
+        for advice in self._case.advice:
+            excepted = bool(self._case.advice_exceptions(advice.id))
+            update = AdviceUpdate(advice=advice, excepted=excepted)
+            if advice.id not in self._children:
+                if not (advice.is_open and advice.has_clock):
+                    continue
+                self._children[advice.id] = await workflow.start_child_workflow(
+                    AdviceWorkflow.run,
+                    AdviceInput(
+                        case_workflow_id=wid,
+                        case_ref=self._case.ref,
+                        team=self._case.team,
+                        advice=advice,
+                        excepted=excepted,
+                        timing=self._input.timing,
+                    ),
+                    id=advice_workflow_id(self._case.ref, advice.id),
+                )
+                self._told_children[advice.id] = update
+            elif self._told_children[advice.id] != update and self._told_children[advice.id].advice.is_open:
+                # a child ends once its advice is closed; nothing more to tell it
+                await self._children[advice.id].signal(AdviceWorkflow.advice_updated, update)
+                self._told_children[advice.id] = update
+
+    def _schedule(self) -> list[Alarm]:
+        return case_alarms(self._case, workflow.now(), self._input.timing)
+
+    async def _send_alarm(self, alarm: Alarm) -> None:
+        event = AlarmEvent(
+            workflow_id=workflow.info().workflow_id,
+            case_ref=self._case.ref,
+            team=self._case.team,
+            holder=self._case.team,
+            alarm=alarm,
+            raised_at=workflow.now(),
+        )
+        await workflow.execute_activity_method(
+            NotificationActivities.raise_alarm,
+            event,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=ACTIVITY_RETRY,
+        )
+
+    def _next_wake(self):
+        candidates = [
+            self._alarms.next_at(self._schedule()),
+            next_status_change(self._case, workflow.now()),
+        ]
+        return min((c for c in candidates if c is not None), default=None)
+
+    def _refresh_search_attributes(self) -> None:
+        view = self.state()
+        nxt = view.next_deadline
+        wanted: dict[str, Any] = {
+            sa.CASE_STAGE.name: str(view.stage),
+            sa.TEAM.name: self._case.team,
+            sa.BREACHED.name: view.breached,
+            sa.NEXT_DEADLINE.name: start_of_day(nxt.due) if nxt else None,
+        }
+        if wanted == self._search:
+            return
+        updates = [
+            sa.CASE_STAGE.value_set(wanted[sa.CASE_STAGE.name]),
+            sa.TEAM.value_set(wanted[sa.TEAM.name]),
+            sa.BREACHED.value_set(wanted[sa.BREACHED.name]),
+            sa.NEXT_DEADLINE.value_set(wanted[sa.NEXT_DEADLINE.name])
+            if nxt
+            else sa.NEXT_DEADLINE.value_unset(),
+        ]
+        workflow.upsert_search_attributes(updates)
+        self._search = wanted
