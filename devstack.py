@@ -1,0 +1,96 @@
+"""The embedded stack behind `make run`: Temporal dev server, worker (and web app).
+
+The dev server keeps its state in var/temporal.db, so stopping with Ctrl-C
+and running again resumes the same cases with their timers.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from workflows.search_attributes import dev_server_flags
+
+ROOT = Path(__file__).resolve().parent
+VAR = ROOT / "var"
+BIN = Path(sys.executable).parent
+TEMPORAL_PORT = int(os.environ.get("EHCNA_TEMPORAL_PORT", "7233"))
+TEMPORAL_UI_PORT = int(os.environ.get("EHCNA_TEMPORAL_UI_PORT", "8233"))
+
+
+def wait_for_port(port: int, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise SystemExit(f"nothing answered on port {port} within {seconds:.0f}s; see var/*.log")
+
+
+def start(name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen:
+    log = open(VAR / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the process
+    return subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> int:
+    signal.signal(signal.SIGTERM, _interrupt)  # stop cleanly under a supervisor too
+    VAR.mkdir(exist_ok=True)
+    env = {**os.environ, "TEMPORAL_ADDRESS": f"localhost:{TEMPORAL_PORT}", "PYTHONUNBUFFERED": "1"}
+    procs: list[subprocess.Popen] = []
+    try:
+        procs.append(
+            start(
+                "temporal",
+                [
+                    str(BIN / "temporal"),
+                    "server",
+                    "start-dev",
+                    "--db-filename",
+                    str(VAR / "temporal.db"),
+                    "--port",
+                    str(TEMPORAL_PORT),
+                    "--ui-port",
+                    str(TEMPORAL_UI_PORT),
+                    "--log-level",
+                    "warn",
+                    *dev_server_flags(),
+                ],
+                env,
+            )
+        )
+        wait_for_port(TEMPORAL_PORT)
+        procs.append(start("worker", [sys.executable, "worker.py"], env))
+        print(f"Temporal UI   http://localhost:{TEMPORAL_UI_PORT}")
+        print(f"Temporal      localhost:{TEMPORAL_PORT} (state kept in var/temporal.db)")
+        print("Start a case  .venv/bin/python starter.py --ref EH-0001 --received 2026-09-01 --team north")
+        print("Logs          var/temporal.log, var/worker.log")
+        print("Ctrl-C stops everything.")
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+        failed = next(p for p in procs if p.poll() is not None)
+        print(f"a process stopped unexpectedly (exit {failed.returncode}); see var/*.log", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nstopping...")
+        return 0
+    finally:
+        for p in reversed(procs):
+            if p.poll() is None:
+                p.send_signal(signal.SIGINT)
+        for p in reversed(procs):
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
