@@ -32,7 +32,7 @@ def wait_for_port(port: int, seconds: float = 30) -> None:
 
 
 def start(name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen:
-    log = open(VAR / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the process
+    log = open(VAR / f"{name}.log", "ab")  # open as long as the process runs
     return subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 

@@ -33,9 +33,12 @@ def test_histories_are_recorded():
     } <= names
 
 
-@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
-async def test_recorded_history_replays(path: Path):
-    record = json.loads(path.read_text())
+def load(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+@pytest.mark.parametrize("record", [load(p) for p in HISTORIES], ids=[p.stem for p in HISTORIES])
+async def test_recorded_history_replays(record: dict):
     history = WorkflowHistory.from_json(record["workflow_id"], record["history"])
     replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
