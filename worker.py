@@ -12,6 +12,9 @@ from activities.ports import CaseRecordPort, LoggingCaseRecords, LoggingNotifica
 from gateway.client import connect
 from logconfig import configure_logging
 from settings import Settings, load_settings
+from store.adapters import BreachRecordingNotifications, StoreCaseRecords
+from store.db import make_engine, session_factory
+from store.migrate import upgrade
 from workflows.advice import AdviceWorkflow
 from workflows.assessment import AssessmentWorkflow
 
@@ -39,10 +42,18 @@ def build_worker(
     )
 
 
+def store_ports(database_url: str) -> tuple[StoreCaseRecords, BreachRecordingNotifications]:
+    """Migrate the read model and return the ports that write it."""
+    upgrade(database_url)
+    sessions = session_factory(make_engine(database_url))
+    return StoreCaseRecords(sessions), BreachRecordingNotifications(sessions, LoggingNotifications())
+
+
 async def main(settings: Settings) -> None:
     log = structlog.get_logger("ehcna.worker")
+    records, notifications = store_ports(settings.database_url)
     client = await connect(settings)
-    worker = build_worker(client, settings.task_queue)
+    worker = build_worker(client, settings.task_queue, records=records, notifications=notifications)
     log.info(
         "worker_started",
         address=settings.temporal_address,

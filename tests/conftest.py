@@ -1,8 +1,12 @@
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
+from store.db import make_engine, session_factory
+from tests.databases import backends, fresh_database
 from tests.temporal_servers import dev_server_env, running_worker
 
 
@@ -14,11 +18,25 @@ class DevServer:
 
 @pytest.fixture(scope="session")
 async def dev_server():
-    """One real Temporal dev server and worker for the session; each test uses its own cases.
-
-    The worker is started in the same fixture as the server: a worker started
-    in a separate function-scoped async fixture was seen not to receive
-    update tasks under pytest-asyncio.
-    """
+    """One real Temporal dev server and worker for the session; each test uses its own cases."""
     async with dev_server_env() as env, running_worker(env.client) as (_, queue):
         yield DevServer(env, queue)
+
+
+@dataclass
+class Database:
+    backend: str
+    url: str
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+
+@pytest.fixture(params=backends())
+def db(request, tmp_path):
+    """An empty, migrated read model: SQLite, and PostgreSQL when CI provides it."""
+    with fresh_database(request.param, tmp_path) as url:
+        engine = make_engine(url)
+        try:
+            yield Database(request.param, url, engine, session_factory(engine))
+        finally:
+            engine.dispose()

@@ -1,0 +1,1 @@
+"""The SQL read model: what the workflows recorded, for pages, exports and KPIs."""

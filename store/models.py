@@ -1,0 +1,140 @@
+"""Tables of the read model (SQLAlchemy 2, typed).
+
+Dates are calendar dates in England; instants are UTC. Derived columns
+(``t1_due``, ``t6_due``, ``plan_days``...) are written with the row so KPI
+queries compare plain columns, the same SQL on SQLite and PostgreSQL, and
+use indexes.
+"""
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+REF = String(64)
+TEAM = String(64)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class CaseRow(Base):
+    """One assessment: its dates, its stage and its outcome (the SEN2 request row)."""
+
+    __tablename__ = "cases"
+
+    ref: Mapped[str] = mapped_column(REF, primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(String(80), unique=True)
+    team: Mapped[str] = mapped_column(TEAM, index=True)
+    request_source: Mapped[str] = mapped_column(String(16))
+    year_group: Mapped[int | None] = mapped_column(Integer)
+    day0: Mapped[date] = mapped_column(Date, index=True)
+    t1_due: Mapped[date] = mapped_column(Date)
+    t3_due: Mapped[date] = mapped_column(Date)
+    t6_due: Mapped[date] = mapped_column(Date)
+    stage: Mapped[str] = mapped_column(String(16), index=True)
+    decided_to_assess: Mapped[bool | None] = mapped_column(Boolean)
+    decision_to_assess_on: Mapped[date | None] = mapped_column(Date, index=True)
+    decided_to_issue: Mapped[bool | None] = mapped_column(Boolean)
+    decision_to_issue_on: Mapped[date | None] = mapped_column(Date)
+    draft_served_on: Mapped[date | None] = mapped_column(Date)
+    family_response_on: Mapped[date | None] = mapped_column(Date)
+    final_plan_on: Mapped[date | None] = mapped_column(Date, index=True)
+    plan_days: Mapped[int | None] = mapped_column(Integer)  # day 0 to final plan, for K6/K7
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    outcome_on: Mapped[date | None] = mapped_column(Date, index=True)
+    week20_exception: Mapped[bool] = mapped_column(Boolean, default=False)
+    request_mediation: Mapped[bool] = mapped_column(Boolean, default=False)
+    request_tribunal: Mapped[bool] = mapped_column(Boolean, default=False)
+    assessment_mediation: Mapped[bool] = mapped_column(Boolean, default=False)
+    assessment_tribunal: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer)  # the last case event applied to this row
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ix_cases_outcome_on_outcome", "outcome_on", "outcome"),
+        Index("ix_cases_final_plan_on_kpi", "final_plan_on", "week20_exception", "plan_days"),
+    )
+
+
+class AdviceRow(Base):
+    """One request for advice and its 6-week clock (K5)."""
+
+    __tablename__ = "advice_requests"
+
+    case_ref: Mapped[str] = mapped_column(REF, ForeignKey("cases.ref", ondelete="CASCADE"), primary_key=True)
+    advice_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    provider_team: Mapped[str] = mapped_column(TEAM, index=True)
+    requested_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date | None] = mapped_column(Date)  # None: no clock (reg 6(4), family views)
+    status: Mapped[str] = mapped_column(String(16))
+    returned_on: Mapped[date | None] = mapped_column(Date, index=True)
+    not_received_on: Mapped[date | None] = mapped_column(Date, index=True)
+    existing_advice_date: Mapped[date | None] = mapped_column(Date)
+    excepted: Mapped[bool] = mapped_column(Boolean, default=False)  # a reg 8(2) exception applies
+    document_ref: Mapped[str | None] = mapped_column(String(200))
+
+
+class ExceptionRow(Base):
+    """An exception recorded on a case (E-*) or on one advice request (A-*)."""
+
+    __tablename__ = "case_exceptions"
+
+    case_ref: Mapped[str] = mapped_column(REF, ForeignKey("cases.ref", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)  # order recorded on the case
+    code: Mapped[str] = mapped_column(String(8))
+    recorded_on: Mapped[date] = mapped_column(Date)
+    advice_id: Mapped[str | None] = mapped_column(String(32))
+    start: Mapped[date | None] = mapped_column(Date)
+    end: Mapped[date | None] = mapped_column(Date)
+    requested_on: Mapped[date | None] = mapped_column(Date)
+    appointment_on: Mapped[date | None] = mapped_column(Date)
+    description: Mapped[str | None] = mapped_column(Text)
+
+
+class DecisionRow(Base):
+    """The decision whether to assess (T1) and whether to issue a plan (T3)."""
+
+    __tablename__ = "decisions"
+
+    case_ref: Mapped[str] = mapped_column(REF, ForeignKey("cases.ref", ondelete="CASCADE"), primary_key=True)
+    decision: Mapped[str] = mapped_column(String(16), primary_key=True)  # TO_ASSESS | TO_ISSUE
+    yes: Mapped[bool] = mapped_column(Boolean)
+    decided_on: Mapped[date] = mapped_column(Date, index=True)
+    due_on: Mapped[date] = mapped_column(Date)  # T1 or T3
+
+
+class BreachRow(Base):
+    """A deadline breached, as raised when it happened (K10)."""
+
+    __tablename__ = "breaches"
+
+    case_ref: Mapped[str] = mapped_column(REF, primary_key=True)
+    deadline_key: Mapped[str] = mapped_column(String(48), primary_key=True)  # T6, T2:HEALTH-1...
+    duty: Mapped[str] = mapped_column(String(4))
+    advice_kind: Mapped[str | None] = mapped_column(String(16))
+    due_on: Mapped[date] = mapped_column(Date)
+    raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    raised_on: Mapped[date] = mapped_column(Date, index=True)  # the date in England
+    team: Mapped[str] = mapped_column(TEAM)
+    holder: Mapped[str] = mapped_column(TEAM)
+    excepted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AuditRow(Base):
+    """Append-only: who did what, when, through which action. Never updated or deleted."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), unique=True)  # idempotency key of the event
+    case_ref: Mapped[str | None] = mapped_column(REF, index=True)
+    seq: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(40))
+    actor_user: Mapped[str] = mapped_column(String(64))
+    actor_role: Mapped[str] = mapped_column(String(16))
+    actor_team: Mapped[str | None] = mapped_column(TEAM)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    detail: Mapped[dict] = mapped_column(JSON)
