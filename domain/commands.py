@@ -145,7 +145,7 @@ class TransferOut(BaseModel):
     by: Actor
 
 
-CaseCommand = (
+CaseCommand = Annotated[
     DecideToAssess
     | RequestAdvice
     | SubmitAdvice
@@ -156,5 +156,6 @@ CaseCommand = (
     | RecordFamilyResponse
     | IssueFinalPlan
     | Withdraw
-    | TransferOut
-)
+    | TransferOut,
+    Field(discriminator="kind"),
+]

@@ -1,5 +1,6 @@
 """Start a case and act on it, as starter, importer and web app all do."""
 
+from collections.abc import Sequence
 from datetime import date
 
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
@@ -12,8 +13,8 @@ from temporalio.common import (
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 from domain.alarms import AlarmTiming
-from domain.assessment import start_case
-from domain.commands import StartAssessment
+from domain.assessment import apply, start_case
+from domain.commands import CaseCommand, StartAssessment
 from domain.errors import RuleViolation
 from domain.views import CaseView, case_view
 from workflows import search_attributes as sa
@@ -26,11 +27,10 @@ class DuplicateCase(RuleViolation):
         super().__init__("ref", f"case reference {ref} already exists; each case has one reference")
 
 
-def initial_search_attributes(cmd: StartAssessment, today: date) -> TypedSearchAttributes:
-    view = case_view(start_case(cmd, today), today)
+def initial_search_attributes(view: CaseView) -> TypedSearchAttributes:
     pairs = [
         SearchAttributePair(sa.CASE_STAGE, str(view.stage)),
-        SearchAttributePair(sa.TEAM, cmd.team),
+        SearchAttributePair(sa.TEAM, view.case.team),
         SearchAttributePair(sa.BREACHED, view.breached),
     ]
     return TypedSearchAttributes(pairs)
@@ -42,21 +42,27 @@ async def start_assessment(
     task_queue: str,
     today: date,
     timing: AlarmTiming | None = None,
+    prior_actions: Sequence[CaseCommand] = (),
 ) -> tuple[WorkflowHandle, CaseView]:
     """Start the workflow of a new case; refuse a future day 0 or a reused reference.
 
+    ``prior_actions`` are steps taken before the case came to the engine (a
+    migrated case); each is checked by the same rules here, before starting.
     Returns the handle and the case as it stands at the start, with its deadlines.
     """
-    view = case_view(start_case(cmd, today), today)  # raises RuleViolation on a future day 0
+    case = start_case(cmd, today)  # raises RuleViolation on a future day 0
+    for action in prior_actions:
+        case = apply(case, action, today)
+    view = case_view(case, today)
     try:
         handle = await client.start_workflow(
             AssessmentWorkflow.run,
-            AssessmentInput(start=cmd, timing=timing or AlarmTiming()),
+            AssessmentInput(start=cmd, timing=timing or AlarmTiming(), prior_actions=list(prior_actions)),
             id=assessment_id(cmd.ref),
             task_queue=task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-            search_attributes=initial_search_attributes(cmd, today),
+            search_attributes=initial_search_attributes(view),
         )
     except WorkflowAlreadyStartedError:
         raise DuplicateCase(cmd.ref) from None

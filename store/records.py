@@ -165,9 +165,13 @@ def _decision_rows(case: Case) -> list[dict[str, Any]]:
 
 
 def record_breach(session: Session, event: AlarmEvent) -> bool:
-    """Keep a breach (K10) once per (case, deadline), whatever retries happen."""
+    """Keep a breach (K10) once per (case, deadline), whatever retries happen.
+
+    An escalation implies the breach: a case entered after its deadline sends
+    only the escalation (domain.alarms.due_alarms), and its breach still counts.
+    """
     alarm = event.alarm
-    if alarm.level is not AlarmLevel.BREACH:
+    if alarm.level not in (AlarmLevel.BREACH, AlarmLevel.ESCALATION):
         return False
     advice_kind = alarm.subject.rsplit("-", 1)[0] if alarm.subject else None
     return insert_ignore(

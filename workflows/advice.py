@@ -1,10 +1,7 @@
 """One request for advice (reg 8(1)): its own 6-week clock, its reminders and breach."""
 
-from datetime import timedelta
-
 from pydantic import BaseModel
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.casework import NotificationActivities
@@ -12,10 +9,8 @@ with workflow.unsafe.imports_passed_through():
     from domain.case import AdviceRequest
     from domain.events import AlarmEvent
 
+from workflows.activity_options import ACTIVITY_RETRY, ACTIVITY_TIMEOUT
 from workflows.alarm_clock import AlarmClock, sleep_until
-
-ACTIVITY_TIMEOUT = timedelta(seconds=30)
-ACTIVITY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
 
 
 class AdviceInput(BaseModel):

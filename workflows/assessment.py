@@ -7,12 +7,10 @@ The main loop records, keeps the advice clocks running as child workflows,
 fires alarms at absolute instants and keeps the search attributes current.
 """
 
-from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -43,18 +41,20 @@ with workflow.unsafe.imports_passed_through():
     from domain.views import CaseView, case_view
 
 from workflows import search_attributes as sa
+from workflows.activity_options import ACTIVITY_RETRY, ACTIVITY_TIMEOUT
 from workflows.advice import AdviceInput, AdviceUpdate, AdviceWorkflow
 from workflows.alarm_clock import AlarmClock, sleep_until
 from workflows.ids import advice_workflow_id
 
-ACTIVITY_TIMEOUT = timedelta(seconds=30)
-ACTIVITY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
 RULE_VIOLATION = "RuleViolation"
 
 
 class AssessmentInput(BaseModel):
     start: StartAssessment
     timing: AlarmTiming = AlarmTiming()
+    # steps already taken before the case came to this engine (a migrated case):
+    # applied at once, before any alarm is computed, so history raises no false alarms
+    prior_actions: list[CaseCommand] = []
 
 
 def refusal(err: RuleViolation) -> ApplicationError:
@@ -79,6 +79,18 @@ class AssessmentWorkflow:
         self._children: dict[str, Any] = {}  # advice id -> child handle
         self._told_children: dict[str, AdviceUpdate] = {}
         self._search: dict[str, Any] = {}
+        # the start and any prior steps are recorded here, before any update can be
+        # applied, so the audit trail always begins with them
+        self._refused_start: ApplicationError | None = None
+        try:
+            rules.start_case(s, self._today())
+            self._emit("start", s.by, s.model_dump(mode="json", exclude={"by"}))
+            for cmd in inp.prior_actions:
+                self._case = rules.apply(self._case, cmd, self._today())
+                self._emit(cmd.kind, cmd.by, cmd.model_dump(mode="json", exclude={"by"}))
+        except RuleViolation as err:
+            self._refused_start = refusal(err)
+            self._outbox.clear()
 
     # -- reading ---------------------------------------------------------
 
@@ -225,11 +237,8 @@ class AssessmentWorkflow:
 
     @workflow.run
     async def run(self, inp: AssessmentInput) -> CaseView:
-        try:
-            rules.start_case(inp.start, self._today())
-        except RuleViolation as err:
-            raise refusal(err) from None
-        self._emit("start", inp.start.by, inp.start.model_dump(mode="json", exclude={"by"}))
+        if self._refused_start is not None:
+            raise self._refused_start
         while True:
             # cleared before the work, not after: an action applied while this
             # pass awaits an activity must wake the next pass, not be slept past

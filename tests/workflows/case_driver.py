@@ -89,7 +89,14 @@ class CaseDriver:
         return self.day0 + timedelta(days=n)
 
     async def go_to_day(self, n: int, hour: int = 10) -> None:
-        """Move the time-skipping clock to ``hour``:00 in England on day ``n``."""
+        """Move the time-skipping clock to ``hour``:00 in England on day ``n``.
+
+        On the dev server time cannot move: day ``n`` must not be after today.
+        """
+        if not self.env.supports_time_skipping:
+            today = london_date(await self.env.get_current_time())
+            assert self.day(n) <= today, f"day {n} is in the future on a real clock"
+            return
         target = at_london_time(self.day(n), hour)
         now = await self.env.get_current_time()
         if target > now:

@@ -1,0 +1,46 @@
+"""A real worker process that dies at the worst moment, once.
+
+    python -m tests.crash_worker ADDRESS TASK_QUEUE DATABASE_URL CRASH_KEY MARKER
+
+It writes the store through the product's own ports; after committing the
+record whose key is CRASH_KEY it kills itself (os._exit) before the activity
+can report success, unless MARKER exists. So the write is durable, Temporal
+never hears of it, and the retried activity must write nothing twice.
+"""
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from domain.events import CaseEvent
+from gateway.client import connect
+from settings import Settings
+from store.adapters import StoreCaseRecords
+from store.db import make_engine, session_factory
+from worker import build_worker
+
+
+class DieAfterCommit(StoreCaseRecords):
+    def __init__(self, sessions, crash_key: str, marker: Path) -> None:
+        super().__init__(sessions)
+        self._crash_key = crash_key
+        self._marker = marker
+
+    async def record_case_event(self, event: CaseEvent) -> None:
+        await super().record_case_event(event)
+        if event.key == self._crash_key and not self._marker.exists():
+            self._marker.write_text("crashed once\n")
+            os._exit(137)  # as kill -9 would: no reply, no cleanup
+
+
+async def main(address: str, task_queue: str, url: str, crash_key: str, marker: str) -> None:
+    client = await connect(Settings(temporal_address=address))
+    records = DieAfterCommit(session_factory(make_engine(url)), crash_key, Path(marker))
+    worker = build_worker(client, task_queue, records=records)
+    print("worker ready", flush=True)
+    await worker.run()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(*sys.argv[1:6]))

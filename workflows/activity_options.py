@@ -1,0 +1,11 @@
+"""How workflows call activities: one timeout and retry policy for all of them."""
+
+from datetime import timedelta
+
+from temporalio.common import RetryPolicy
+
+# a record or an alert takes well under a second; a worker that died holding one is
+# noticed after this long and the activity retried elsewhere (idempotently)
+ACTIVITY_TIMEOUT = timedelta(seconds=10)
+# retried until it succeeds: a record or an alert is never dropped, only delayed
+ACTIVITY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
