@@ -55,6 +55,16 @@ class CaseRow(Base):
     __table_args__ = (
         Index("ix_cases_outcome_on_outcome", "outcome_on", "outcome"),
         Index("ix_cases_final_plan_on_kpi", "final_plan_on", "week20_exception", "plan_days"),
+        # 0002: covering indexes of the KPI queries (store/kpi_queries.py)
+        Index(
+            "ix_cases_open_kpi",
+            "outcome_on",
+            "day0",
+            "decision_to_assess_on",
+            "decision_to_issue_on",
+            "draft_served_on",
+        ),
+        Index("ix_cases_no_plan_kpi", "outcome", "outcome_on", "t3_due"),
     )
 
 
@@ -75,6 +85,11 @@ class AdviceRow(Base):
     existing_advice_date: Mapped[date | None] = mapped_column(Date)
     excepted: Mapped[bool] = mapped_column(Boolean, default=False)  # a reg 8(2) exception applies
     document_ref: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (  # 0002: K5
+        Index("ix_advice_requests_returned_kpi", "returned_on", "excepted", "due_on", "kind"),
+        Index("ix_advice_requests_not_received_kpi", "not_received_on", "excepted", "due_on", "kind"),
+    )
 
 
 class ExceptionRow(Base):
@@ -105,6 +120,8 @@ class DecisionRow(Base):
     decided_on: Mapped[date] = mapped_column(Date, index=True)
     due_on: Mapped[date] = mapped_column(Date)  # T1 or T3
 
+    __table_args__ = (Index("ix_decisions_kpi", "decision", "decided_on", "due_on"),)  # 0002: K3
+
 
 class BreachRow(Base):
     """A deadline breached, as raised when it happened (K10)."""
@@ -121,6 +138,8 @@ class BreachRow(Base):
     team: Mapped[str] = mapped_column(TEAM)
     holder: Mapped[str] = mapped_column(TEAM)
     excepted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (Index("ix_breaches_kpi", "raised_on", "duty", "advice_kind", "holder"),)  # 0002: K10
 
 
 class AuditRow(Base):

@@ -1,0 +1,1 @@
+"""Reports over the read model: the KPI overview, its exports and the SEN2 extract."""
