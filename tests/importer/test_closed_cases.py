@@ -1,0 +1,241 @@
+"""Closed cases into the store: refused whole, loaded once, with their SEN2 dates."""
+
+import subprocess
+import sys
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from importer.command import read_and_plan
+from importer.load import LoadReport, import_key, load_closed
+from store.models import AdviceRow, AuditRow, CaseRow, DecisionRow, ExceptionRow
+from tests.importer.cli import count, run_import
+from tests.importer.rows import advice_rows, case_row, plan_issued, plan_issued_advice, unique, write_csv
+
+ROOT = Path(__file__).resolve().parents[2]
+DAY0 = date(2025, 1, 6)
+
+
+def day(n: int) -> date:
+    return DAY0 + timedelta(days=n)
+
+
+def table_counts(db) -> dict[str, int]:
+    with db.sessions() as s:
+        return {
+            m.__tablename__: s.scalar(sa.select(sa.func.count()).select_from(m))
+            for m in (CaseRow, AdviceRow, DecisionRow, ExceptionRow, AuditRow)
+        }
+
+
+def history() -> tuple[list[dict], list[dict], dict[str, str]]:
+    """Three closed cases: a plan issued late with an exception, a refusal, a plan not issued."""
+    refs = {k: unique(k) for k in ("ISSUED", "REFUSED", "NO-PLAN")}
+    cases = [
+        plan_issued(
+            refs["ISSUED"],
+            DAY0,
+            plan_day=150,
+            week20_exception_code="E-ABS",
+            exception_start=day(40),
+            exception_end=day(80),
+        ),
+        case_row(
+            refs["REFUSED"],
+            DAY0,
+            request_source="SCHOOL",
+            decision_to_assess="no",
+            decision_to_assess_date=day(40),
+            appeal_information_given="yes",
+            outcome="NOT_ASSESSED",
+            outcome_date=day(40),
+            request_mediation="yes",
+        ),
+        case_row(
+            refs["NO-PLAN"],
+            DAY0,
+            decision_to_assess="yes",
+            decision_to_assess_date=day(30),
+            decision_to_issue="no",
+            decision_to_issue_date=day(100),
+            appeal_information_given="yes",
+            outcome="PLAN_NOT_ISSUED",
+            outcome_date=day(100),
+        ),
+    ]
+    advice = (
+        plan_issued_advice(refs["ISSUED"], DAY0)
+        + advice_rows(refs["NO-PLAN"], day(31), day(60), ["PARENT", "EDUCATION", "EP", "SOCIAL_CARE"])
+        + [
+            {
+                "ref": refs["NO-PLAN"],
+                "kind": "HEALTH",
+                "provider_team": "icb",
+                "requested_date": day(31),
+                "status": "NOT_RECEIVED",
+                "not_received_date": day(80),
+            }
+        ]
+    )
+    return cases, advice, refs
+
+
+def files(tmp_path: Path, cases: list[dict], advice: list[dict]) -> tuple[Path, Path]:
+    return write_csv(tmp_path / "cases.csv", cases), write_csv(tmp_path / "advice.csv", advice)
+
+
+async def test_closed_cases_land_in_the_store_with_their_sen2_dates(db, tmp_path):
+    case_rows, advice_rows_, refs = history()
+    cases, advice = files(tmp_path, case_rows, advice_rows_)
+    run = await run_import(cases, "--advice", advice, "--database-url", db.url)
+    assert run.status == 0, run.err
+    assert count(run.out, "closed cases loaded") == 3
+
+    with db.sessions() as s:
+        issued = s.get(CaseRow, refs["ISSUED"])
+        assert (issued.day0, issued.decision_to_assess_on, issued.final_plan_on, issued.plan_days) == (
+            DAY0,
+            day(30),
+            day(150),
+            150,
+        )
+        assert (issued.outcome, issued.outcome_on, issued.stage, issued.t6_due) == (
+            "PLAN_ISSUED",
+            day(150),
+            "closed",
+            day(140),
+        )
+        assert issued.week20_exception and issued.workflow_id == f"ehcna-{refs['ISSUED']}"
+        refused = s.get(CaseRow, refs["REFUSED"])
+        assert (refused.request_source, refused.decided_to_assess, refused.outcome_on) == (
+            "SCHOOL",
+            False,
+            day(40),
+        )
+        assert refused.request_mediation and not refused.request_tribunal
+        no_plan = s.get(CaseRow, refs["NO-PLAN"])
+        assert (no_plan.outcome, no_plan.decided_to_issue, no_plan.decision_to_issue_on) == (
+            "PLAN_NOT_ISSUED",
+            False,
+            day(100),
+        )
+        health = s.get(AdviceRow, (refs["NO-PLAN"], "HEALTH-1"))
+        assert (health.status, health.not_received_on, health.due_on) == ("NOT_RECEIVED", day(80), day(73))
+        decision = s.get(DecisionRow, (refs["NO-PLAN"], "TO_ISSUE"))
+        assert (decision.yes, decision.decided_on, decision.due_on) == (False, day(100), day(112))
+        audit = s.scalars(sa.select(AuditRow).where(AuditRow.case_ref == refs["ISSUED"])).all()
+        assert [(a.key, a.action, a.actor_user, a.actor_role) for a in audit] == [
+            (import_key(refs["ISSUED"]), "import", "import", "system")
+        ]
+        assert audit[0].detail["line"] == 2 and len(audit[0].detail["steps"]) == 16
+    assert table_counts(db) == {
+        "cases": 3,
+        "advice_requests": 10,
+        "decisions": 5,
+        "case_exceptions": 1,
+        "audit_events": 3,
+    }
+
+
+async def test_a_bad_file_is_refused_with_every_bad_row_and_nothing_is_written(db, tmp_path):
+    case_rows, advice_rows_, refs = history()
+    bad_date = case_row(unique("BAD"), "2025-02-30")
+    duplicate = case_row(refs["ISSUED"], DAY0)
+    after_close = advice_rows(refs["REFUSED"], day(54), day(70), ["EP"])
+    cases, advice = files(tmp_path, [*case_rows, bad_date, duplicate], [*advice_rows_, *after_close])
+
+    run = await run_import(cases, "--advice", advice, "--database-url", db.url)
+
+    assert run.status == 2
+    lines = run.err.splitlines()
+    one_row = f"ref {refs['ISSUED']} is on lines 2, 6: a case is one row, so none of them is imported"
+    closed = f"case {refs['REFUSED']} is closed (NOT_ASSESSED); no further action can be taken"
+    assert lines[:-1] == [
+        f"cases.csv line 2 [ref]: {one_row}",
+        "cases.csv line 3 [ref]: not imported: its advice on advice.csv line 12 is refused",
+        "cases.csv line 5 [received_date]: '2025-02-30' is not a real date",
+        f"cases.csv line 6 [ref]: {one_row}",
+        f"advice.csv line 12 [kind]: {closed}",
+    ]
+    assert lines[-1].startswith("refused: 5 bad row(s); nothing was imported.")
+    assert run.out == ""
+    assert set(table_counts(db).values()) == {0}
+
+
+async def test_skip_bad_loads_the_good_rows_and_reports_the_bad(db, tmp_path):
+    case_rows, advice_rows_, _ = history()
+    no_date = case_row(unique("X"), DAY0, outcome="WITHDRAWN")
+    cases, advice = files(tmp_path, [*case_rows, no_date], advice_rows_)
+
+    run = await run_import(cases, "--advice", advice, "--database-url", db.url, "--skip-bad")
+
+    assert run.status == 0, run.err
+    assert run.err.splitlines() == ["cases.csv line 5 [outcome_date]: required when outcome is given"]
+    assert (count(run.out, "closed cases loaded"), count(run.out, "bad rows skipped")) == (3, 1)
+    assert table_counts(db)["cases"] == 3
+
+
+async def test_rerunning_the_same_import_changes_nothing(db, tmp_path):
+    cases, advice = files(tmp_path, *history()[:2])
+    first = await run_import(cases, "--advice", advice, "--database-url", db.url)
+    before = table_counts(db)
+    with db.sessions() as s:
+        stamps = s.execute(sa.select(CaseRow.ref, CaseRow.updated_at, CaseRow.version)).all()
+
+    again = await run_import(cases, "--advice", advice, "--database-url", db.url)
+
+    assert (first.status, again.status) == (0, 0)
+    assert (count(again.out, "closed cases loaded"), count(again.out, "skipped, already imported")) == (0, 3)
+    assert table_counts(db) == before
+    with db.sessions() as s:
+        assert s.execute(sa.select(CaseRow.ref, CaseRow.updated_at, CaseRow.version)).all() == stamps
+
+
+async def test_dry_run_writes_nothing(db, tmp_path):
+    cases, advice = files(tmp_path, *history()[:2])
+    run = await run_import(cases, "--advice", advice, "--database-url", db.url, "--dry-run")
+    assert run.status == 0
+    assert count(run.out, "closed cases to load") == 3
+    assert set(table_counts(db).values()) == {0}
+
+
+def test_the_examples_closed_cases_load(db):
+    examples = ROOT / "docs" / "examples"
+    plan = read_and_plan(examples / "cases.csv", examples / "advice.csv", date(2026, 11, 23))
+    report = LoadReport()
+    load_closed(db.sessions, plan.closed, datetime.now(UTC), report)
+    assert report.closed_loaded == 7
+    with db.sessions() as s:
+        assert s.get(CaseRow, "EH-2024-0004").week20_exception
+        assert s.get(AdviceRow, ("EH-2025-0005", "HEALTH-1")).status == "CANCELLED"
+
+
+def test_the_cli_refuses_a_bad_file_with_line_numbered_reasons(tmp_path):
+    cases = write_csv(
+        tmp_path / "cases.csv",
+        [case_row("EH-1", DAY0), case_row("EH-2", "2025-13-01")],
+    )
+    done = subprocess.run(
+        [sys.executable, "cli.py", "import", str(cases), "--database-url", f"sqlite:///{tmp_path}/x.db"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "cases.csv line 3 [received_date]: '2025-13-01' is not a real date" in done.stderr
+    assert not (tmp_path / "x.db").exists()
+
+
+async def test_temporal_is_reached_before_anything_is_written(db, tmp_path):
+    case_rows, advice_rows_, _ = history()
+    still_open = case_row(unique("OPEN"), DAY0)
+    cases, advice = files(tmp_path, [*case_rows, still_open], advice_rows_)
+    argv = [cases, "--advice", advice, "--database-url", db.url, "--temporal-address", "127.0.0.1:1"]
+
+    run = await run_import(*argv)
+
+    assert run.status == 3
+    assert run.err.startswith("error: cannot reach Temporal at 127.0.0.1:1")
+    assert set(table_counts(db).values()) == {0}

@@ -1,0 +1,231 @@
+"""History replayed through the statute: a step a rule refuses makes its row bad."""
+
+from datetime import date, timedelta
+from pathlib import Path
+
+from domain.case import AdviceStatus, Outcome, Stage
+from domain.commands import DecideToAssess, IssueFinalPlan, RequestAdvice, SubmitAdvice
+from domain.statutory_exceptions import ExceptionCode
+from importer.command import read_and_plan
+from importer.plan import IMPORT_ACTOR, ImportPlan
+from tests.importer.rows import advice_rows, case_row, plan_issued, plan_issued_advice, write_csv
+
+ROOT = Path(__file__).resolve().parents[2]
+TODAY = date(2026, 11, 23)
+DAY0 = date(2026, 1, 5)
+
+
+def day(n: int) -> date:
+    return DAY0 + timedelta(days=n)
+
+
+def plan(tmp_path: Path, cases: list[dict], advice: list[dict] | None = None) -> ImportPlan:
+    cases_csv = write_csv(tmp_path / "cases.csv", cases)
+    advice_csv = write_csv(tmp_path / "advice.csv", advice) if advice else None
+    return read_and_plan(cases_csv, advice_csv, TODAY)
+
+
+def errors(result: ImportPlan) -> list[tuple[str, int, str | None]]:
+    return [(e.file, e.line, e.column) for e in result.errors]
+
+
+def test_the_shipped_examples_are_valid():
+    examples = ROOT / "docs" / "examples"
+    result = read_and_plan(examples / "cases.csv", examples / "advice.csv", TODAY)
+    assert result.errors == []
+    assert [c.case.outcome for c in result.closed] == [
+        Outcome.PLAN_ISSUED,
+        Outcome.NOT_ASSESSED,
+        Outcome.PLAN_NOT_ISSUED,
+        Outcome.PLAN_ISSUED,
+        Outcome.WITHDRAWN,
+        Outcome.TRANSFERRED_OUT,
+        Outcome.PLAN_ISSUED,
+    ]
+    assert [c.case.stage for c in result.open] == [
+        Stage.DRAFT_SERVED,
+        Stage.DRAFTING,
+        Stage.ADVICE,
+        Stage.REQUEST,
+        Stage.ADVICE,
+    ]
+
+
+def test_a_closed_case_is_its_steps_replayed_in_date_order(tmp_path):
+    result = plan(
+        tmp_path,
+        [
+            plan_issued(
+                "EH-1",
+                DAY0,
+                plan_day=150,
+                week20_exception_code="E-SCH",
+                exception_start=day(20),
+                exception_end=day(60),
+            )
+        ],
+        plan_issued_advice("EH-1", DAY0),
+    )
+    assert result.errors == []
+    (planned,) = result.cases
+    case = planned.case
+    assert (case.outcome, case.outcome_on, case.final_plan_issued_on) == (
+        Outcome.PLAN_ISSUED,
+        day(150),
+        day(150),
+    )
+    assert case.week20_exception  # E-SCH, taken against the EDUCATION request on day 31
+    assert (case.exceptions[0].advice_id, case.exceptions[0].requested_on) == ("EDUCATION-1", day(31))
+    assert all(a.status is AdviceStatus.RECEIVED for a in case.advice)
+    kinds = [type(s) for s in planned.steps]
+    assert kinds[0] is DecideToAssess and kinds[-1] is IssueFinalPlan
+    assert kinds[1:6] == [RequestAdvice] * 5 and kinds[6:11] == [SubmitAdvice] * 5
+    assert all(s.by == IMPORT_ACTOR for s in planned.steps)
+
+
+def test_steps_on_one_day_follow_the_statute(tmp_path):
+    same = day(10)
+    row = case_row(
+        "EH-1",
+        DAY0,
+        decision_to_assess="yes",
+        decision_to_assess_date=same,
+        decision_to_issue="yes",
+        decision_to_issue_date=same,
+        draft_served_date=same,
+        family_response_date=same,
+        final_plan_date=same,
+        outcome="PLAN_ISSUED",
+        outcome_date=same,
+    )
+    result = plan(tmp_path, [row], advice_rows("EH-1", same, same))
+    assert result.errors == [] and result.cases[0].case.outcome is Outcome.PLAN_ISSUED
+
+
+def test_rule_breaches_are_bad_rows_with_the_rules_reasons(tmp_path):
+    early_plan = plan_issued(
+        "EARLY", DAY0, family_response_date=None, final_plan_date=day(95), outcome_date=day(95)
+    )
+    awaited = case_row(
+        "AWAITED",
+        DAY0,
+        decision_to_assess="yes",
+        decision_to_assess_date=day(30),
+        decision_to_issue="yes",
+        decision_to_issue_date=day(70),
+    )
+    no_appeal = case_row(
+        "NO-APPEAL",
+        DAY0,
+        decision_to_assess="no",
+        decision_to_assess_date=day(30),
+        outcome="NOT_ASSESSED",
+        outcome_date=day(30),
+    )
+    short_absence = case_row(
+        "ABSENT", DAY0, week20_exception_code="E-ABS", exception_start=day(5), exception_end=day(20)
+    )
+    advice = (
+        plan_issued_advice("EARLY", DAY0)
+        + advice_rows("AWAITED", day(31), None, ["HEALTH"])
+        + advice_rows("AWAITED", day(31), day(60), ["PARENT", "EDUCATION", "EP", "SOCIAL_CARE"])
+    )
+    result = plan(tmp_path, [early_plan, awaited, no_appeal, short_absence], advice)
+    assert result.cases == []
+    by_line = {e.line: e for e in result.errors if e.file == "cases.csv"}
+    assert (by_line[2].column, by_line[3].column, by_line[4].column, by_line[5].column) == (
+        "final_plan_date",
+        "decision_to_issue",
+        "appeal_information_given",
+        "exception_end",
+    )
+    assert by_line[2].reason.startswith(f"final plan cannot be issued before {day(105)}")
+    # the rule names the advice by its id on the case; the report adds its line
+    assert by_line[3].reason.startswith("advice still awaited: HEALTH-1")
+    assert by_line[3].reason.endswith("[HEALTH-1 is advice.csv line 7]")
+    assert "right of appeal" in by_line[4].reason
+    assert "at least 4 weeks" in by_line[5].reason
+
+
+def test_the_outcome_must_be_where_the_steps_lead(tmp_path):
+    refused = case_row(
+        "REFUSED",
+        DAY0,
+        decision_to_assess="no",
+        decision_to_assess_date=day(30),
+        appeal_information_given="yes",
+    )
+    no_plan_date = case_row("ISSUED", DAY0, outcome="PLAN_ISSUED", outcome_date=day(100))
+    wrong_date = plan_issued("WRONG-DATE", DAY0, outcome_date=day(121))
+    result = plan(tmp_path, [refused, no_plan_date, wrong_date], plan_issued_advice("WRONG-DATE", DAY0))
+    assert [(e.line, e.column) for e in result.errors] == [
+        (2, "outcome"),
+        (3, "outcome"),
+        (4, "outcome_date"),
+    ]
+    assert result.errors[0].reason.startswith(
+        f"the recorded steps close the case as NOT_ASSESSED on {day(30)}"
+    )
+    assert "final_plan_date" in result.errors[1].reason
+    assert result.errors[2].reason == f"the recorded steps close the case on {day(120)}, not {day(121)}"
+
+
+def test_a_closed_cases_exception_must_fall_before_its_outcome(tmp_path):
+    row = plan_issued(
+        "PERS",
+        DAY0,
+        week20_exception_code="E-PERS",
+        exception_description="bereavement",
+        exception_start=day(130),
+        exception_end=day(140),
+        exception_recorded_date=day(110),
+    )
+    result = plan(tmp_path, [row], plan_issued_advice("PERS", DAY0))
+    assert errors(result) == [("cases.csv", 2, "exception_start")]
+    assert "do not overlap the case's open period" in result.errors[0].reason
+
+
+def test_advice_out_of_order_with_the_case_is_refused_on_its_own_line(tmp_path):
+    late_request = advice_rows("EH-1", day(85), day(86), ["OTHER"])
+    result = plan(tmp_path, [plan_issued("EH-1", DAY0)], plan_issued_advice("EH-1", DAY0) + late_request)
+    assert errors(result) == [("cases.csv", 2, "ref"), ("advice.csv", 7, "kind")]
+    assert "while the case is at stage 'drafting'" in result.errors[1].reason
+
+
+def test_references_must_be_unique_and_known(tmp_path):
+    cases = [
+        case_row("DUP", DAY0),
+        case_row("OK", DAY0),
+        case_row("DUP", day(1)),
+        case_row("BAD-ADVICE", DAY0),
+    ]
+    advice = [
+        *advice_rows("NOBODY", day(2), None, ["EP"]),
+        {**advice_rows("BAD-ADVICE", day(2), None, ["EP"])[0], "requested_date": "soon"},
+    ]
+    result = plan(tmp_path, cases, advice)
+    assert [c.ref for c in result.cases] == ["OK"]
+    assert errors(result) == [
+        ("cases.csv", 2, "ref"),
+        ("cases.csv", 4, "ref"),
+        ("cases.csv", 5, "ref"),
+        ("advice.csv", 2, "ref"),
+        ("advice.csv", 3, "requested_date"),
+    ]
+    assert (
+        result.errors[0].reason == "ref DUP is on lines 2, 4: a case is one row, so none of them is imported"
+    )
+    assert result.errors[2].reason == "not imported: its advice on advice.csv line 3 is bad"
+    assert result.errors[3].reason == "case NOBODY is not in cases.csv"
+    assert result.bad_rows == 5
+
+
+def test_open_cases_keep_awaited_advice_and_advice_exceptions(tmp_path):
+    row = case_row("OPEN", DAY0, decision_to_assess="yes", decision_to_assess_date=day(30))
+    advice = advice_rows("OPEN", day(31), None, ["HEALTH"])
+    advice[0] |= {"exception_code": "A-APPT", "appointment_date": day(40)}
+    result = plan(tmp_path, [row], advice)
+    assert result.errors == []
+    case = result.open[0].case
+    assert (case.stage, case.advice[0].status) == (Stage.ADVICE, AdviceStatus.REQUESTED)
+    assert case.advice_exceptions("HEALTH-1")[0].code is ExceptionCode.A_APPT
