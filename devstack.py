@@ -12,6 +12,9 @@ import sys
 import time
 from pathlib import Path
 
+from store.db import make_engine, session_factory
+from store.migrate import upgrade
+from web.demo import seed_demo_accounts
 from workflows.search_attributes import dev_server_flags
 
 ROOT = Path(__file__).resolve().parent
@@ -19,6 +22,9 @@ VAR = ROOT / "var"
 BIN = Path(sys.executable).parent
 TEMPORAL_PORT = int(os.environ.get("EHCNA_TEMPORAL_PORT", "7233"))
 TEMPORAL_UI_PORT = int(os.environ.get("EHCNA_TEMPORAL_UI_PORT", "8233"))
+WEB_PORT = int(os.environ.get("EHCNA_WEB_PORT", "8000"))
+MAIL_PORT = int(os.environ.get("EHCNA_DEV_MAIL_PORT", "1025"))
+DATABASE_URL = os.environ.get("EHCNA_DATABASE_URL", f"sqlite:///{VAR / 'ehcna.db'}")
 
 
 def wait_for_port(port: int, seconds: float = 30) -> None:
@@ -43,7 +49,20 @@ def _interrupt(signum: int, frame: object) -> None:
 def main() -> int:
     signal.signal(signal.SIGTERM, _interrupt)  # stop cleanly under a supervisor too
     VAR.mkdir(exist_ok=True)
-    env = {**os.environ, "TEMPORAL_ADDRESS": f"localhost:{TEMPORAL_PORT}", "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "TEMPORAL_ADDRESS": f"localhost:{TEMPORAL_PORT}",
+        "EHCNA_DATABASE_URL": DATABASE_URL,
+        "EHCNA_WEB_PORT": str(WEB_PORT),
+        "EHCNA_PUBLIC_URL": f"http://localhost:{WEB_PORT}",
+        # alerts go to the local mail catcher (devmail.py), never off the machine
+        "EHCNA_SMTP_HOST": "127.0.0.1",
+        "EHCNA_SMTP_PORT": str(MAIL_PORT),
+        "EHCNA_SMTP_TLS": "none",
+        "PYTHONUNBUFFERED": "1",
+    }
+    upgrade(DATABASE_URL)
+    accounts = seed_demo_accounts(session_factory(make_engine(DATABASE_URL)), VAR)
     procs: list[subprocess.Popen] = []
     try:
         procs.append(
@@ -67,11 +86,19 @@ def main() -> int:
             )
         )
         wait_for_port(TEMPORAL_PORT)
+        procs.append(start("mail", [sys.executable, "devmail.py", str(MAIL_PORT)], env))
+        wait_for_port(MAIL_PORT)
         procs.append(start("worker", [sys.executable, "worker.py"], env))
+        procs.append(start("web", [sys.executable, "-m", "web.app"], env))
+        wait_for_port(WEB_PORT)
+        print(f"Web app       http://localhost:{WEB_PORT}   (API docs: /docs)")
+        for username, password, what in accounts:
+            print(f"  sign in as  {username:<13} password {password:<14} {what}")
         print(f"Temporal UI   http://localhost:{TEMPORAL_UI_PORT}")
         print(f"Temporal      localhost:{TEMPORAL_PORT} (state kept in var/temporal.db)")
         print("Start a case  .venv/bin/python starter.py --ref EH-0001 --received 2026-09-01 --team north")
-        print("Logs          var/temporal.log, var/worker.log")
+        print("Mail          tail -f var/mail/inbox.log   (every alert, kept in var/mail/*.eml)")
+        print("Logs          var/temporal.log, var/worker.log, var/web.log")
         print("Ctrl-C stops everything.")
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)

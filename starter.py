@@ -22,6 +22,7 @@ from domain.errors import RuleViolation
 from domain.views import CaseView
 from gateway.assessments import start_assessment
 from gateway.client import connect
+from notifications.policy import PolicyError, policy_timing
 from settings import load_settings
 
 EXIT_BAD_INPUT = 2
@@ -77,7 +78,12 @@ async def run(argv: list[str]) -> int:
         print(f"error: cannot reach Temporal at {settings.temporal_address}: {err}", file=sys.stderr)
         return EXIT_UNAVAILABLE
     try:
-        handle, view = await start_assessment(client, cmd, settings.task_queue, today)
+        timing = policy_timing()
+    except PolicyError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        handle, view = await start_assessment(client, cmd, settings.task_queue, today, timing=timing)
     except RuleViolation as err:
         print(f"error: {err.field}: {err.reason}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -1,4 +1,10 @@
-"""Run the EHCNA worker: python worker.py (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE)."""
+"""Run the EHCNA worker: python worker.py.
+
+Settings from the environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+EHCNA_TASK_QUEUE, EHCNA_DATABASE_URL, EHCNA_ESCALATION_POLICY and the
+channel secrets (EHCNA_SMTP_PASSWORD...). A bad policy file stops the worker
+with the key and the problem before anything starts.
+"""
 
 import asyncio
 import logging
@@ -8,17 +14,21 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.casework import CaseRecordActivities, NotificationActivities
+from activities.digest import DigestActivities
 from activities.ports import CaseRecordPort, LoggingCaseRecords, LoggingNotifications, NotificationPort
 from gateway.client import connect
 from logconfig import configure_logging
+from notifications.schedule import ensure_digest_schedule
+from notifications.wiring import build_notifications, load_policy_or_exit
 from settings import Settings, load_settings
 from store.adapters import BreachRecordingNotifications, StoreCaseRecords
 from store.db import make_engine, session_factory
 from store.migrate import upgrade
 from workflows.advice import AdviceWorkflow
 from workflows.assessment import AssessmentWorkflow
+from workflows.digest import DigestWorkflow
 
-WORKFLOWS = [AssessmentWorkflow, AdviceWorkflow]
+WORKFLOWS = [AssessmentWorkflow, AdviceWorkflow, DigestWorkflow]
 
 
 def build_worker(
@@ -26,24 +36,23 @@ def build_worker(
     task_queue: str,
     records: CaseRecordPort | None = None,
     notifications: NotificationPort | None = None,
+    digests: DigestActivities | None = None,
 ) -> Worker:
     """The worker with every workflow and activity, its ports injected."""
     record_acts = CaseRecordActivities(records or LoggingCaseRecords())
     notify_acts = NotificationActivities(notifications or LoggingNotifications())
-    return Worker(
-        client,
-        task_queue=task_queue,
-        workflows=WORKFLOWS,
-        activities=[
-            record_acts.record_case_event,
-            notify_acts.raise_alarm,
-            notify_acts.notify_exception_recorded,
-        ],
-    )
+    activities = [
+        record_acts.record_case_event,
+        notify_acts.raise_alarm,
+        notify_acts.notify_exception_recorded,
+    ]
+    if digests is not None:
+        activities.append(digests.send_daily_digests)
+    return Worker(client, task_queue=task_queue, workflows=WORKFLOWS, activities=activities)
 
 
 def store_ports(database_url: str) -> tuple[StoreCaseRecords, BreachRecordingNotifications]:
-    """Migrate the read model and return the ports that write it."""
+    """Migrate the read model and return the ports that write it (alerts only logged)."""
     upgrade(database_url)
     sessions = session_factory(make_engine(database_url))
     return StoreCaseRecords(sessions), BreachRecordingNotifications(sessions, LoggingNotifications())
@@ -51,9 +60,19 @@ def store_ports(database_url: str) -> tuple[StoreCaseRecords, BreachRecordingNot
 
 async def main(settings: Settings) -> None:
     log = structlog.get_logger("ehcna.worker")
-    records, notifications = store_ports(settings.database_url)
+    policy = load_policy_or_exit()  # first: a bad file stops here, naming each key and problem
+    upgrade(settings.database_url)
+    sessions = session_factory(make_engine(settings.database_url))
+    alerts = build_notifications(policy, sessions)
     client = await connect(settings)
-    worker = build_worker(client, settings.task_queue, records=records, notifications=notifications)
+    await ensure_digest_schedule(client, settings.task_queue, policy.digest)
+    worker = build_worker(
+        client,
+        settings.task_queue,
+        records=StoreCaseRecords(sessions),
+        notifications=alerts.port,
+        digests=alerts.digests,
+    )
     log.info(
         "worker_started",
         address=settings.temporal_address,

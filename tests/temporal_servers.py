@@ -70,6 +70,15 @@ async def dev_server_env() -> AsyncIterator[WorkflowEnvironment]:
 
 
 @asynccontextmanager
+async def build_worker_on(
+    client: Client, task_queue: str, records: CaseRecordPort | None = None
+) -> AsyncIterator[Worker]:
+    """A worker on a given task queue (for an app started as its own process)."""
+    async with build_worker(client, task_queue, records=records) as worker:
+        yield worker
+
+
+@asynccontextmanager
 async def running_worker(
     client: Client,
     records: CaseRecordPort | None = None,

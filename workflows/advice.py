@@ -10,7 +10,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.events import AlarmEvent
 
 from workflows.activity_options import ACTIVITY_RETRY, ACTIVITY_TIMEOUT
-from workflows.alarm_clock import AlarmClock, sleep_until
+from workflows.alarm_clock import ALARMS_IN_BACKGROUND, AlarmClock, sleep_until
 
 
 class AdviceInput(BaseModel):
@@ -79,10 +79,12 @@ class AdviceWorkflow:
 
     @workflow.run
     async def run(self, inp: AdviceInput) -> AdviceRequest:
+        background = workflow.patched(ALARMS_IN_BACKGROUND)
         while self._advice.is_open:
             self._changed = False  # before the awaits below, so a signal during them is not lost
-            await self._alarms.fire_due(self._schedule, self._send)
+            await self._alarms.fire_due(self._schedule, self._send, in_background=background)
             if not self._advice.is_open:
                 break
             await sleep_until(self._alarms.next_at(self._schedule()), lambda: self._changed)
+        await self._alarms.delivered()
         return self._advice

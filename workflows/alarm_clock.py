@@ -1,5 +1,6 @@
 """Fires the alarms of a schedule once each, in workflow time."""
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
@@ -9,22 +10,30 @@ with workflow.unsafe.imports_passed_through():
     from domain.alarms import Alarm, due_alarms, next_alarm_at
 
 
+# workflow.patched id of the change that moved alert delivery off the main loop
+ALARMS_IN_BACKGROUND = "alarms-in-background"
+
+
 class AlarmClock:
     """Remembers which alarms have fired; lives in workflow state, so replays agree."""
 
     def __init__(self) -> None:
         self.fired: set[str] = set()
         self.sent: list[str] = []  # keys of alarms sent, in order (superseded ones are not)
+        self._in_flight: list[asyncio.Task[None]] = []
 
     async def fire_due(
         self,
         schedule: Callable[[], list[Alarm]],
         send: Callable[[Alarm], Awaitable[None]],
+        in_background: bool = False,
     ) -> None:
-        """Send every due alarm, one at a time, recomputing the schedule after each.
+        """Send every due alarm, recomputing the schedule after each.
 
         Recomputing means a step done while an alert was being sent cancels the
-        alarms still waiting for it.
+        alarms still waiting for it. ``in_background`` sends without waiting for
+        delivery, so a mail server that is down delays the alert, never the case:
+        people's actions go on being applied and recorded meanwhile.
         """
         while True:
             to_send, superseded = due_alarms(schedule(), self.fired, workflow.now())
@@ -32,9 +41,16 @@ class AlarmClock:
             if not to_send:
                 return
             alarm = to_send[0]
-            await send(alarm)
+            if in_background:
+                self._in_flight.append(asyncio.create_task(send(alarm)))
+            else:
+                await send(alarm)
             self.fired.add(alarm.key)
             self.sent.append(alarm.key)
+
+    async def delivered(self) -> None:
+        """Wait for alarms still being sent (before the workflow ends)."""
+        await asyncio.gather(*self._in_flight)
 
     def next_at(self, alarms: list[Alarm]) -> datetime | None:
         return next_alarm_at(alarms, self.fired)

@@ -43,7 +43,7 @@ with workflow.unsafe.imports_passed_through():
 from workflows import search_attributes as sa
 from workflows.activity_options import ACTIVITY_RETRY, ACTIVITY_TIMEOUT
 from workflows.advice import AdviceInput, AdviceUpdate, AdviceWorkflow
-from workflows.alarm_clock import AlarmClock, sleep_until
+from workflows.alarm_clock import ALARMS_IN_BACKGROUND, AlarmClock, sleep_until
 from workflows.ids import advice_workflow_id
 
 RULE_VIOLATION = "RuleViolation"
@@ -239,18 +239,21 @@ class AssessmentWorkflow:
     async def run(self, inp: AssessmentInput) -> CaseView:
         if self._refused_start is not None:
             raise self._refused_start
+        # v2: alerts are sent beside the main loop (cases recorded under v1 replay as they ran)
+        background = workflow.patched(ALARMS_IN_BACKGROUND)
         while True:
             # cleared before the work, not after: an action applied while this
             # pass awaits an activity must wake the next pass, not be slept past
             self._woken = False
             await self._record_outbox()
             await self._keep_advice_clocks()
-            await self._alarms.fire_due(self._schedule, self._send_alarm)
+            await self._alarms.fire_due(self._schedule, self._send_alarm, in_background=background)
             self._refresh_search_attributes()
             if self._case.is_closed and not self._outbox:
                 break
             await sleep_until(self._next_wake(), lambda: self._woken or bool(self._outbox))
         await self._keep_advice_clocks()
+        await self._alarms.delivered()
         for handle in self._children.values():
             await handle
         await workflow.wait_condition(workflow.all_handlers_finished)

@@ -2,6 +2,9 @@
 
 from alembic import context
 
+# imported for their tables: autogenerate compares every model with the database
+import store.accounts
+import store.alerts  # noqa: F401
 from store.db import make_engine
 from store.models import Base
 

@@ -37,7 +37,8 @@ PROVIDER_TEAMS = {
     AdviceKind.SOCIAL_CARE: "childrens-social-care",
     AdviceKind.PFA: "pfa-team",
 }
-HISTORIES = Path(__file__).resolve().parent.parent / "histories"
+# histories recorded by the current code; earlier versions' stay in their own folders
+HISTORIES = Path(__file__).resolve().parent.parent / "histories" / "v2"
 
 
 # reg 6(1): the family's views (recorded by the officer, no clock) and four bodies' advice
@@ -166,7 +167,7 @@ class CaseDriver:
 
 
 async def save_history(handle: WorkflowHandle, name: str) -> None:
-    """With EHCNA_RECORD_HISTORIES=1, write the history to tests/histories/<name>.json."""
+    """With EHCNA_RECORD_HISTORIES=1, write the history to tests/histories/v2/<name>.json."""
     if os.environ.get("EHCNA_RECORD_HISTORIES") != "1":
         return
     history = await handle.fetch_history()

@@ -1,0 +1,1 @@
+"""Alerts that reach people: the escalation policy, its channels and their delivery guarantee."""

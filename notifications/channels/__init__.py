@@ -1,0 +1,1 @@
+"""The ways an alert leaves the engine: email (SMTP), webhooks, GOV.UK Notify."""

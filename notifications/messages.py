@@ -1,0 +1,181 @@
+"""The words of every alert: plain text and HTML with the same facts.
+
+An alert says which case, which deadline, how late, who holds it and where
+the case page is. Dates and lateness are counted from the alarm's own
+instant (workflow time), so a message says the same whenever it is sent.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from html import escape
+from urllib.parse import quote
+
+from domain.alarms import AlarmLevel
+from domain.clock import london_date
+from domain.events import AlarmEvent, ExceptionNotice
+from domain.statutory_calendar import DUTY_TITLES
+
+SERVICE = "EHC needs assessments"
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    text: str
+    html: str
+    link: str | None = None
+    facts: dict[str, str] = field(default_factory=dict)  # the same facts, for a webhook's JSON
+
+
+def case_link(base_url: str, case_ref: str) -> str:
+    return f"{base_url.rstrip('/')}/cases/{quote(case_ref, safe='')}"
+
+
+def long_date(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def days_text(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
+def compose(
+    subject: str, greeting: str, paragraphs: list[str], facts: dict[str, str], link: str | None
+) -> Message:
+    """One message in both forms; the facts appear as a list in text and a table in HTML."""
+    width = max((len(k) for k in facts), default=0)
+    text = [greeting, "", *(p + "\n" for p in paragraphs)]
+    text += [f"{k + ':':<{width + 1}} {v}" for k, v in facts.items()]
+    if link:
+        text += ["", f"Open the case: {link}"]
+    text += ["", f"-- {SERVICE}", ""]
+    rows = "".join(
+        f'<tr><th scope="row" style="text-align:left;padding-right:1em">{escape(k)}</th>'
+        f"<td>{escape(v)}</td></tr>"
+        for k, v in facts.items()
+    )
+    html = [f"<p>{escape(greeting)}</p>", *(f"<p>{escape(p)}</p>" for p in paragraphs)]
+    if rows:
+        html.append(f"<table>{rows}</table>")
+    if link:
+        html.append(
+            f'<p><a href="{escape(link, quote=True)}">Open case {escape(facts.get("Case", ""))}</a></p>'
+        )
+    html.append(f"<p>&mdash; {escape(SERVICE)}</p>")
+    body = "\n".join(html)
+    return Message(
+        subject=subject,
+        text="\n".join(text),
+        html=f'<!doctype html><html lang="en"><body>\n{body}\n</body></html>\n',
+        link=link,
+        facts=facts,
+    )
+
+
+def deadline_title(event: AlarmEvent) -> str:
+    a = event.alarm
+    title = DUTY_TITLES[a.duty]
+    return f"{title}: {a.subject}" if a.subject else title
+
+
+def lateness(event: AlarmEvent) -> str:
+    """ "due in 7 days" before the deadline, "3 days late" after it."""
+    due = date.fromisoformat(event.alarm.due)
+    today = london_date(event.raised_at)
+    if today <= due:
+        left = (due - today).days
+        return "due today" if left == 0 else f"due in {days_text(left)}"
+    return f"{days_text((today - due).days)} late"
+
+
+_HEADLINES = {
+    AlarmLevel.REMINDER: "Reminder",
+    AlarmLevel.BREACH: "Deadline breached",
+    AlarmLevel.ESCALATION: "Escalation: deadline still not met",
+    AlarmLevel.MILESTONE_MISSED: "Milestone missed",
+}
+
+
+def alarm_message(
+    event: AlarmEvent, recipient_name: str, holder_name: str, team_name: str, base_url: str
+) -> Message:
+    a = event.alarm
+    due = date.fromisoformat(a.due)
+    how = lateness(event)
+    headline = _HEADLINES[a.level]
+    what = {
+        AlarmLevel.REMINDER: f"{deadline_title(event)} is {how} ({long_date(due)}).",
+        AlarmLevel.BREACH: f"{deadline_title(event)} was due on {long_date(due)} and has not been met.",
+        AlarmLevel.ESCALATION: (
+            f"{deadline_title(event)} was due on {long_date(due)} and is still not met: it is {how}."
+        ),
+        AlarmLevel.MILESTONE_MISSED: (
+            f"{deadline_title(event)} was planned for {long_date(due)} and has not happened. "
+            "A milestone is not a statutory deadline, but the final plan's 20 weeks are now at risk."
+        ),
+    }[a.level]
+    paragraphs = [what, f"{holder_name} holds this step."]
+    if a.excepted:
+        paragraphs.append(
+            "An exception is recorded on this case: it is counted apart, but the duty to act "
+            "as soon as practicable remains."
+        )
+    link = case_link(base_url, event.case_ref)
+    facts = {
+        "Case": event.case_ref,
+        "Deadline": deadline_title(event),
+        "Due": long_date(due),
+        "Status": how,
+        "Held by": holder_name,
+        "Case team": team_name,
+        "Exception recorded": "yes" if a.excepted else "no",
+    }
+    subject = f"{headline}: {a.duty} {how} - case {event.case_ref}"
+    return compose(subject, f"Dear {recipient_name},", paragraphs, facts, link)
+
+
+def family_notice_message(
+    notice: ExceptionNotice, recipient_name: str, base_url: str, *, to_family: bool
+) -> Message:
+    """To the family when their contact is known, and to the case officers (who must make sure they know)."""
+    exc = notice.exception
+    detail = {
+        "Case": notice.case_ref,
+        "Exception": str(exc.code),
+        "Recorded on": long_date(exc.recorded_on),
+    }
+    if exc.start and exc.end:
+        detail["Period"] = f"{long_date(exc.start)} to {long_date(exc.end)}"
+    paragraphs = [
+        "We have recorded that an exception to the statutory time limits applies to this "
+        f"EHC needs assessment ({exc.code}).",
+        "This does not stop the assessment. We must still complete each step as soon as "
+        "practicable, and we will keep you informed.",
+    ]
+    subject = f"Exception recorded on EHC needs assessment {notice.case_ref}"
+    if to_family:  # no link: the case pages are for staff
+        return compose(subject, "Dear parent or young person,", paragraphs, detail, None)
+    paragraphs.append("The family must be told of this (Code of Practice): please make sure they have been.")
+    link = case_link(base_url, notice.case_ref)
+    return compose(subject, f"Dear {recipient_name},", paragraphs, detail, link)
+
+
+def undelivered_message(
+    recipient_name: str,
+    failed_to: str,
+    channel: str,
+    subject: str,
+    error: str,
+    case_ref: str | None,
+    base_url: str,
+) -> Message:
+    """To the head of service: an alert could not be delivered and was given up on."""
+    facts = {"Alert": subject, "To": failed_to, "Channel": channel, "Last error": error}
+    if case_ref:
+        facts = {"Case": case_ref, **facts}
+    paragraphs = [
+        "An alert could not be delivered and the engine has stopped trying. "
+        "It is recorded as failed; please make sure its recipient hears of it.",
+    ]
+    link = case_link(base_url, case_ref) if case_ref else None
+    return compose(f"Alert not delivered: {subject}", f"Dear {recipient_name},", paragraphs, facts, link)

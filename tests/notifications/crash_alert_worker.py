@@ -1,0 +1,54 @@
+"""A real worker process that dies between claiming an alert and sending it, once.
+
+    python -m tests.notifications.crash_alert_worker ADDRESS TASK_QUEUE DATABASE_URL POLICY MARKER
+
+It runs the product's notification port with a deliverer that, unless MARKER
+exists, kills the process (os._exit, as kill -9 would) after the alert's row
+is claimed and before the mail goes out. The restarted worker must send it, once.
+"""
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from gateway.client import connect
+from notifications.delivery import Deliverer, Outgoing
+from notifications.policy import load_policy
+from notifications.port import AlertingNotifications
+from notifications.wiring import channel_senders
+from settings import Settings
+from store.adapters import BreachRecordingNotifications, StoreCaseRecords
+from store.db import make_engine, session_factory
+from worker import build_worker
+
+
+class DieBeforeSend(Deliverer):
+    marker: Path
+
+    async def _send(self, item: Outgoing) -> None:
+        if not self.marker.exists():
+            self.marker.write_text(f"crashed before sending {item.claim.key}\n")
+            os._exit(137)
+        await super()._send(item)
+
+
+async def main(address: str, task_queue: str, url: str, policy_path: str, marker: str) -> None:
+    policy = load_policy(policy_path)
+    sessions = session_factory(make_engine(url))
+    deliverer = DieBeforeSend(
+        sessions,
+        channel_senders(policy, os.environ),
+        policy.delivery.give_up_after,
+        policy.delivery.attempt_budget_seconds,
+    )
+    deliverer.marker = Path(marker)
+    port = BreachRecordingNotifications(sessions, AlertingNotifications(policy, deliverer, sessions))
+    client = await connect(Settings(temporal_address=address))
+    worker = build_worker(client, task_queue, records=StoreCaseRecords(sessions), notifications=port)
+    print("worker ready", flush=True)
+    await worker.run()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(*sys.argv[1:6]))

@@ -1,0 +1,14 @@
+"""The migrations build exactly the schema the models describe, on both databases."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+import store.accounts
+import store.alerts  # noqa: F401
+from store.models import Base
+
+
+def test_migrated_schema_matches_the_models(db):
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
