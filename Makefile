@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+ASSETS := web/static/govuk/govuk-frontend.min.css
 
-.PHONY: setup run test lint clean
+.PHONY: setup system run demo test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,17 +16,39 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
-setup: $(STAMP)
+# GOV.UK Frontend from the npm registry, served by the app from web/static/govuk
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+$(ASSETS): $(NODE_STAMP) scripts/build_assets.py | $(STAMP)
+	$(BIN)/python scripts/build_assets.py
+
+setup: $(STAMP) $(ASSETS)
+
+# Debian's chromium (browser tests) and docker-compose (compose file check)
+system:
+	bash scripts/setup_system.sh
 
 run: setup
 	$(BIN)/python -m devstack
+
+# with `make run` going: a small realistic caseload, some of it already late
+demo: setup
+	$(BIN)/ehcna import docs/examples/cases.csv --advice docs/examples/advice.csv
 
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: setup lint
+test: setup system lint
 	$(BIN)/python -m pytest -q
 
+bench: setup
+	$(BIN)/python -m bench.kpi_bench
+	$(BIN)/python -m bench.throughput
+	$(BIN)/python -m bench.latency
+	$(BIN)/python -m bench.import_open_cases
+
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) node_modules web/static/govuk var .pytest_cache .ruff_cache .hypothesis

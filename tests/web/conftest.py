@@ -1,0 +1,44 @@
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from domain.commands import Role
+from store.adapters import StoreCaseRecords
+from tests.temporal_servers import running_worker
+from web.accounts import issue_token, save_account
+from web.app import create_app
+from web.services import Services
+
+PEOPLE = {
+    "officer": (Role.CASE_OFFICER, "north"),
+    "manager": (Role.MANAGER, "north"),
+    "health": (Role.PROVIDER, "icb-community-paeds"),
+    "school": (Role.PROVIDER, "oak-school"),
+}
+
+
+@dataclass
+class Api:
+    http: httpx.AsyncClient
+    tokens: dict[str, str]
+    db: object
+
+    def auth(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+
+@pytest.fixture
+async def api(dev_server, db) -> AsyncIterator[Api]:
+    """The real app on the real dev server and store, with a store-writing worker."""
+    tokens = {}
+    with db.sessions.begin() as s:
+        for name, (role, team) in PEOPLE.items():
+            save_account(s, name, role, team, f"{name}-password")
+            tokens[name] = issue_token(s, name, "tests")
+    async with running_worker(dev_server.env.client, records=StoreCaseRecords(db.sessions)) as (_, queue):
+        app = create_app(Services(dev_server.env.client, db.sessions, queue), session_secret="test-secret")
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            yield Api(http, tokens, db)

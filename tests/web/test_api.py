@@ -1,0 +1,138 @@
+"""The JSON API on the real workflows and store: happy paths, refusals, 401 and 403."""
+
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+import sqlalchemy as sa
+
+from domain.clock import london_date
+from store.models import AuditRow
+from web.app import create_app
+
+
+def today():
+    return london_date(datetime.now(UTC))
+
+
+def new_ref() -> str:
+    return f"API-{uuid4().hex[:6]}"
+
+
+async def start(api, ref: str, days_ago: int = 30) -> dict:
+    body = {
+        "ref": ref,
+        "day0": str(today() - timedelta(days=days_ago)),
+        "request_source": "PARENT",
+        "team": "north",
+    }
+    r = await api.http.post("/api/cases", json=body, headers=api.auth("officer"))
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def test_every_api_route_needs_credentials(api):
+    app = create_app()
+    for route in app.routes:
+        path = getattr(route, "path", "")
+        if not path.startswith("/api"):
+            continue
+        for method in route.methods:
+            url = path.replace("{ref}", "X").replace("{advice_id}", "Y")
+            r = await api.http.request(method, url, json={})
+            assert r.status_code == 401, (method, path, r.status_code)
+
+
+async def test_case_officer_starts_a_case_and_sees_its_deadlines(api):
+    ref = new_ref()
+    started = await start(api, ref)
+    assert started["workflow_id"] == f"ehcna-{ref}"
+    keys = [d["duty"] for d in started["case"]["deadlines"]]
+    assert {"T1", "T3", "T6", "M14"} <= set(keys)
+    dup = await api.http.post(
+        "/api/cases",
+        json={"ref": ref, "day0": str(today()), "request_source": "PARENT", "team": "north"},
+        headers=api.auth("officer"),
+    )
+    assert dup.status_code == 409 and dup.json()["detail"]["field"] == "ref"
+    future = await api.http.post(
+        "/api/cases",
+        json={
+            "ref": new_ref(),
+            "day0": str(today() + timedelta(days=1)),
+            "request_source": "PARENT",
+            "team": "n",
+        },
+        headers=api.auth("officer"),
+    )
+    assert future.status_code == 422 and "future" in future.json()["detail"]["reason"]
+    bad = await api.http.post("/api/cases", json={"ref": "no spaces allowed"}, headers=api.auth("officer"))
+    assert bad.status_code == 422
+    fields = {e["loc"][-1] for e in bad.json()["detail"]}
+    assert {"day0", "request_source", "team"} <= fields
+
+
+async def test_actions_apply_or_are_refused_with_the_rules_reason(api):
+    ref = new_ref()
+    await start(api, ref)
+    officer = api.auth("officer")
+    r = await api.http.post(
+        f"/api/cases/{ref}/decide-to-assess", json={"yes": True, "on": str(today())}, headers=officer
+    )
+    assert r.status_code == 200 and r.json()["stage"] == "advice"
+    r = await api.http.post(f"/api/cases/{ref}/issue-final-plan", json={"on": str(today())}, headers=officer)
+    assert r.status_code == 409
+    assert r.json()["detail"] == {
+        "field": "case",
+        "reason": "cannot issue the final plan while the case is at stage 'advice'",
+    }
+    r = await api.http.post(f"/api/cases/{ref}/decide-to-assess", json={"yes": "maybe"}, headers=officer)
+    assert r.status_code == 422
+    r = await api.http.post("/api/cases/NOPE-1/withdraw", json={"on": str(today())}, headers=officer)
+    assert r.status_code == 404
+    detail = await api.http.get(f"/api/cases/{ref}", headers=officer)
+    assert [e["action"] for e in detail.json()["timeline"]] == ["start", "decide_to_assess"]
+
+
+async def test_a_provider_sees_and_completes_only_its_own_teams_tasks(api):
+    ref = new_ref()
+    await start(api, ref)
+    officer = api.auth("officer")
+    await api.http.post(
+        f"/api/cases/{ref}/decide-to-assess", json={"yes": True, "on": str(today())}, headers=officer
+    )
+    for kind, team in (("HEALTH", "icb-community-paeds"), ("EDUCATION", "oak-school")):
+        r = await api.http.post(
+            f"/api/cases/{ref}/request-advice",
+            json={"advice_kind": kind, "provider_team": team, "requested_on": str(today())},
+            headers=officer,
+        )
+        assert r.status_code == 200, r.text
+    inbox = (await api.http.get("/api/inbox", headers=api.auth("health"))).json()
+    mine = [t for t in inbox if t["case_ref"] == ref]
+    assert [t["advice_id"] for t in mine] == ["HEALTH-1"] and mine[0]["days_left"] == 42
+    assert all(t["provider_team"] == "icb-community-paeds" for t in inbox)
+
+    body = {"returned_on": str(today()), "document_ref": "EHC-HEALTH-77"}
+    other = await api.http.post(f"/api/tasks/{ref}/EDUCATION-1/submit", json=body, headers=api.auth("health"))
+    assert other.status_code == 403
+    with api.db.sessions() as s:
+        audited = s.scalars(
+            sa.select(AuditRow).where(AuditRow.action == "forbidden", AuditRow.case_ref == ref)
+        ).all()
+        assert [a.actor_user for a in audited] == ["health"]
+    ok = await api.http.post(f"/api/tasks/{ref}/HEALTH-1/submit", json=body, headers=api.auth("health"))
+    assert ok.status_code == 200, ok.text
+    again = await api.http.post(f"/api/tasks/{ref}/HEALTH-1/submit", json=body, headers=api.auth("health"))
+    assert again.status_code == 409 and "already submitted" in again.json()["detail"]["reason"]
+    assert (await api.http.get(f"/api/cases/{ref}", headers=api.auth("health"))).status_code == 403
+
+
+async def test_dashboards_are_for_managers(api):
+    assert (await api.http.get("/api/kpis", headers=api.auth("officer"))).status_code == 403
+    r = await api.http.get("/api/kpis?month=2026-10", headers=api.auth("manager"))
+    assert r.status_code == 200, r.text
+    assert (await api.http.get("/api/kpis?month=2026-13", headers=api.auth("manager"))).status_code == 422
+    csv = await api.http.get("/api/exports/sen2.csv", headers=api.auth("manager"))
+    assert (
+        csv.status_code == 200 and csv.text.startswith("ReceivedDate")
+    ) or "ReceivedDate" in csv.text.splitlines()[0]

@@ -1,0 +1,290 @@
+"""The pages in a real browser: Debian's chromium driven by Playwright, against uvicorn on 127.0.0.1.
+
+The server runs on the test's own event loop with the ``api`` fixture's app
+(the real Temporal dev server, store and worker). Each journey saves a full
+page screenshot under docs/screenshots/ for the README.
+"""
+
+import asyncio
+import re
+import shutil
+import socket
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+import uvicorn
+from playwright.async_api import Browser, Page, async_playwright, expect
+from sqlalchemy import Engine
+
+from bench.synthetic import FIRST_DAY0, SPAN_DAYS, TABLES, chunks
+from domain.clock import london_date
+from store.models import Base
+from web.pages import register
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+pytestmark = pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"no browser at {CHROMIUM}")
+
+
+def today() -> date:
+    return london_date(datetime.now(UTC))
+
+
+@pytest.fixture
+async def site(api) -> AsyncIterator[str]:
+    """The api fixture's app served by uvicorn on a free port of 127.0.0.1; yields its base URL."""
+    app = api.http._transport.app
+    register(app)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning", access_log=False))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        while not server.started:
+            if task.done():
+                task.result()  # raise why it stopped
+            await asyncio.sleep(0.05)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as p:
+        chromium = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+async def signed_in(browser: Browser, site: str, who: str) -> Page:
+    page = await browser.new_page(base_url=site, viewport={"width": 1200, "height": 900})
+    await page.goto("/")
+    await expect(page).to_have_title("Sign in – EHC needs assessments")
+    await page.get_by_label("Username").fill(who)
+    await page.get_by_label("Password").fill(f"{who}-password")
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    return page
+
+
+async def fill_date(page: Page, name: str, day: date) -> None:
+    await page.locator(f"#{name}-day").fill(str(day.day))
+    await page.locator(f"#{name}-month").fill(str(day.month))
+    await page.locator(f"#{name}-year").fill(str(day.year))
+
+
+def seed_closed_cases(engine: Engine, count: int, on: date) -> None:
+    """``count`` closed cases of the KPI benchmark's synthetic set, moved in time so that they end
+    a few months before ``on``; cases that would close after ``on`` are left out (no future dates)."""
+    shift = (on - timedelta(days=75)) - (FIRST_DAY0 + timedelta(days=SPAN_DAYS))
+    outcome = TABLES["cases"].index("outcome_on")
+    with engine.begin() as conn:
+        for chunk in chunks(count):
+            later = {row[0] for row in chunk.rows["cases"] if row[outcome] + shift >= on}
+            for table, columns in TABLES.items():
+                rows = [
+                    {c: v + shift if isinstance(v, date) else v for c, v in zip(columns, row, strict=True)}
+                    for row in chunk.rows[table]
+                    if row[0] not in later
+                ]
+                if rows:
+                    conn.execute(Base.metadata.tables[table].insert(), rows)
+
+
+async def screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+
+
+async def test_a_case_officer_starts_a_case_and_a_bad_form_shows_the_error_summary(site, browser):
+    page = await signed_in(browser, site, "officer")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("My cases")
+
+    # by keyboard: the first Tab reaches the skip link, which leads to the page's first control
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_role("link", name="Skip to main content")).to_be_focused()
+    await page.keyboard.press("Enter")
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_role("button", name="Start an assessment")).to_be_focused()
+    await page.keyboard.press("Enter")
+    await expect(page).to_have_title("Start an EHC needs assessment – EHC needs assessments")
+    await page.get_by_label("Case reference").fill("has spaces")
+    await page.locator("#day0-day").fill("31")
+    await page.locator("#day0-month").fill("2")
+    await page.get_by_role("button", name="Start assessment").click()
+
+    summary = page.locator(".govuk-error-summary")
+    await expect(summary).to_be_visible()
+    await expect(summary).to_be_focused()  # GOV.UK Frontend moves focus to the summary
+    await expect(page).to_have_title("Error: Start an EHC needs assessment – EHC needs assessments")
+    await expect(summary.get_by_role("link")).to_have_text(
+        [
+            "A case reference is 1-64 letters, digits, '-' or '_', starting with a letter or digit "
+            "(no names: it appears in the workflow id)",
+            "The date the request was received must include a year",
+            "Select who made the request",
+        ]
+    )
+    await summary.get_by_role("link", name="Select who made the request").click()
+    await expect(page.get_by_label("Parent", exact=True)).to_be_focused()  # the link goes to the field
+
+    ref = f"BRW-{uuid4().hex[:6]}"
+    day0 = today() - timedelta(days=60)
+    await page.get_by_label("Case reference").fill(ref)
+    await fill_date(page, "day0", day0)
+    await page.get_by_label("Parent", exact=True).check()
+    await page.get_by_label("National curriculum year (optional)").fill("6")
+    await page.get_by_role("button", name="Start assessment").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(f"Case {ref}")
+    await expect(page.locator(".govuk-notification-banner")).to_contain_text(f"Assessment {ref} started")
+
+    await page.get_by_role("link", name="Record the decision whether to assess").click()
+    await page.get_by_label("Yes, carry out an assessment").check()
+    await fill_date(page, "on", day0 + timedelta(days=16))
+    await page.get_by_role("button", name="Record decision").click()
+    await expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        "Decision whether to assess recorded"
+    )
+
+    requested = today() - timedelta(days=30)
+    teams = {
+        "Parent or young person's views": "family",
+        "Educational advice": "oak-school",
+        "Medical advice": "icb-community-paeds",
+        "Psychological advice": "ep-service",
+        "Social care advice": "social-care",
+    }
+    for advice, team in teams.items():
+        await page.get_by_role("link", name="Request advice").click()
+        await page.get_by_label(advice, exact=True).check()
+        await page.get_by_label("Team asked for the advice").fill(team)
+        await fill_date(page, "requested_on", requested)
+        await page.get_by_role("button", name="Request advice").click()
+        await expect(page.locator(".govuk-notification-banner")).to_contain_text("Advice requested")
+
+    await page.get_by_role("link", name="Record advice received").click()
+    await page.get_by_label("Advice request").select_option("EP-1")
+    await fill_date(page, "returned_on", today() - timedelta(days=4))
+    await page.get_by_label("Document reference").fill("EP-2291")
+    await page.get_by_role("button", name="Record advice").click()
+    await expect(page.locator(".govuk-notification-banner")).to_contain_text("Advice recorded")
+
+    timeline = page.locator("table.app-timeline")
+    await expect(timeline).to_contain_text("Decision whether to assess (reg 5(1))")
+    await expect(timeline.locator(".govuk-tag", has_text="At risk")).to_have_count(
+        3
+    )  # 3 advice due in 12 days
+    await expect(timeline.locator(".govuk-tag", has_text="Done")).to_have_count(3)  # day 0, T1, EP advice
+    history = page.get_by_role("cell", name="Submit advice", exact=True)
+    for _ in range(50):  # the history is written by the workflow's activity, a moment after the update
+        if await history.count():
+            break
+        await asyncio.sleep(0.2)
+        await page.reload()
+    await expect(history).to_be_visible()
+    await page.reload()  # without the success banner, which holds the focus
+    await screenshot(page, "officer-case.png")
+
+
+async def test_a_provider_submits_advice_from_its_inbox(site, browser, api):
+    officer = api.auth("officer")
+    refs = []
+    for days_ago in (45, 40, 30, 10):  # overdue by 3 days, due in 2, 12 and 32 days
+        ref = f"BRW-{uuid4().hex[:6]}"
+        refs.append(ref)
+        start = {
+            "ref": ref,
+            "day0": str(today() - timedelta(50)),
+            "request_source": "SCHOOL",
+            "team": "north",
+        }
+        assert (await api.http.post("/api/cases", json=start, headers=officer)).status_code == 201
+        decide = {"yes": True, "on": str(today() - timedelta(days=45))}
+        assert (
+            await api.http.post(f"/api/cases/{ref}/decide-to-assess", json=decide, headers=officer)
+        ).is_success
+        for kind, team in (("HEALTH", "icb-community-paeds"), ("EDUCATION", "oak-school")):
+            body = {
+                "advice_kind": kind,
+                "provider_team": team,
+                "requested_on": str(today() - timedelta(days_ago)),
+            }
+            r = await api.http.post(f"/api/cases/{ref}/request-advice", json=body, headers=officer)
+            assert r.status_code == 200, r.text
+
+    page = await signed_in(browser, site, "health")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Advice requests")
+    for _ in range(50):  # the inbox reads the store, written by the workflow's activity
+        if await page.locator("tbody tr").count() >= 4:
+            break
+        await asyncio.sleep(0.2)
+        await page.reload()
+    rows = page.locator("tbody tr")
+    await expect(rows).to_have_count(4)
+    await expect(rows.nth(0)).to_contain_text(refs[0])  # the soonest due first
+    await expect(rows.nth(0).locator(".govuk-tag")).to_have_text("Overdue by 3 days")
+    await expect(rows.nth(1).locator(".govuk-tag")).to_have_text("Due in 2 days")
+    await expect(page.get_by_text("oak-school")).to_have_count(0)
+    await screenshot(page, "provider-inbox.png")
+
+    await page.get_by_role("link", name=f"Provide advice HEALTH-1 for case {refs[0]}").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Provide medical advice")
+    await page.get_by_role("button", name="Submit advice").click()
+    await expect(page.locator(".govuk-error-summary")).to_be_focused()
+    await fill_date(page, "returned_on", today())
+    await page.get_by_label("Document reference").fill("EHC-HEALTH-77")
+    await page.get_by_label("Summary (optional)").fill("Seen in community paediatrics clinic.")
+    await page.get_by_role("button", name="Submit advice").click()
+    await expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        f"Advice HEALTH-1 submitted for case {refs[0]}"
+    )
+
+
+async def test_a_manager_sees_the_kpi_overview_and_the_k1_chart(site, browser, api):
+    seed_closed_cases(api.db.engine, 4000, today())  # two and a half years of closed cases
+    page = await signed_in(browser, site, "manager")
+    month = today().replace(day=1) - timedelta(days=1)
+    await expect(page.get_by_role("heading", level=1)).to_have_text(f"KPI overview for {month:%B %Y}")
+    table = page.locator("table.app-overview").first
+    await expect(table.locator("caption")).to_have_text(f"Timeliness measures, {month:%B %Y}")
+    k1 = table.locator("tr", has_text="EHC plans issued within 20 weeks, excluding exceptions").first
+    await expect(k1.locator("td").first).to_have_text(re.compile(r"^\d+\.\d% \(\d+/\d+\)$"))
+
+    chart = page.get_by_role(
+        "img", name="EHC plans issued within 20 weeks, excluding exceptions (K1), by month"
+    )
+    await expect(chart).to_be_visible()
+    assert await chart.locator("rect").count() >= 20  # a bar for (nearly) every month
+    assert await chart.locator('polyline[stroke-dasharray="10 6"]').count() == 1  # the national line
+    await page.get_by_text("Show the chart's figures as a table").click()
+    await expect(page.get_by_role("cell", name="46.4% (39,407/84,866)").first).to_be_visible()
+    await page.get_by_text("Show the chart's figures as a table").click()  # closed again for the screenshot
+    await page.evaluate("document.activeElement.blur()")
+    await screenshot(page, "manager-kpis.png")
+
+    await page.get_by_label("Month", exact=True).select_option(f"{month.year - 1}-{month.month:02d}")
+    await page.get_by_role("button", name="Show month").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"KPI overview for {month:%B} {month.year - 1}"
+    )
+    await page.get_by_role("link", name="Open cases", exact=True).click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Open cases: where the work is stuck")

@@ -1,0 +1,1 @@
+"""The web service: JSON API and pages for case officers, advice providers and managers."""

@@ -1,0 +1,280 @@
+"""The JSON API. Every route needs a signed-in user or an API token."""
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from domain.case import RequestSource
+from domain.clock import london_date
+from domain.commands import Actor, Role, StartAssessment
+from domain.errors import RuleViolation
+from domain.views import CaseView
+from gateway.assessments import start_assessment
+from store.models import AdviceRow, AuditRow
+from web.case_actions import ACTIONS, body_model, read, refused, send
+from web.security import MANAGERS, OFFICERS, PROVIDERS, current_actor, forbid, require, services
+from web.services import Services
+from workflows import search_attributes as sa
+
+router = APIRouter(prefix="/api")
+officer = require(OFFICERS, "case work")
+manager = require(MANAGERS, "the dashboards")
+
+
+def today() -> date:
+    return london_date(datetime.now(UTC))
+
+
+class StartBody(BaseModel):
+    ref: str
+    day0: date
+    request_source: RequestSource
+    team: str
+    year_group: int | None = None
+
+
+class Started(BaseModel):
+    workflow_id: str
+    case: CaseView
+
+
+@router.post("/cases", status_code=status.HTTP_201_CREATED, response_model=Started)
+async def start_case(
+    body: StartBody, actor: Actor = Depends(officer), svc: Services = Depends(services)
+) -> Any:
+    cmd = StartAssessment(**body.model_dump(), by=actor)
+    try:
+        handle, view = await start_assessment(svc.client, cmd, svc.task_queue, today(), timing=svc.timing)
+    except RuleViolation as err:
+        code = status.HTTP_409_CONFLICT if err.field == "ref" else status.HTTP_422_UNPROCESSABLE_CONTENT
+        raise refused(err.field, err.reason, code) from None
+    return Started(workflow_id=handle.id, case=view)
+
+
+class CaseSummary(BaseModel):
+    ref: str
+    stage: str | None
+    team: str | None
+    next_deadline: datetime | None
+    breached: bool | None
+
+
+@router.get("/cases", response_model=list[CaseSummary])
+async def list_cases(
+    stage: str | None = Query(None, pattern=r"^[a-z_]{1,20}$"),
+    team: str | None = Query(None, pattern=r"^[A-Za-z0-9 _-]{1,64}$"),
+    due_within_days: int | None = Query(None, ge=0, le=400),
+    breached: bool | None = None,
+    limit: int = Query(100, ge=1, le=500),
+    actor: Actor = Depends(officer),
+    svc: Services = Depends(services),
+) -> Any:
+    """Cases by the workflows' own search attributes (live: a breach shows as it happens)."""
+    terms = ["WorkflowType = 'Assessment'", "ExecutionStatus = 'Running'"]
+    if stage:
+        terms.append(f"CaseStage = '{stage}'")
+    if team:
+        terms.append(f"Team = '{team}'")
+    if breached is not None:
+        terms.append(f"Breached = {'true' if breached else 'false'}")
+    if due_within_days is not None:
+        until = datetime.now(UTC) + timedelta(days=due_within_days)
+        terms.append(f"NextDeadline <= '{until.isoformat()}'")
+    out: list[CaseSummary] = []
+    async for wf in svc.client.list_workflows(" AND ".join(terms), limit=limit):
+        attrs = wf.typed_search_attributes
+        out.append(
+            CaseSummary(
+                ref=wf.id.removeprefix("ehcna-"),
+                stage=attrs.get(sa.CASE_STAGE),
+                team=attrs.get(sa.TEAM),
+                next_deadline=attrs.get(sa.NEXT_DEADLINE),
+                breached=attrs.get(sa.BREACHED),
+            )
+        )
+    out.sort(key=lambda c: (c.next_deadline is None, c.next_deadline or datetime.max.replace(tzinfo=UTC)))
+    return out
+
+
+class TimelineEntry(BaseModel):
+    seq: int | None
+    action: str
+    at: datetime
+    by: str
+    role: str
+
+
+class CaseDetail(BaseModel):
+    case: CaseView
+    timeline: list[TimelineEntry]
+
+
+@router.get("/cases/{ref}", response_model=CaseDetail)
+async def get_case(ref: str, actor: Actor = Depends(officer), svc: Services = Depends(services)) -> Any:
+    view = await read(svc, ref)
+    with svc.sessions() as session:
+        rows = session.scalars(
+            select(AuditRow).where(AuditRow.case_ref == ref, AuditRow.seq.is_not(None)).order_by(AuditRow.seq)
+        ).all()
+    timeline = [
+        TimelineEntry(seq=r.seq, action=r.action, at=r.at, by=r.actor_user, role=r.actor_role) for r in rows
+    ]
+    return CaseDetail(case=view, timeline=timeline)
+
+
+def _register_action(name: str, update: Any, command: type[BaseModel]) -> None:
+    Body = body_model(command)
+
+    async def act(
+        ref: str, body: Body, actor: Actor = Depends(officer), svc: Services = Depends(services)
+    ) -> CaseView:
+        return await send(svc, ref, update, command(**body.model_dump(), by=actor))
+
+    act.__doc__ = f"Apply '{name}' to the case: refused with 409 and the rule's reason if a rule forbids it."
+    router.add_api_route(
+        f"/cases/{{ref}}/{name}",
+        act,
+        methods=["POST"],
+        response_model=CaseView,
+        name=name,
+        responses={409: {"description": "refused by a statutory or engine rule: field and reason"}},
+    )
+
+
+for _name, (_update, _command) in ACTIONS.items():
+    _register_action(_name, _update, _command)
+
+
+class Task(BaseModel):
+    case_ref: str
+    advice_id: str
+    kind: str
+    provider_team: str
+    requested_on: date
+    due_on: date | None
+    days_left: int | None
+
+
+@router.get("/inbox", response_model=list[Task])
+def inbox(
+    team: str | None = Query(None, pattern=r"^[A-Za-z0-9 _-]{1,64}$"),
+    actor: Actor = Depends(current_actor),
+    svc: Services = Depends(services),
+) -> Any:
+    """Advice awaited from a team, soonest due first (a provider sees its own team only)."""
+    if actor.role in PROVIDERS:
+        team = actor.team
+    elif actor.role not in OFFICERS:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "the inbox is for providers and case officers")
+    query = select(AdviceRow).where(AdviceRow.status == "REQUESTED")
+    if team:
+        query = query.where(AdviceRow.provider_team == team)
+    with svc.sessions() as session:
+        rows = session.scalars(query.order_by(AdviceRow.due_on, AdviceRow.case_ref).limit(500)).all()
+    now = today()
+    return [
+        Task(
+            case_ref=r.case_ref,
+            advice_id=r.advice_id,
+            kind=r.kind,
+            provider_team=r.provider_team,
+            requested_on=r.requested_on,
+            due_on=r.due_on,
+            days_left=(r.due_on - now).days if r.due_on else None,
+        )
+        for r in rows
+    ]
+
+
+def _own_task(svc: Services, request: Request, actor: Actor, ref: str, advice_id: str) -> None:
+    """A provider may act only on its own team's advice; anything else is 403, audited."""
+    with svc.sessions() as session:
+        row = session.get(AdviceRow, (ref, advice_id))
+    if actor.role in OFFICERS:
+        return
+    if actor.role not in PROVIDERS or row is None or row.provider_team != actor.team:
+        forbid(svc, request, actor, "this advice request belongs to another team", case_ref=ref)
+
+
+SubmitBody = body_model(ACTIONS["submit-advice"][1], ("advice_id",), "TaskSubmission")
+ExceptionBody = body_model(ACTIONS["record-exception"][1], ("advice_id",), "TaskException")
+
+
+@router.post("/tasks/{ref}/{advice_id}/submit", response_model=CaseView)
+async def submit_task(
+    ref: str,
+    advice_id: str,
+    body: SubmitBody,  # type: ignore[valid-type]
+    request: Request,
+    actor: Actor = Depends(current_actor),
+    svc: Services = Depends(services),
+) -> Any:
+    _own_task(svc, request, actor, ref, advice_id)
+    data = {**body.model_dump(), "advice_id": advice_id}
+    update, command = ACTIONS["submit-advice"]
+    return await send(svc, ref, update, command(**data, by=actor))
+
+
+@router.post("/tasks/{ref}/{advice_id}/exception", response_model=CaseView)
+async def task_exception(
+    ref: str,
+    advice_id: str,
+    body: ExceptionBody,  # type: ignore[valid-type]
+    request: Request,
+    actor: Actor = Depends(current_actor),
+    svc: Services = Depends(services),
+) -> Any:
+    """A reg 8(2) exception (A-PERS, A-ABS, A-APPT) recorded by the provider."""
+    _own_task(svc, request, actor, ref, advice_id)
+    data = {**body.model_dump(), "advice_id": advice_id}
+    update, command = ACTIONS["record-exception"]
+    return await send(svc, ref, update, command(**data, by=actor))
+
+
+def _reader(svc: Services):
+    return svc.sessions.kw["bind"].connect()
+
+
+@router.get("/kpis")
+def kpis(
+    month: str | None = Query(None, pattern=r"^\d{4}-\d{2}$"),
+    actor: Actor = Depends(manager),
+    svc: Services = Depends(services),
+) -> Any:
+    from domain.kpis import parse_month
+    from reports.exports import kpis_json
+    from reports.overview import build_overview
+
+    try:
+        period = parse_month(month or _last_complete_month())
+    except ValueError as err:
+        raise refused("month", str(err), status.HTTP_422_UNPROCESSABLE_CONTENT) from None
+    with _reader(svc) as conn:
+        return kpis_json(build_overview(conn, period, today()))
+
+
+def _last_complete_month() -> str:
+    first = today().replace(day=1)
+    last = first - timedelta(days=1)
+    return f"{last.year:04d}-{last.month:02d}"
+
+
+@router.get("/exports/sen2.csv")
+def sen2_csv(actor: Actor = Depends(manager), svc: Services = Depends(services)) -> StreamingResponse:
+    import io
+
+    from reports.exports import write_sen2_csv
+
+    buf = io.StringIO()
+    with _reader(svc) as conn:
+        write_sen2_csv(conn, buf)
+    return StreamingResponse(iter([buf.getvalue()]), media_type="text/csv")
+
+
+@router.get("/me")
+def me(actor: Actor = Depends(current_actor)) -> dict[str, Any]:
+    return {"user": actor.user, "role": actor.role, "team": actor.team, "roles": [r.value for r in Role]}

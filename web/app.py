@@ -1,0 +1,101 @@
+"""The web application: ``python -m web.app`` or ``uvicorn web.app:app_from_settings --factory``."""
+
+import os
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.middleware.sessions import SessionMiddleware
+
+from gateway.client import connect
+from notifications.policy import policy_timing
+from settings import load_settings
+from store.db import make_engine, session_factory
+from web.api import router as api_router
+from web.pages import register as register_pages
+from web.services import Services
+
+SECRET_ENV = "EHCNA_SECRET_KEY"
+
+
+def secret_key(var_dir: Path = Path("var")) -> str:
+    """The session-signing key: from the environment; in development, a file made once under var/."""
+    if key := os.environ.get(SECRET_ENV):
+        return key
+    path = var_dir / "secret_key"
+    if not path.exists():
+        var_dir.mkdir(exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+async def _invalid_input(request: Request, exc: Exception) -> JSONResponse:
+    """A command that fails its own model's validation is the caller's error: 422, per field."""
+    assert isinstance(exc, ValidationError)
+    errors = [{"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+    return JSONResponse({"detail": errors}, status_code=422)
+
+
+async def _healthz() -> dict[str, str]:
+    """Liveness for the container's health check: no data, no sign-in."""
+    return {"status": "ok"}
+
+
+def create_app(services: Services | None = None, session_secret: str | None = None) -> FastAPI:
+    """The app; ``services`` given by tests, otherwise built from settings at start-up."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if services is None:
+            settings = load_settings()
+            app.state.services = Services(
+                client=await connect(settings),
+                sessions=session_factory(make_engine(settings.database_url)),
+                task_queue=settings.task_queue,
+                public_url=os.environ.get("EHCNA_PUBLIC_URL", "http://localhost:8000"),
+                timing=policy_timing(),
+            )
+        else:
+            app.state.services = services
+        yield
+
+    app = FastAPI(
+        title="EHCNA engine",
+        description="Statutory timeline of EHC needs assessments: cases, advice tasks, KPIs.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=session_secret or secret_key(),
+        session_cookie="ehcna_session",
+        same_site="lax",
+        https_only=os.environ.get("EHCNA_COOKIE_SECURE") == "1",
+        max_age=8 * 3600,
+    )
+    app.add_exception_handler(ValidationError, _invalid_input)
+    app.include_router(api_router)
+    register_pages(app)
+    app.add_api_route("/healthz", _healthz, methods=["GET"], include_in_schema=False)
+    if services is not None:
+        app.state.services = services  # usable at once, with or without the lifespan
+    return app
+
+
+def app_from_settings() -> FastAPI:
+    return create_app()
+
+
+if __name__ == "__main__":
+    import uvicorn
+
+    uvicorn.run(
+        app_from_settings(),
+        host=os.environ.get("EHCNA_WEB_HOST", "127.0.0.1"),
+        port=int(os.environ.get("EHCNA_WEB_PORT", "8000")),
+    )

@@ -1,0 +1,166 @@
+"""Managers: the monthly KPI overview and K1 chart, where open work is stuck, and alerts."""
+
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from domain.commands import Actor
+from domain.deadlines import AT_RISK_WITHIN_DAYS
+from domain.kpis import OPEN_BANDS, OPEN_STAGES, Period, Trend, months_ending, parse_month
+from reports.overview import OverviewRow, build_overview
+from reports.terminal import format_change, format_value
+from store.kpi_queries import OpenAssessments, k8_open_assessments
+from web import queries
+from web.pages.auth import allow
+from web.pages.charts import k1_chart
+from web.pages.forms import Field, blank
+from web.pages.rendering import render
+from web.security import MANAGERS, services
+from web.services import Services
+
+router = APIRouter(include_in_schema=False)
+manager = allow(MANAGERS, "the dashboards")
+
+STAGE_NAMES = {
+    "request": "Awaiting the decision to assess",
+    "advice": "Assessing: advice",
+    "drafting": "Drafting the plan",
+    "draft_served": "Draft plan with the family",
+}
+TREND_WORDS = {Trend.UP: "Up", Trend.DOWN: "Down", Trend.FLAT: "No change", Trend.UNKNOWN: "Not comparable"}
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """One overview row as the table shows it, formatted as the terminal report formats it."""
+
+    id: str
+    title: str
+    detail: bool
+    cells: tuple[str, ...]  # latest, previous, change, year ago, change
+    trend: str  # in words: "Up (better)"
+    verdict: bool | None  # True better, False worse, None neutral
+
+
+def table_row(row: OverviewRow) -> TableRow:
+    verdict = {True: ", better", False: ", worse", None: ""}[row.improving]
+    return TableRow(
+        id=row.id.split(".")[0],
+        title=row.title,
+        detail=row.detail,
+        cells=(
+            format_value(row.latest),
+            format_value(row.previous),
+            format_change(row.change, row.unit),
+            format_value(row.year_ago),
+            format_change(row.change_year, row.unit),
+        ),
+        trend=TREND_WORDS[row.trend] + verdict,
+        verdict=row.improving,
+    )
+
+
+@dataclass(frozen=True)
+class TableSection:
+    caption: str
+    rows: list[TableRow]
+
+
+SPLIT_CAPTIONS = {
+    "K8": "Open assessments at the end of the period, by stage and by weeks open (K8)",
+    "K10": "Breaches raised, by deadline and by team (K10)",
+}
+
+
+def table_sections(rows: list[OverviewRow], period: Period) -> list[TableSection]:
+    """The headline rows first (the table managers read first), then each measure's splits apart."""
+    main = TableSection(f"Timeliness measures, {period.start:%B %Y}", [])
+    splits: dict[str, TableSection] = {}
+    for row in rows:
+        shown = table_row(row)
+        if not row.detail:
+            main.rows.append(shown)
+            continue
+        if shown.id not in splits:
+            splits[shown.id] = TableSection(SPLIT_CAPTIONS.get(shown.id, f"{shown.id} in detail"), [])
+        splits[shown.id].rows.append(shown)
+    return [main, *splits.values()]
+
+
+def _month_choices(latest: Period, chosen: Period) -> tuple[tuple[str, str], ...]:
+    months = [*reversed(months_ending(latest.end, 36))]
+    if chosen not in months:
+        months.insert(0, chosen)
+    return tuple((m.label, f"{m.start:%B %Y}") for m in months)
+
+
+@router.get("/performance")
+def performance(
+    request: Request,
+    month: str | None = None,
+    actor: Actor = Depends(manager),
+    svc: Services = Depends(services),
+) -> Response:
+    """The monthly overview of kpis.md, the K1 chart and advice timeliness per provider team."""
+    on = queries.today()
+    period = queries.last_complete_month(on)
+    problem = None
+    if month:
+        try:
+            period = parse_month(month)
+        except ValueError as err:
+            problem = str(err)
+    field = Field("month", "Month", "select", options=_month_choices(queries.last_complete_month(on), period))
+    form = blank((field,), month=period.label)
+    if problem:
+        form.add("month", problem)
+    with queries.reader(svc) as conn:
+        overview = build_overview(conn, period, on)
+        teams = queries.advice_by_team(conn, period, on)
+    return render(
+        request,
+        "manager/performance.html",
+        actor,
+        form=form,
+        period=period,
+        overview=overview,
+        sections=table_sections(overview.rows, period),
+        chart=k1_chart(overview.k1_by_month),
+        teams=teams,
+        today=on,
+    )
+
+
+@router.get("/performance/open-cases")
+async def open_cases(
+    request: Request, actor: Actor = Depends(manager), svc: Services = Depends(services)
+) -> Response:
+    """Where the work is stuck: open cases by stage and weeks open, breached and at-risk cases."""
+    on = queries.today()
+
+    def count() -> OpenAssessments:
+        with queries.reader(svc) as conn:
+            return k8_open_assessments(conn, on)
+
+    k8 = await run_in_threadpool(count)
+    breached = await queries.open_cases(svc, breached=True, limit=200)
+    at_risk = await queries.open_cases(svc, breached=False, due_within_days=AT_RISK_WITHIN_DAYS, limit=200)
+    return render(
+        request,
+        "manager/open_cases.html",
+        actor,
+        k8=k8,
+        stages=[(s, STAGE_NAMES[s]) for s in OPEN_STAGES],
+        bands=OPEN_BANDS,
+        breached=breached,
+        at_risk=at_risk,
+        today=on,
+    )
+
+
+@router.get("/performance/alerts")
+def alerts(request: Request, actor: Actor = Depends(manager), svc: Services = Depends(services)) -> Response:
+    """Every alert the engine sent or tried to send, and whether it was delivered."""
+    return render(request, "manager/alerts.html", actor, alerts=queries.alerts_overview(svc))

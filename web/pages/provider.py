@@ -1,0 +1,163 @@
+"""Advice providers: their team's inbox, and a task page to submit advice or record a reg 8(2) exception."""
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from domain.case import AdviceStatus
+from domain.commands import Actor, RecordException, SubmitAdvice
+from store.models import AdviceRow
+from web import queries
+from web.case_actions import ACTIONS, send
+from web.pages import csrf
+from web.pages.action_forms import ADVICE_EXCEPTION, ADVICE_NAMES, SUBMIT_ADVICE
+from web.pages.auth import allow
+from web.pages.forms import FormState, blank, parse, refusal, validate
+from web.pages.rendering import flash, render
+from web.security import OFFICERS, PROVIDERS, forbid, services
+from web.services import Services
+
+router = APIRouter(include_in_schema=False)
+# Case officers may act for a provider (advice that came by post), as the API allows.
+provider = allow(PROVIDERS | OFFICERS, "advice requests")
+
+
+@router.get("/inbox")
+def inbox(request: Request, actor: Actor = Depends(provider), svc: Services = Depends(services)) -> Response:
+    """Advice awaited from the provider's team (every team's, for a case officer), soonest due first."""
+    team = actor.team if actor.role in PROVIDERS else None
+    tasks = queries.advice_tasks(svc, team)
+    return render(request, "provider/inbox.html", actor, tasks=tasks, team=team, advice_names=ADVICE_NAMES)
+
+
+def _own_task(svc: Services, request: Request, actor: Actor, ref: str, advice_id: str) -> AdviceRow:
+    """A provider sees only its own team's requests: any other is 403 (audited), existing or not."""
+    row = queries.advice_request(svc, ref, advice_id)
+    if actor.role in PROVIDERS and (row is None or row.provider_team != actor.team):
+        forbid(svc, request, actor, "this advice request belongs to another team", case_ref=ref)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no advice request {advice_id} on case {ref}")
+    return row
+
+
+@router.get("/tasks/{ref}/{advice_id}")
+def task_page(
+    ref: str,
+    advice_id: str,
+    request: Request,
+    actor: Actor = Depends(provider),
+    svc: Services = Depends(services),
+) -> Response:
+    task = _own_task(svc, request, actor, ref, advice_id)
+    return _task_page(request, actor, task, blank(SUBMIT_ADVICE))
+
+
+@router.post("/tasks/{ref}/{advice_id}")
+async def submit(
+    ref: str,
+    advice_id: str,
+    request: Request,
+    actor: Actor = Depends(provider),
+    svc: Services = Depends(services),
+) -> Response:
+    data = csrf.fields(await csrf.checked_form(request))
+    task = _own_task(svc, request, actor, ref, advice_id)
+    form, answers = parse(SUBMIT_ADVICE, data)
+    outcome = await _apply(
+        svc, ref, "submit-advice", SubmitAdvice, answers, form, advice_id=advice_id, by=actor
+    )
+    if outcome is not None:
+        return _task_page(request, actor, task, form, outcome)
+    flash(request, f"Advice {advice_id} submitted for case {ref}")
+    return RedirectResponse("/inbox", status_code=303)
+
+
+@router.get("/tasks/{ref}/{advice_id}/exception")
+def exception_page(
+    ref: str,
+    advice_id: str,
+    request: Request,
+    actor: Actor = Depends(provider),
+    svc: Services = Depends(services),
+) -> Response:
+    task = _own_task(svc, request, actor, ref, advice_id)
+    return _exception_page(request, actor, task, blank(ADVICE_EXCEPTION))
+
+
+@router.post("/tasks/{ref}/{advice_id}/exception")
+async def record_exception(
+    ref: str,
+    advice_id: str,
+    request: Request,
+    actor: Actor = Depends(provider),
+    svc: Services = Depends(services),
+) -> Response:
+    data = csrf.fields(await csrf.checked_form(request))
+    task = _own_task(svc, request, actor, ref, advice_id)
+    form, answers = parse(ADVICE_EXCEPTION, data)
+    outcome = await _apply(
+        svc, ref, "record-exception", RecordException, answers, form, advice_id=advice_id, by=actor
+    )
+    if outcome is not None:
+        return _exception_page(request, actor, task, form, outcome)
+    flash(request, f"Exception recorded for advice {advice_id} on case {ref}")
+    return RedirectResponse(f"/tasks/{ref}/{advice_id}", status_code=303)
+
+
+async def _apply(
+    svc: Services,
+    ref: str,
+    action: str,
+    model: type[SubmitAdvice] | type[RecordException],
+    answers: dict[str, Any],
+    form: FormState,
+    **given: object,
+) -> int | None:
+    """Send the command; None when applied, else the status to show the form again with."""
+    command = validate(model, answers, form, **given)
+    if command is None:
+        return status.HTTP_422_UNPROCESSABLE_CONTENT
+    try:
+        await send(svc, ref, ACTIONS[action][0], command)
+    except HTTPException as err:
+        if err.status_code != status.HTTP_409_CONFLICT:
+            raise
+        refusal(form, err.detail)
+        return status.HTTP_409_CONFLICT
+    return None
+
+
+def _task_page(
+    request: Request, actor: Actor, task: AdviceRow, form: FormState, status_code: int = 200
+) -> HTMLResponse:
+    return render(
+        request,
+        "provider/task.html",
+        actor,
+        status_code,
+        task=task,
+        open=task.status == str(AdviceStatus.REQUESTED),
+        days_left=(task.due_on - queries.today()).days if task.due_on else None,
+        advice_names=ADVICE_NAMES,
+        form=form,
+    )
+
+
+def _exception_page(
+    request: Request, actor: Actor, task: AdviceRow, form: FormState, status_code: int = 200
+) -> HTMLResponse:
+    return render(
+        request,
+        "form_page.html",
+        actor,
+        status_code,
+        form=form,
+        title="Record a reg 8(2) exception",
+        caption=f"Case {task.case_ref}, advice {task.advice_id}",
+        intro="Your team still has to provide the advice as soon as it can. With an exception recorded, "
+        "late advice does not count against your team's 6-week measure.",
+        action=f"/tasks/{task.case_ref}/{task.advice_id}/exception",
+        button="Record exception",
+        back=f"/tasks/{task.case_ref}/{task.advice_id}",
+    )
