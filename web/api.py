@@ -1,32 +1,27 @@
 """The JSON API. Every route needs a signed-in user or an API token."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
-from sqlalchemy import select
 
 from domain.case import RequestSource
-from domain.clock import london_date
 from domain.commands import Actor, Role, StartAssessment
 from domain.errors import RuleViolation
 from domain.views import CaseView
 from gateway.assessments import start_assessment
-from store.models import AdviceRow, AuditRow
+from store.models import AdviceRow
+from web import queries
 from web.case_actions import ACTIONS, body_model, read, refused, send
+from web.queries import today
 from web.security import MANAGERS, OFFICERS, PROVIDERS, current_actor, forbid, require, services
 from web.services import Services
-from workflows import search_attributes as sa
 
 router = APIRouter(prefix="/api")
 officer = require(OFFICERS, "case work")
 manager = require(MANAGERS, "the dashboards")
-
-
-def today() -> date:
-    return london_date(datetime.now(UTC))
 
 
 class StartBody(BaseModel):
@@ -55,15 +50,7 @@ async def start_case(
     return Started(workflow_id=handle.id, case=view)
 
 
-class CaseSummary(BaseModel):
-    ref: str
-    stage: str | None
-    team: str | None
-    next_deadline: datetime | None
-    breached: bool | None
-
-
-@router.get("/cases", response_model=list[CaseSummary])
+@router.get("/cases", response_model=list[queries.CaseSummary])
 async def list_cases(
     stage: str | None = Query(None, pattern=r"^[a-z_]{1,20}$"),
     team: str | None = Query(None, pattern=r"^[A-Za-z0-9 _-]{1,64}$"),
@@ -74,56 +61,19 @@ async def list_cases(
     svc: Services = Depends(services),
 ) -> Any:
     """Cases by the workflows' own search attributes (live: a breach shows as it happens)."""
-    terms = ["WorkflowType = 'Assessment'", "ExecutionStatus = 'Running'"]
-    if stage:
-        terms.append(f"CaseStage = '{stage}'")
-    if team:
-        terms.append(f"Team = '{team}'")
-    if breached is not None:
-        terms.append(f"Breached = {'true' if breached else 'false'}")
-    if due_within_days is not None:
-        until = datetime.now(UTC) + timedelta(days=due_within_days)
-        terms.append(f"NextDeadline <= '{until.isoformat()}'")
-    out: list[CaseSummary] = []
-    async for wf in svc.client.list_workflows(" AND ".join(terms), limit=limit):
-        attrs = wf.typed_search_attributes
-        out.append(
-            CaseSummary(
-                ref=wf.id.removeprefix("ehcna-"),
-                stage=attrs.get(sa.CASE_STAGE),
-                team=attrs.get(sa.TEAM),
-                next_deadline=attrs.get(sa.NEXT_DEADLINE),
-                breached=attrs.get(sa.BREACHED),
-            )
-        )
-    out.sort(key=lambda c: (c.next_deadline is None, c.next_deadline or datetime.max.replace(tzinfo=UTC)))
-    return out
-
-
-class TimelineEntry(BaseModel):
-    seq: int | None
-    action: str
-    at: datetime
-    by: str
-    role: str
+    return await queries.open_cases(
+        svc, team=team, stage=stage, breached=breached, due_within_days=due_within_days, limit=limit
+    )
 
 
 class CaseDetail(BaseModel):
     case: CaseView
-    timeline: list[TimelineEntry]
+    timeline: list[queries.TimelineEntry]
 
 
 @router.get("/cases/{ref}", response_model=CaseDetail)
 async def get_case(ref: str, actor: Actor = Depends(officer), svc: Services = Depends(services)) -> Any:
-    view = await read(svc, ref)
-    with svc.sessions() as session:
-        rows = session.scalars(
-            select(AuditRow).where(AuditRow.case_ref == ref, AuditRow.seq.is_not(None)).order_by(AuditRow.seq)
-        ).all()
-    timeline = [
-        TimelineEntry(seq=r.seq, action=r.action, at=r.at, by=r.actor_user, role=r.actor_role) for r in rows
-    ]
-    return CaseDetail(case=view, timeline=timeline)
+    return CaseDetail(case=await read(svc, ref), timeline=queries.case_history(svc, ref))
 
 
 def _register_action(name: str, update: Any, command: type[BaseModel]) -> None:
@@ -149,17 +99,7 @@ for _name, (_update, _command) in ACTIONS.items():
     _register_action(_name, _update, _command)
 
 
-class Task(BaseModel):
-    case_ref: str
-    advice_id: str
-    kind: str
-    provider_team: str
-    requested_on: date
-    due_on: date | None
-    days_left: int | None
-
-
-@router.get("/inbox", response_model=list[Task])
+@router.get("/inbox", response_model=list[queries.Task])
 def inbox(
     team: str | None = Query(None, pattern=r"^[A-Za-z0-9 _-]{1,64}$"),
     actor: Actor = Depends(current_actor),
@@ -170,24 +110,7 @@ def inbox(
         team = actor.team
     elif actor.role not in OFFICERS:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "the inbox is for providers and case officers")
-    query = select(AdviceRow).where(AdviceRow.status == "REQUESTED")
-    if team:
-        query = query.where(AdviceRow.provider_team == team)
-    with svc.sessions() as session:
-        rows = session.scalars(query.order_by(AdviceRow.due_on, AdviceRow.case_ref).limit(500)).all()
-    now = today()
-    return [
-        Task(
-            case_ref=r.case_ref,
-            advice_id=r.advice_id,
-            kind=r.kind,
-            provider_team=r.provider_team,
-            requested_on=r.requested_on,
-            due_on=r.due_on,
-            days_left=(r.due_on - now).days if r.due_on else None,
-        )
-        for r in rows
-    ]
+    return queries.advice_tasks(svc, team)
 
 
 def _own_task(svc: Services, request: Request, actor: Actor, ref: str, advice_id: str) -> None:
@@ -235,10 +158,6 @@ async def task_exception(
     return await send(svc, ref, update, command(**data, by=actor))
 
 
-def _reader(svc: Services):
-    return svc.sessions.kw["bind"].connect()
-
-
 @router.get("/kpis")
 def kpis(
     month: str | None = Query(None, pattern=r"^\d{4}-\d{2}$"),
@@ -250,17 +169,11 @@ def kpis(
     from reports.overview import build_overview
 
     try:
-        period = parse_month(month or _last_complete_month())
+        period = parse_month(month) if month else queries.last_complete_month(today())
     except ValueError as err:
         raise refused("month", str(err), status.HTTP_422_UNPROCESSABLE_CONTENT) from None
-    with _reader(svc) as conn:
+    with queries.reader(svc) as conn:
         return kpis_json(build_overview(conn, period, today()))
-
-
-def _last_complete_month() -> str:
-    first = today().replace(day=1)
-    last = first - timedelta(days=1)
-    return f"{last.year:04d}-{last.month:02d}"
 
 
 @router.get("/exports/sen2.csv")
@@ -270,7 +183,7 @@ def sen2_csv(actor: Actor = Depends(manager), svc: Services = Depends(services))
     from reports.exports import write_sen2_csv
 
     buf = io.StringIO()
-    with _reader(svc) as conn:
+    with queries.reader(svc) as conn:
         write_sen2_csv(conn, buf)
     return StreamingResponse(iter([buf.getvalue()]), media_type="text/csv")
 
