@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 ASSETS := web/static/govuk/govuk-frontend.min.css
 
-.PHONY: setup system run demo test lint bench clean
+.PHONY: setup system run demo test lint fuzz bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,9 @@ lint: setup
 
 test: setup system lint
 	$(BIN)/python -m pytest -q
+
+fuzz: setup
+	$(BIN)/python -m pytest -q -m fuzz tests/web/test_fuzz.py
 
 bench: setup
 	$(BIN)/python -m bench.kpi_bench
