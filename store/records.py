@@ -10,7 +10,7 @@ nothing the second time.
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
 from domain.alarms import AlarmLevel
@@ -25,7 +25,7 @@ from domain.statutory_calendar import (
     no_plan_notice_deadline,
 )
 from store.models import AdviceRow, AuditRow, BreachRow, CaseRow, DecisionRow, ExceptionRow
-from store.upsert import insert_ignore, upsert
+from store.upsert import insert_ignore, upsert, upsert_if_newer
 
 
 def record_case_event(session: Session, event: CaseEvent) -> bool:
@@ -75,20 +75,27 @@ def append_audit(
 
 def save_case(session: Session, case: Case, workflow_id: str, version: int, at: datetime) -> None:
     """Write the case as it stands at ``version``, unless a later version is already stored."""
-    current = session.scalar(select(CaseRow.version).where(CaseRow.ref == case.ref))
-    if current is not None and current >= version:
+    if not upsert_if_newer(
+        session, CaseRow.__table__, _case_row(case, workflow_id, version, at), ["ref"], "version"
+    ):
         return
-    upsert(session, CaseRow.__table__, [_case_row(case, workflow_id, version, at)], ["ref"])
     upsert(
         session, AdviceRow.__table__, [_advice_row(case, a) for a in case.advice], ["case_ref", "advice_id"]
     )
-    session.execute(delete(ExceptionRow).where(ExceptionRow.case_ref == case.ref))
-    for position, exc in enumerate(case.exceptions):
-        session.add(
-            ExceptionRow(
-                case_ref=case.ref, position=position, **exc.model_dump(exclude={"code"}), code=exc.code
-            )
+    session.execute(
+        delete(ExceptionRow).where(
+            ExceptionRow.case_ref == case.ref, ExceptionRow.position >= len(case.exceptions)
         )
+    )
+    upsert(
+        session,
+        ExceptionRow.__table__,
+        [
+            {"case_ref": case.ref, "position": n, **exc.model_dump(exclude={"code"}), "code": str(exc.code)}
+            for n, exc in enumerate(case.exceptions)
+        ],
+        ["case_ref", "position"],
+    )
     upsert(session, DecisionRow.__table__, _decision_rows(case), ["case_ref", "decision"])
 
 
