@@ -20,7 +20,7 @@ COPY web ./web
 COPY config ./config
 COPY scripts ./scripts
 COPY worker.py starter.py settings.py logconfig.py devstack.py cli.py ./
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir . && python -m compileall -q workflows
 COPY --from=assets /build/node_modules/govuk-frontend/dist/govuk /tmp/govuk
 RUN python scripts/build_assets.py --from /tmp/govuk && rm -rf /tmp/govuk
 RUN useradd --system --home /app ehcna && chown -R ehcna /app

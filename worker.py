@@ -7,12 +7,15 @@ with the key and the problem before anything starts.
 """
 
 import asyncio
+import compileall
 import logging
+from pathlib import Path
 
 import structlog
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+import workflows
 from activities.casework import CaseRecordActivities, NotificationActivities
 from activities.digest import DigestActivities
 from activities.ports import CaseRecordPort, LoggingCaseRecords, LoggingNotifications, NotificationPort
@@ -31,6 +34,16 @@ from workflows.digest import DigestWorkflow
 WORKFLOWS = [AssessmentWorkflow, AdviceWorkflow, DigestWorkflow]
 
 
+def cache_workflow_bytecode() -> None:
+    """Write the workflow modules' bytecode if it is missing or stale.
+
+    The sandbox runs each workflow module afresh for every workflow it creates;
+    with PYTHONDONTWRITEBYTECODE set (as in many images and shells) it would
+    compile the source every time. A read-only tree is left as it is.
+    """
+    compileall.compile_dir(Path(workflows.__file__).parent, quiet=2)
+
+
 def build_worker(
     client: Client,
     task_queue: str,
@@ -39,6 +52,7 @@ def build_worker(
     digests: DigestActivities | None = None,
 ) -> Worker:
     """The worker with every workflow and activity, its ports injected."""
+    cache_workflow_bytecode()
     record_acts = CaseRecordActivities(records or LoggingCaseRecords())
     notify_acts = NotificationActivities(notifications or LoggingNotifications())
     activities = [

@@ -1,9 +1,9 @@
 """A bare Temporal case of the engine's shape, for the throughput benchmark's baseline.
 
-A ``BaselineCase`` workflow records its start with one no-op activity, then
-takes one update per step of a case; each update's handler awaits one no-op
-activity (as the engine answers an action once its record activity has
-completed), and may start a ``BaselineAdvice`` child or signal one. A child
+A ``BaselineCase`` workflow records its start with one no-op local activity,
+then takes one update per step of a case; each update's handler awaits one
+no-op local activity (as the engine answers an action once its local record
+activity has completed), and may start a ``BaselineAdvice`` child or signal one. A child
 waits for its signal and ends; the case ends after its closing step, once its
 children have. No domain rules, no store, no search attributes, no timers:
 what is left is the cost of Temporal itself for the same histories' shape.
@@ -60,7 +60,7 @@ class BaselineCase:
 
     @workflow.update
     async def act(self, step: Step) -> int:
-        await workflow.execute_activity(record, step.name, start_to_close_timeout=TIMEOUT)
+        await workflow.execute_local_activity(record, step.name, start_to_close_timeout=TIMEOUT)
         if step.start_child:
             self._children[step.start_child] = await workflow.start_child_workflow(
                 BaselineAdvice.run,
@@ -75,7 +75,7 @@ class BaselineCase:
 
     @workflow.run
     async def run(self, ref: str) -> int:
-        await workflow.execute_activity(record, "start", start_to_close_timeout=TIMEOUT)
+        await workflow.execute_local_activity(record, "start", start_to_close_timeout=TIMEOUT)
         await workflow.wait_condition(lambda: self._closed)
         for child in self._children.values():
             await child

@@ -1,30 +1,16 @@
 """One request for advice (reg 8(1)): its own 6-week clock, its reminders and breach."""
 
-from pydantic import BaseModel
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.casework import NotificationActivities
-    from domain.alarms import Alarm, AlarmTiming, advice_alarms
+    from domain.alarms import Alarm, advice_alarms
     from domain.case import AdviceRequest
     from domain.events import AlarmEvent
+    from workflows.activity_options import ACTIVITY_RETRY, ACTIVITY_TIMEOUT
+    from workflows.inputs import AdviceInput, AdviceUpdate
 
-from workflows.activity_options import ACTIVITY_RETRY, ACTIVITY_TIMEOUT
 from workflows.alarm_clock import ALARMS_IN_BACKGROUND, AlarmClock, sleep_until
-
-
-class AdviceInput(BaseModel):
-    case_workflow_id: str
-    case_ref: str
-    team: str
-    advice: AdviceRequest
-    excepted: bool = False
-    timing: AlarmTiming = AlarmTiming()
-
-
-class AdviceUpdate(BaseModel):
-    advice: AdviceRequest
-    excepted: bool
 
 
 @workflow.defn(name="Advice")

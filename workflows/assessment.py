@@ -9,14 +9,13 @@ fires alarms at absolute instants and keeps the search attributes current.
 
 from typing import Any
 
-from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.casework import CaseRecordActivities, NotificationActivities
     from domain import assessment as rules
-    from domain.alarms import Alarm, AlarmTiming, case_alarms
+    from domain.alarms import Alarm, case_alarms
     from domain.case import Case
     from domain.clock import london_date, start_of_day
     from domain.commands import (
@@ -30,7 +29,6 @@ with workflow.unsafe.imports_passed_through():
         RecordFamilyResponse,
         RequestAdvice,
         ServeDraft,
-        StartAssessment,
         SubmitAdvice,
         TransferOut,
         Withdraw,
@@ -39,22 +37,18 @@ with workflow.unsafe.imports_passed_through():
     from domain.errors import RuleViolation
     from domain.events import AlarmEvent, CaseEvent, ExceptionNotice
     from domain.views import CaseView, case_view
+    from workflows import search_attributes as sa
+    from workflows.activity_options import ACTIVITY_RETRY, ACTIVITY_TIMEOUT
+    from workflows.ids import advice_workflow_id
+    from workflows.inputs import AdviceInput, AdviceUpdate, AssessmentInput
 
-from workflows import search_attributes as sa
-from workflows.activity_options import ACTIVITY_RETRY, ACTIVITY_TIMEOUT
-from workflows.advice import AdviceInput, AdviceUpdate, AdviceWorkflow
+from workflows.advice import AdviceWorkflow
 from workflows.alarm_clock import ALARMS_IN_BACKGROUND, AlarmClock, sleep_until
-from workflows.ids import advice_workflow_id
 
 RULE_VIOLATION = "RuleViolation"
-
-
-class AssessmentInput(BaseModel):
-    start: StartAssessment
-    timing: AlarmTiming = AlarmTiming()
-    # steps already taken before the case came to this engine (a migrated case):
-    # applied at once, before any alarm is computed, so history raises no false alarms
-    prior_actions: list[CaseCommand] = []
+# v3: a case event is recorded by a local activity, inside the workflow task that
+# applied it, so an update is answered in one round trip to the server, not three
+RECORD_LOCALLY = "record-locally"
 
 
 def refusal(err: RuleViolation) -> ApplicationError:
@@ -263,12 +257,20 @@ class AssessmentWorkflow:
         while self._outbox:
             item = self._outbox[0]
             if isinstance(item, CaseEvent):
-                await workflow.execute_activity_method(
-                    CaseRecordActivities.record_case_event,
-                    item,
-                    start_to_close_timeout=ACTIVITY_TIMEOUT,
-                    retry_policy=ACTIVITY_RETRY,
-                )
+                if workflow.patched(RECORD_LOCALLY):
+                    await workflow.execute_local_activity_method(
+                        CaseRecordActivities.record_case_event,
+                        item,
+                        start_to_close_timeout=ACTIVITY_TIMEOUT,
+                        retry_policy=ACTIVITY_RETRY,
+                    )
+                else:
+                    await workflow.execute_activity_method(
+                        CaseRecordActivities.record_case_event,
+                        item,
+                        start_to_close_timeout=ACTIVITY_TIMEOUT,
+                        retry_policy=ACTIVITY_RETRY,
+                    )
                 self._recorded = item.seq
             else:
                 await workflow.execute_activity_method(

@@ -2,7 +2,7 @@
 
 A change that makes the workflows non-deterministic for cases already open
 fails here. Re-record only for a deliberate, patched change:
-``EHCNA_RECORD_HISTORIES=1 pytest tests/workflows/test_assessment_cases.py`` (writes v2/);
+``EHCNA_RECORD_HISTORIES=1 pytest tests/workflows/test_assessment_cases.py`` (writes v3/);
 move the previous version's files to a folder of their own first, so they keep being replayed.
 """
 
@@ -16,11 +16,12 @@ from temporalio.worker import Replayer
 
 from worker import WORKFLOWS
 
-# v1: before alerts were sent beside the main loop (workflow.patched "alarms-in-background")
+# v1: before alerts were sent beside the main loop (workflow.patched "alarms-in-background");
+# v2: before case events were recorded by a local activity (workflow.patched "record-locally")
 HISTORIES = sorted((Path(__file__).resolve().parent.parent / "histories").glob("v*/*.json"))
 
 
-@pytest.mark.parametrize("version", ["v1", "v2"])
+@pytest.mark.parametrize("version", ["v1", "v2", "v3"])
 def test_histories_are_recorded(version: str):
     names = {p.stem for p in HISTORIES if p.parent.name == version}
     assert {

@@ -1,0 +1,34 @@
+"""What the workflows take as input and send each other.
+
+Kept apart from the workflow modules and imported through the sandbox: the
+sandbox runs a workflow's module afresh for every workflow it creates, and
+building these pydantic classes each time was a large part of starting a case.
+"""
+
+from pydantic import BaseModel
+
+from domain.alarms import AlarmTiming
+from domain.case import AdviceRequest
+from domain.commands import CaseCommand, StartAssessment
+
+
+class AssessmentInput(BaseModel):
+    start: StartAssessment
+    timing: AlarmTiming = AlarmTiming()
+    # steps already taken before the case came to this engine (a migrated case):
+    # applied at once, before any alarm is computed, so history raises no false alarms
+    prior_actions: list[CaseCommand] = []
+
+
+class AdviceInput(BaseModel):
+    case_workflow_id: str
+    case_ref: str
+    team: str
+    advice: AdviceRequest
+    excepted: bool = False
+    timing: AlarmTiming = AlarmTiming()
+
+
+class AdviceUpdate(BaseModel):
+    advice: AdviceRequest
+    excepted: bool
