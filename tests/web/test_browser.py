@@ -111,6 +111,8 @@ def seed_closed_cases(engine: Engine, count: int, on: date) -> None:
 
 
 async def screenshot(page: Page, name: str) -> None:
+    """A full-page screenshot as a reader sees the page: no pointer hovering over a link."""
+    await page.mouse.move(0, 0)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
 
@@ -194,7 +196,7 @@ async def test_a_case_officer_starts_a_case_and_a_bad_form_shows_the_error_summa
         3
     )  # 3 advice due in 12 days
     await expect(timeline.locator(".govuk-tag", has_text="Done")).to_have_count(3)  # day 0, T1, EP advice
-    history = page.get_by_role("cell", name="Submit advice", exact=True)
+    history = page.get_by_role("cell", name="Advice submitted", exact=True)
     for _ in range(50):  # the history is written by the workflow's activity, a moment after the update
         if await history.count():
             break

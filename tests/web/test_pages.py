@@ -4,28 +4,35 @@ Browser-driven tests are in test_browser.py; these read the HTML the server send
 """
 
 import asyncio
+import inspect
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from html import unescape
+from typing import Annotated
 from uuid import uuid4
 
 import httpx
 import pytest
 import sqlalchemy as sa
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException, Request, Response
+from pydantic import BaseModel, StringConstraints
 
+from domain.case import AdviceKind, AdviceStatus, Outcome, RequestSource, Stage
 from domain.clock import london_date
-from domain.kpis import Figure, months_ending
-from reports.overview import ChartPoint
+from domain.commands import REF_PATTERN, Role
+from domain.escalation import Channel
+from domain.kpis import Figure, Unit, months_ending
+from domain.statutory_exceptions import ExceptionCode
+from reports.overview import ChartPoint, OverviewRow
 from scripts.build_assets import without_gds_transport
 from store.models import AdviceRow, AuditRow
 from web.case_actions import ACTIONS
-from web.pages import manager, officer, provider, register, signin
+from web.pages import manager, names, officer, provider, register, signin
 from web.pages.action_forms import ACTION_FORMS, ADVICE_EXCEPTION, START, SUBMIT_ADVICE
 from web.pages.charts import k1_chart
-from web.pages.forms import parse
+from web.pages.forms import Field, FormState, parse, submit_form
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -100,7 +107,7 @@ async def start_case(http: httpx.AsyncClient, ref: str, days_ago: int = 30) -> N
         "team": "north",
         **date_fields("day0", today() - timedelta(days_ago)),
     }
-    r = await post_form(http, "/cases/new", data)
+    r = await post_form(http, "/start-assessment", data)
     assert r.status_code == 303 and r.headers["location"] == f"/cases/{ref}", r.text
 
 
@@ -156,8 +163,8 @@ async def test_signing_in_and_out(site):
     assert 'id="username-error"' in wrong.text and 'value="officer"' in wrong.text
     assert "not-the-password" not in wrong.text  # a password is never sent back
 
-    ok = await sign_in(http, "officer", "officer-password", next_path="/cases/new")
-    assert ok.status_code == 303 and ok.headers["location"] == "/cases/new"
+    ok = await sign_in(http, "officer", "officer-password", next_path="/start-assessment")
+    assert ok.status_code == 303 and ok.headers["location"] == "/start-assessment"
     page = await http.get("/cases")
     assert page.status_code == 200 and '<h1 class="govuk-heading-l">My cases</h1>' in page.text
     assert "Skip to main content" in page.text and "govuk-phase-banner" in page.text
@@ -179,12 +186,12 @@ async def test_a_form_without_the_sessions_csrf_token_is_refused(site):
     data = {"ref": ref, "request_source": "PARENT", "team": "north", **date_fields("day0", today())}
     for token in (None, "", "forged-token"):
         form = data if token is None else {**data, "csrf_token": token}
-        r = await http.post("/cases/new", data=form)
+        r = await http.post("/start-assessment", data=form)
         assert r.status_code == 403, token
         assert "This form could not be checked" in r.text and "<html" in r.text
     other = await site.signed_in("manager")  # another session's token is no good either
-    foreign = await csrf_token(other, "/cases/new")
-    assert (await http.post("/cases/new", data={**data, "csrf_token": foreign})).status_code == 403
+    foreign = await csrf_token(other, "/start-assessment")
+    assert (await http.post("/start-assessment", data={**data, "csrf_token": foreign})).status_code == 403
     assert (
         await site.client().post("/sign-in", data={"username": "officer", "password": "x"})
     ).status_code == 403
@@ -196,7 +203,7 @@ async def test_a_form_without_the_sessions_csrf_token_is_refused(site):
 
 async def test_the_start_form_shows_the_govuk_error_summary_keyed_to_fields(site):
     http = await site.signed_in("officer")
-    empty = await post_form(http, "/cases/new", {"team": ""})
+    empty = await post_form(http, "/start-assessment", {"team": ""})
     assert empty.status_code == 422
     assert error_links(empty.text) == [
         ("#ref", "Enter a case reference"),
@@ -210,7 +217,7 @@ async def test_the_start_form_shows_the_govuk_error_summary_keyed_to_fields(site
 
     bad = await post_form(
         http,
-        "/cases/new",
+        "/start-assessment",
         {
             "ref": "has spaces",
             "request_source": "PARENT",
@@ -227,14 +234,14 @@ async def test_the_start_form_shows_the_govuk_error_summary_keyed_to_fields(site
     assert links["#year_group"] == "The year must be a whole number"
     assert 'value="has spaces"' in bad.text and 'value="31"' in bad.text  # answers are kept
 
-    partial = await post_form(http, "/cases/new", {"ref": new_ref(), "day0-day": "3", "team": "north"})
+    partial = await post_form(http, "/start-assessment", {"ref": new_ref(), "day0-day": "3", "team": "north"})
     assert dict(error_links(partial.text))["#day0-day"] == (
         "The date the request was received must include a month and a year"
     )
 
     future = await post_form(
         http,
-        "/cases/new",
+        "/start-assessment",
         {
             "ref": new_ref(),
             "request_source": "SCHOOL",
@@ -250,7 +257,7 @@ async def test_the_start_form_shows_the_govuk_error_summary_keyed_to_fields(site
     await start_case(http, ref)
     again = await post_form(
         http,
-        "/cases/new",
+        "/start-assessment",
         {"ref": ref, "request_source": "PARENT", "team": "north", **date_fields("day0", today())},
     )
     assert again.status_code == 409
@@ -276,7 +283,7 @@ async def test_the_case_page_shows_the_statutory_timeline_and_actions_apply_or_s
     assert "<strong>north</strong>: Decision whether to assess" in page.text  # who holds the case
     assert f'href="/cases/{ref}/decide-to-assess"' in page.text
     assert f'href="/cases/{ref}/issue-final-plan"' not in page.text  # not offered at this stage
-    assert "started" not in (await http.get(f"/cases/{ref}")).text  # a flash shows once
+    assert f"Assessment {ref} started" not in (await http.get(f"/cases/{ref}")).text  # a flash shows once
 
     refused = await post_form(http, f"/cases/{ref}/issue-final-plan", date_fields("on", today()))
     assert refused.status_code == 409
@@ -301,6 +308,45 @@ async def test_the_case_page_shows_the_statutory_timeline_and_actions_apply_or_s
     assert (await http.get(f"/cases/{ref}/no-such-action")).status_code == 404
     missing = await http.get("/cases/NOPE-404")
     assert missing.status_code == 404 and "Page not found" in missing.text
+
+    withdrawn = await post_form(http, f"/cases/{ref}/withdraw", date_fields("on", today()))
+    assert withdrawn.status_code == 303
+    for _ in range(75):  # the history is written by the workflow's activity, a moment later
+        page = await http.get(f"/cases/{ref}")
+        if "Request withdrawn</td>" in page.text:
+            break
+        await asyncio.sleep(0.2)
+    # codes in words: the outcome, each step of the history, who took it
+    assert f"Request withdrawn on {today().day} " in page.text and "WITHDRAWN" not in page.text
+    for step in ("Assessment started", "Decision whether to assess recorded", "Request withdrawn"):
+        assert f'<td class="govuk-table__cell">{step}</td>' in page.text, step
+    assert "officer (case officer)" in page.text and "case_officer" not in page.text
+
+
+async def test_a_case_whose_reference_is_new_has_its_page_at_cases_new(site):
+    """Any reference a case may have has its page at /cases/<ref>: the start form lives elsewhere."""
+    assert REF_PATTERN.match("new")  # "new" is a reference like any other (API, starter, import)
+    http = await site.signed_in("officer")
+    form = await http.get("/start-assessment")
+    assert form.status_code == 200 and 'action="/start-assessment"' in form.text
+    assert '<h1 class="govuk-heading-l">Start an EHC needs assessment</h1>' in form.text
+    assert '<a class="govuk-service-navigation__link" href="/start-assessment" aria-current="page">' in (
+        form.text
+    )
+    assert 'href="/start-assessment" role="button"' in (await http.get("/cases")).text
+
+    data = {"ref": "new", "request_source": "PARENT", "team": "north", **date_fields("day0", today())}
+    started = await post_form(http, "/start-assessment", data)
+    if started.status_code == 409:  # an earlier test of this session's Temporal server started it
+        assert error_links(started.text) == [
+            ("#ref", "Case reference new already exists; each case has one reference")
+        ]
+    else:
+        assert started.status_code == 303 and started.headers["location"] == "/cases/new"
+    page = await http.get("/cases/new")
+    assert page.status_code == 200 and '<h1 class="govuk-heading-l">Case new</h1>' in page.text
+    assert "Start an EHC needs assessment" not in page.text
+    assert (await http.get("/cases/new/decide-to-assess")).status_code == 200
 
 
 # ---------------------------------------------------------------- providers
@@ -408,6 +454,12 @@ async def test_the_dashboards_are_for_managers(site):
     assert '<svg class="app-chart"' in page.text and 'role="img"' in page.text
     assert "Show the chart&#39;s figures as a table" in page.text or "Show the chart's figures" in page.text
     assert "46.4% (39,407/84,866)" in page.text  # the national figure of 2024, in the table alternative
+    # the overview's rows split by advice kind and by stage name them in words, not by their codes
+    assert "Social care advice returned within 6 weeks, excluding exceptions" in page.text
+    assert "Medical advice returned within 6 weeks, excluding exceptions" in page.text
+    assert "Draft plan with the family" in page.text
+    for code in ("SOCIAL_CARE", "HEALTH", ": EP", "draft_served", "At stage"):
+        assert code not in page.text, code
     bad = await boss.get("/performance?month=2026-13")
     assert bad.status_code == 200
     [(href, text)] = error_links(bad.text)
@@ -420,6 +472,98 @@ async def test_the_dashboards_are_for_managers(site):
 
 
 # ---------------------------------------------------------------- pieces, without a server
+
+
+def test_every_code_a_page_shows_has_a_name_in_words():
+    for codes, named in (
+        (AdviceKind, names.ADVICE_NAMES),
+        (RequestSource, names.SOURCE_NAMES),
+        (ExceptionCode, names.EXCEPTION_NAMES),
+        (Stage, names.STAGE_NAMES),
+        (Outcome, names.OUTCOME_NAMES),
+        (AdviceStatus, names.ADVICE_STATUS_NAMES),
+        (Channel, names.CHANNEL_NAMES),
+        (Role, names.ROLE_NAMES),
+    ):
+        assert set(codes) <= set(named), codes
+    kinds = {model.model_fields["kind"].default for _, model in ACTIONS.values()}
+    assert kinds | {"start"} <= set(names.STEP_NAMES)
+
+    def row(row_id: str, title: str) -> OverviewRow:
+        return OverviewRow(row_id, title, Unit.COUNT, False, 1, 2, 3, detail="." in row_id)
+
+    rows = [
+        row("K5.SOCIAL_CARE", "Advice returned within 6 weeks, excluding exceptions: SOCIAL_CARE"),
+        row("K5.PFA", "Advice returned within 6 weeks, excluding exceptions: PFA"),
+        row("K8.stage.draft_served", "at stage draft_served"),
+        row("K8.weeks.0-6", "open 0-6 weeks"),
+        row("K10.T1", "deadline T1"),
+        row("K10.T2.EDUCATION", "deadline T2 EDUCATION"),
+        row("K10.T6", "deadline T6"),
+        row("K10.team.north", "team north"),
+    ]
+    assert [manager.table_row(r).title for r in rows] == [
+        "Social care advice returned within 6 weeks, excluding exceptions",
+        "Preparing for adulthood advice returned within 6 weeks, excluding exceptions",
+        "Draft plan with the family",
+        "open 0-6 weeks",
+        "Decision whether to assess (reg 5(1))",
+        "Educational advice provided (reg 8(1))",
+        "Final EHC plan issued (reg 13(2))",
+        "team north",
+    ]
+
+
+class Named(BaseModel):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+    by: str
+
+
+async def test_every_form_page_goes_through_the_one_submit_run():
+    """Parse, validate, send; the form again with its errors (422, or the refusal's status) or a
+    success message and a 303. The officer's and the provider's pages have no run of their own."""
+    fields = (Field("name", "Name", noun="a name"),)
+    sent: list[Named] = []
+    shown: list[tuple[int, list[tuple[str, str]]]] = []
+
+    def show(form: FormState, code: int) -> Response:
+        shown.append((code, [(e.href, e.text) for e in form.errors]))
+        return Response(status_code=code)
+
+    async def send(command: Named) -> None:
+        if command.name == "taken":
+            raise HTTPException(409, {"field": "name", "reason": "that name is taken"})
+        if command.name == "gone":
+            raise HTTPException(404, "no such thing")
+        sent.append(command)
+
+    async def run(name: str) -> Response:
+        request = Request({"type": "http", "method": "POST", "path": "/x", "headers": [], "session": {}})
+        response = await submit_form(
+            request,
+            fields,
+            {"name": name},
+            Named,
+            given={"by": "officer"},
+            send=send,
+            show=show,
+            done=lambda c: f"{c.name} saved",
+            then="/done",
+        )
+        if response.status_code == 303:
+            assert request.session["flash"] == f"{name.strip()} saved"
+        return response
+
+    assert (await run(" ")).status_code == 422 and shown[-1] == (422, [("#name", "Enter a name")])
+    assert (await run("taken")).status_code == 409 and shown[-1] == (409, [("#name", "That name is taken")])
+    with pytest.raises(HTTPException):  # anything but a refusal is not the form's business
+        await run("gone")
+    ok = await run(" Ada ")
+    assert ok.status_code == 303 and ok.headers["location"] == "/done"
+    assert sent == [Named(name="Ada", by="officer")] and len(shown) == 2
+    for module in (officer, provider):
+        source = inspect.getsource(module)
+        assert "submit_form(" in source and "refusal(" not in source and "validate(" not in source
 
 
 def test_every_action_form_asks_for_fields_its_command_has():

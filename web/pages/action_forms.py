@@ -7,30 +7,15 @@ comes back to the form as an error on the field the rule names.
 
 from dataclasses import dataclass, replace
 
-from domain.case import AdviceKind, RequestSource, Stage
+from domain.case import AdviceKind, Stage
 from domain.statutory_exceptions import ExceptionCode
 from domain.views import CaseView
 from web.pages.forms import Field
+from web.pages.names import ADVICE_NAMES, EXCEPTION_NAMES, SOURCE_NAMES
 
 EXAMPLE_DATE = "For example, 27 3 2026"
 OPEN_STAGES = frozenset({Stage.REQUEST, Stage.ADVICE, Stage.DRAFTING, Stage.DRAFT_SERVED})
 
-SOURCE_NAMES = {
-    RequestSource.PARENT: "Parent",
-    RequestSource.YOUNG_PERSON: "Young person",
-    RequestSource.SCHOOL: "School or college",
-    RequestSource.HEALTH: "Health service",
-    RequestSource.OTHER: "Someone else",
-}
-ADVICE_NAMES = {
-    AdviceKind.PARENT: "Parent or young person's views",
-    AdviceKind.EDUCATION: "Educational advice",
-    AdviceKind.HEALTH: "Medical advice",
-    AdviceKind.EP: "Psychological advice",
-    AdviceKind.SOCIAL_CARE: "Social care advice",
-    AdviceKind.PFA: "Preparing for adulthood",
-    AdviceKind.OTHER: "Other advice",
-}
 ADVICE_FROM = {
     AdviceKind.PARENT: "From the family. It has no 6-week clock.",
     AdviceKind.EDUCATION: "From the head teacher, principal or early years setting.",
@@ -39,15 +24,6 @@ ADVICE_FROM = {
     AdviceKind.SOCIAL_CARE: "From children's or adults' social care.",
     AdviceKind.PFA: "For a child in year 9 or above.",
     AdviceKind.OTHER: "For example speech and language therapy, occupational therapy or CAMHS.",
-}
-EXCEPTION_NAMES = {
-    ExceptionCode.E_SCH: "E-SCH: school or college closed for 4 weeks or more",
-    ExceptionCode.E_EY: "E-EY: early years setting closed for 4 weeks or more",
-    ExceptionCode.E_PERS: "E-PERS: exceptional personal circumstances",
-    ExceptionCode.E_ABS: "E-ABS: absent from the area for 4 weeks or more",
-    ExceptionCode.A_PERS: "A-PERS: exceptional circumstances in the 6 weeks for advice",
-    ExceptionCode.A_ABS: "A-ABS: absent from the area for 4 weeks or more in the 6 weeks for advice",
-    ExceptionCode.A_APPT: "A-APPT: missed an appointment for an examination or test",
 }
 EXCEPTION_NEEDS = {
     ExceptionCode.E_SCH: "Give the closure and reopening dates and the date the school was asked for advice.",

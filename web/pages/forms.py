@@ -6,14 +6,22 @@ judge of what is valid. This module only turns browser input into that
 model's input, and turns refusals back into errors keyed to a field: pydantic
 errors from the model, ``{field, reason}`` refusals from the workflow or the
 gateway. Each error links to its field in the GOV.UK error summary.
+
+``submit_form`` is the run every form page goes through once its POST is
+checked: parse, validate, send, then the form again with its errors or a
+success message and a redirect.
 """
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal, TypeVar
 
+from fastapi import HTTPException, Request, status
+from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
+
+from web.pages.rendering import flash
 
 M = TypeVar("M", bound=BaseModel)
 FieldKind = Literal["text", "textarea", "password", "number", "date", "radios", "select", "checkbox"]
@@ -133,6 +141,44 @@ def refusal(state: FormState, detail: Any) -> None:
         state.add(str(detail.get("field", "")), str(detail["reason"]))
     else:
         state.add("", str(detail))
+
+
+async def submit_form(
+    request: Request,
+    fields: tuple[Field, ...],
+    data: Mapping[str, str],
+    model: type[M],
+    *,
+    send: Callable[[M], Awaitable[object]],
+    show: Callable[[FormState, int], Response],
+    done: str | Callable[[M], str],
+    then: str | Callable[[M], str],
+    given: Mapping[str, Any] | None = None,
+    refused: Collection[int] = (status.HTTP_409_CONFLICT,),
+) -> Response:
+    """Turn the submitted ``data`` into a ``model`` command and ``send`` it.
+
+    A form the model rejects is shown again (``show``) with 422; a refusal
+    ``send`` raises as an HTTPException with a status in ``refused`` (409: the
+    rule that refused, keyed to its field) is shown with that status. Either
+    way the GOV.UK error summary lists the errors. Once sent, ``done`` is the
+    success message of the next page and ``then`` where to go (a 303). Both
+    may be worked out from the command. ``given``: command fields not asked
+    on the form (who acts, what the address says).
+    """
+    form, answers = parse(fields, data)
+    command = validate(model, answers, form, **(given or {}))
+    if command is None:
+        return show(form, status.HTTP_422_UNPROCESSABLE_CONTENT)
+    try:
+        await send(command)
+    except HTTPException as err:
+        if err.status_code not in refused:
+            raise
+        refusal(form, err.detail)
+        return show(form, err.status_code)
+    flash(request, done(command) if callable(done) else done)
+    return RedirectResponse(then(command) if callable(then) else then, status_code=status.HTTP_303_SEE_OTHER)
 
 
 def _message(error: Any, f: Field) -> str:

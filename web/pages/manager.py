@@ -16,6 +16,7 @@ from web import queries
 from web.pages.auth import allow
 from web.pages.charts import k1_chart
 from web.pages.forms import Field, blank
+from web.pages.names import ADVICE_NAMES, STAGE_NAMES, deadline_name
 from web.pages.rendering import render
 from web.security import MANAGERS, services
 from web.services import Services
@@ -23,12 +24,6 @@ from web.services import Services
 router = APIRouter(include_in_schema=False)
 manager = allow(MANAGERS, "the dashboards")
 
-STAGE_NAMES = {
-    "request": "Awaiting the decision to assess",
-    "advice": "Assessing: advice",
-    "drafting": "Drafting the plan",
-    "draft_served": "Draft plan with the family",
-}
 TREND_WORDS = {Trend.UP: "Up", Trend.DOWN: "Down", Trend.FLAT: "No change", Trend.UNKNOWN: "Not comparable"}
 
 
@@ -44,11 +39,24 @@ class TableRow:
     verdict: bool | None  # True better, False worse, None neutral
 
 
+def row_title(row: OverviewRow) -> str:
+    """The row's title with the codes of its split in words (the report's own titles carry codes)."""
+    measure, _, split = row.id.partition(".")
+    if measure == "K5" and split:
+        return f"{ADVICE_NAMES.get(split, split)} returned within 6 weeks, excluding exceptions"
+    if measure == "K8" and split.startswith("stage."):
+        stage = split.removeprefix("stage.")
+        return STAGE_NAMES.get(stage, stage)
+    if measure == "K10" and split and not split.startswith("team."):
+        return deadline_name(split.replace(".", " "))
+    return row.title
+
+
 def table_row(row: OverviewRow) -> TableRow:
     verdict = {True: ", better", False: ", worse", None: ""}[row.improving]
     return TableRow(
         id=row.id.split(".")[0],
-        title=row.title,
+        title=row_title(row).replace("day 0", "day\N{NO-BREAK SPACE}0"),  # never "day" and "0" apart
         detail=row.detail,
         cells=(
             format_value(row.latest),

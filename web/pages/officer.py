@@ -1,7 +1,7 @@
 """Case officers: start an assessment, their team's open cases, a case's statutory timeline, actions."""
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from domain.commands import REF_PATTERN, Actor, Role, StartAssessment
 from domain.deadlines import Deadline
@@ -12,17 +12,11 @@ from gateway.assessments import start_assessment
 from web import queries
 from web.case_actions import ACTIONS, read, send
 from web.pages import csrf
-from web.pages.action_forms import (
-    ACTION_FORMS,
-    ADVICE_NAMES,
-    EXCEPTION_NAMES,
-    SOURCE_NAMES,
-    START,
-    ActionForm,
-)
+from web.pages.action_forms import ACTION_FORMS, START, ActionForm
 from web.pages.auth import allow
-from web.pages.forms import FormState, blank, parse, refusal, validate
-from web.pages.rendering import flash, render
+from web.pages.forms import FormState, blank, submit_form
+from web.pages.names import advice_step
+from web.pages.rendering import render
 from web.security import OFFICERS, services
 from web.services import Services
 
@@ -47,27 +41,40 @@ async def my_cases(
     return render(request, "officer/cases.html", actor, cases=cases, team=team, today=queries.today())
 
 
-@router.get("/cases/new")
+# The start form is not under /cases/: any word there could be a case's reference ("new" is one).
+START_PATH = "/start-assessment"
+
+
+@router.get(START_PATH)
 def new_case(request: Request, actor: Actor = Depends(officer)) -> Response:
     return _start_page(request, actor, blank(START, team=actor.team))
 
 
-@router.post("/cases/new")
+@router.post(START_PATH)
 async def start_case(
     request: Request, actor: Actor = Depends(officer), svc: Services = Depends(services)
 ) -> Response:
-    form, answers = parse(START, csrf.fields(await csrf.checked_form(request)))
-    command = validate(StartAssessment, answers, form, by=actor)
-    if command is None:
-        return _start_page(request, actor, form, status.HTTP_422_UNPROCESSABLE_CONTENT)
-    try:
-        await start_assessment(svc.client, command, svc.task_queue, queries.today())
-    except RuleViolation as err:
-        refusal(form, {"field": err.field, "reason": err.reason})
-        code = status.HTTP_409_CONFLICT if err.field == "ref" else status.HTTP_422_UNPROCESSABLE_CONTENT
-        return _start_page(request, actor, form, code)
-    flash(request, f"Assessment {command.ref} started")
-    return RedirectResponse(f"/cases/{command.ref}", status_code=303)
+    data = csrf.fields(await csrf.checked_form(request))
+
+    async def start(command: StartAssessment) -> None:
+        try:
+            await start_assessment(svc.client, command, svc.task_queue, queries.today())
+        except RuleViolation as err:  # a reference already used is a conflict; a bad date is not
+            code = status.HTTP_409_CONFLICT if err.field == "ref" else status.HTTP_422_UNPROCESSABLE_CONTENT
+            raise HTTPException(code, {"field": err.field, "reason": err.reason}) from None
+
+    return await submit_form(
+        request,
+        START,
+        data,
+        StartAssessment,
+        given={"by": actor},
+        send=start,
+        show=lambda form, code: _start_page(request, actor, form, code),
+        done=lambda command: f"Assessment {command.ref} started",
+        then=lambda command: f"/cases/{command.ref}",
+        refused=(status.HTTP_409_CONFLICT, status.HTTP_422_UNPROCESSABLE_CONTENT),
+    )
 
 
 def _start_page(request: Request, actor: Actor, form: FormState, status_code: int = 200) -> HTMLResponse:
@@ -81,7 +88,7 @@ def _start_page(request: Request, actor: Actor, form: FormState, status_code: in
         caption=None,
         intro="Record a request for an EHC needs assessment. The statutory time limits start from the date "
         "it was received.",
-        action="/cases/new",
+        action=START_PATH,
         button="Start assessment",
         back="/cases",
     )
@@ -103,9 +110,6 @@ async def case_page(
         history=queries.case_history(svc, ref),
         alerts=queries.case_alerts(svc, ref),
         actions=actions,
-        source_names=SOURCE_NAMES,
-        advice_names=ADVICE_NAMES,
-        exception_names=EXCEPTION_NAMES,
     )
 
 
@@ -119,7 +123,7 @@ def step_title(deadline: Deadline, view: CaseView) -> str:
     advice = (
         view.case.advice_by_id(deadline.subject) if deadline.duty is Duty.T2 and deadline.subject else None
     )
-    return f"{ADVICE_NAMES[advice.kind]} provided (reg 8(1))" if advice else deadline.title
+    return advice_step(advice.kind) if advice else deadline.title
 
 
 def _action(name: str) -> ActionForm:
@@ -153,20 +157,18 @@ async def act(
     spec = _action(action)
     data = csrf.fields(await csrf.checked_form(request))
     view = await read(svc, _ref(ref))
-    form, answers = parse(spec.fields_for(view), data)
     update, model = ACTIONS[action]
-    command = validate(model, answers, form, by=actor)
-    if command is None:
-        return _action_page(request, actor, spec, ref, form, status.HTTP_422_UNPROCESSABLE_CONTENT)
-    try:
-        await send(svc, ref, update, command)
-    except HTTPException as err:
-        if err.status_code != status.HTTP_409_CONFLICT:
-            raise
-        refusal(form, err.detail)
-        return _action_page(request, actor, spec, ref, form, status.HTTP_409_CONFLICT)
-    flash(request, spec.done)
-    return RedirectResponse(f"/cases/{ref}", status_code=303)
+    return await submit_form(
+        request,
+        spec.fields_for(view),
+        data,
+        model,
+        given={"by": actor},
+        send=lambda command: send(svc, ref, update, command),
+        show=lambda form, code: _action_page(request, actor, spec, ref, form, code),
+        done=spec.done,
+        then=f"/cases/{ref}",
+    )
 
 
 def _action_page(

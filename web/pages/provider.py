@@ -1,20 +1,20 @@
 """Advice providers: their team's inbox, and a task page to submit advice or record a reg 8(2) exception."""
 
-from typing import Any
+from collections.abc import Callable
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from domain.case import AdviceStatus
-from domain.commands import Actor, RecordException, SubmitAdvice
+from domain.commands import Actor
 from store.models import AdviceRow
 from web import queries
 from web.case_actions import ACTIONS, send
 from web.pages import csrf
-from web.pages.action_forms import ADVICE_EXCEPTION, ADVICE_NAMES, SUBMIT_ADVICE
+from web.pages.action_forms import ADVICE_EXCEPTION, SUBMIT_ADVICE
 from web.pages.auth import allow
-from web.pages.forms import FormState, blank, parse, refusal, validate
-from web.pages.rendering import flash, render
+from web.pages.forms import Field, FormState, blank, submit_form
+from web.pages.rendering import render
 from web.security import OFFICERS, PROVIDERS, forbid, services
 from web.services import Services
 
@@ -28,7 +28,7 @@ def inbox(request: Request, actor: Actor = Depends(provider), svc: Services = De
     """Advice awaited from the provider's team (every team's, for a case officer), soonest due first."""
     team = actor.team if actor.role in PROVIDERS else None
     tasks = queries.advice_tasks(svc, team)
-    return render(request, "provider/inbox.html", actor, tasks=tasks, team=team, advice_names=ADVICE_NAMES)
+    return render(request, "provider/inbox.html", actor, tasks=tasks, team=team)
 
 
 def _own_task(svc: Services, request: Request, actor: Actor, ref: str, advice_id: str) -> AdviceRow:
@@ -61,16 +61,18 @@ async def submit(
     actor: Actor = Depends(provider),
     svc: Services = Depends(services),
 ) -> Response:
-    data = csrf.fields(await csrf.checked_form(request))
-    task = _own_task(svc, request, actor, ref, advice_id)
-    form, answers = parse(SUBMIT_ADVICE, data)
-    outcome = await _apply(
-        svc, ref, "submit-advice", SubmitAdvice, answers, form, advice_id=advice_id, by=actor
+    return await _submit(
+        request,
+        actor,
+        svc,
+        ref,
+        advice_id,
+        "submit-advice",
+        SUBMIT_ADVICE,
+        _task_page,
+        done=f"Advice {advice_id} submitted for case {ref}",
+        then="/inbox",
     )
-    if outcome is not None:
-        return _task_page(request, actor, task, form, outcome)
-    flash(request, f"Advice {advice_id} submitted for case {ref}")
-    return RedirectResponse("/inbox", status_code=303)
 
 
 @router.get("/tasks/{ref}/{advice_id}/exception")
@@ -93,39 +95,50 @@ async def record_exception(
     actor: Actor = Depends(provider),
     svc: Services = Depends(services),
 ) -> Response:
-    data = csrf.fields(await csrf.checked_form(request))
-    task = _own_task(svc, request, actor, ref, advice_id)
-    form, answers = parse(ADVICE_EXCEPTION, data)
-    outcome = await _apply(
-        svc, ref, "record-exception", RecordException, answers, form, advice_id=advice_id, by=actor
+    return await _submit(
+        request,
+        actor,
+        svc,
+        ref,
+        advice_id,
+        "record-exception",
+        ADVICE_EXCEPTION,
+        _exception_page,
+        done=f"Exception recorded for advice {advice_id} on case {ref}",
+        then=f"/tasks/{ref}/{advice_id}",
     )
-    if outcome is not None:
-        return _exception_page(request, actor, task, form, outcome)
-    flash(request, f"Exception recorded for advice {advice_id} on case {ref}")
-    return RedirectResponse(f"/tasks/{ref}/{advice_id}", status_code=303)
 
 
-async def _apply(
+TaskPage = Callable[[Request, Actor, AdviceRow, FormState, int], HTMLResponse]
+
+
+async def _submit(
+    request: Request,
+    actor: Actor,
     svc: Services,
     ref: str,
+    advice_id: str,
     action: str,
-    model: type[SubmitAdvice] | type[RecordException],
-    answers: dict[str, Any],
-    form: FormState,
-    **given: object,
-) -> int | None:
-    """Send the command; None when applied, else the status to show the form again with."""
-    command = validate(model, answers, form, **given)
-    if command is None:
-        return status.HTTP_422_UNPROCESSABLE_CONTENT
-    try:
-        await send(svc, ref, ACTIONS[action][0], command)
-    except HTTPException as err:
-        if err.status_code != status.HTTP_409_CONFLICT:
-            raise
-        refusal(form, err.detail)
-        return status.HTTP_409_CONFLICT
-    return None
+    fields: tuple[Field, ...],
+    page: TaskPage,
+    done: str,
+    then: str,
+) -> Response:
+    """A provider's form for one advice request: ``action`` of web.case_actions, for that request."""
+    data = csrf.fields(await csrf.checked_form(request))
+    task = _own_task(svc, request, actor, ref, advice_id)
+    update, model = ACTIONS[action]
+    return await submit_form(
+        request,
+        fields,
+        data,
+        model,
+        given={"advice_id": advice_id, "by": actor},
+        send=lambda command: send(svc, ref, update, command),
+        show=lambda form, code: page(request, actor, task, form, code),
+        done=done,
+        then=then,
+    )
 
 
 def _task_page(
@@ -139,7 +152,6 @@ def _task_page(
         task=task,
         open=task.status == str(AdviceStatus.REQUESTED),
         days_left=(task.due_on - queries.today()).days if task.due_on else None,
-        advice_names=ADVICE_NAMES,
         form=form,
     )
 

@@ -14,7 +14,7 @@ from domain.clock import LONDON
 from domain.commands import Actor, Role
 from domain.deadlines import AT_RISK_WITHIN_DAYS, DeadlineStatus
 from domain.kpis import Period
-from web.pages import csrf
+from web.pages import csrf, names
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 SERVICE_NAME = "EHC needs assessments"
@@ -29,7 +29,7 @@ class NavItem:
 
 
 NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
-    Role.CASE_OFFICER: (NavItem("My cases", "/cases"), NavItem("Start an assessment", "/cases/new")),
+    Role.CASE_OFFICER: (NavItem("My cases", "/cases"), NavItem("Start an assessment", "/start-assessment")),
     Role.PROVIDER: (NavItem("Advice requests", "/inbox"),),
     Role.MANAGER: (
         NavItem("Performance", "/performance"),
@@ -123,6 +123,14 @@ def _environment() -> Environment:
         stage_tags=STAGE_TAGS,
         alert_tags=ALERT_TAGS,
         at_risk_days=AT_RISK_WITHIN_DAYS,
+        source_names=names.SOURCE_NAMES,
+        advice_names=names.ADVICE_NAMES,
+        exception_names=names.EXCEPTION_NAMES,
+        outcome_names=names.OUTCOME_NAMES,
+        advice_status_names=names.ADVICE_STATUS_NAMES,
+        channel_names=names.CHANNEL_NAMES,
+        role_names=names.ROLE_NAMES,
+        step_names=names.STEP_NAMES,
     )
     return env
 

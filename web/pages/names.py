@@ -1,0 +1,101 @@
+"""What the pages call the engine's codes: a person reads "Social care advice", never ``SOCIAL_CARE``.
+
+Every code a page shows (advice kinds, stages, outcomes, statuses, deadlines,
+channels, roles) is named here once; the templates have these as globals.
+A code missing from a table is shown as it is rather than failing the page.
+"""
+
+from domain.case import AdviceKind, AdviceStatus, Outcome, RequestSource, Stage
+from domain.commands import Role
+from domain.escalation import Channel
+from domain.statutory_calendar import DUTY_TITLES, Duty
+from domain.statutory_exceptions import ExceptionCode
+
+SOURCE_NAMES: dict[str, str] = {
+    RequestSource.PARENT: "Parent",
+    RequestSource.YOUNG_PERSON: "Young person",
+    RequestSource.SCHOOL: "School or college",
+    RequestSource.HEALTH: "Health service",
+    RequestSource.OTHER: "Someone else",
+}
+ADVICE_NAMES: dict[str, str] = {
+    AdviceKind.PARENT: "Parent or young person's views",
+    AdviceKind.EDUCATION: "Educational advice",
+    AdviceKind.HEALTH: "Medical advice",
+    AdviceKind.EP: "Psychological advice",
+    AdviceKind.SOCIAL_CARE: "Social care advice",
+    AdviceKind.PFA: "Preparing for adulthood advice",
+    AdviceKind.OTHER: "Other advice",
+}
+EXCEPTION_NAMES: dict[str, str] = {
+    ExceptionCode.E_SCH: "E-SCH: school or college closed for 4 weeks or more",
+    ExceptionCode.E_EY: "E-EY: early years setting closed for 4 weeks or more",
+    ExceptionCode.E_PERS: "E-PERS: exceptional personal circumstances",
+    ExceptionCode.E_ABS: "E-ABS: absent from the area for 4 weeks or more",
+    ExceptionCode.A_PERS: "A-PERS: exceptional circumstances in the 6 weeks for advice",
+    ExceptionCode.A_ABS: "A-ABS: absent from the area for 4 weeks or more in the 6 weeks for advice",
+    ExceptionCode.A_APPT: "A-APPT: missed an appointment for an examination or test",
+}
+# Open stages as the K8 tables name them (the short tags of a case's stage are in rendering).
+STAGE_NAMES: dict[str, str] = {
+    Stage.REQUEST: "Awaiting the decision to assess",
+    Stage.ADVICE: "Assessing: advice",
+    Stage.DRAFTING: "Drafting the plan",
+    Stage.DRAFT_SERVED: "Draft plan with the family",
+    Stage.CLOSED: "Closed",
+}
+OUTCOME_NAMES: dict[str, str] = {
+    Outcome.NOT_ASSESSED: "Decided not to assess",
+    Outcome.PLAN_NOT_ISSUED: "Decided not to issue a plan",
+    Outcome.PLAN_ISSUED: "Final EHC plan issued",
+    Outcome.WITHDRAWN: "Request withdrawn",
+    Outcome.TRANSFERRED_OUT: "Moved out of the area",
+}
+ADVICE_STATUS_NAMES: dict[str, str] = {
+    AdviceStatus.REQUESTED: "Requested",
+    AdviceStatus.RECEIVED: "Received",
+    AdviceStatus.NOT_RECEIVED: "Not received",
+    AdviceStatus.EXISTING_USED: "Existing advice used",
+    AdviceStatus.CANCELLED: "Cancelled: the case ended",
+}
+CHANNEL_NAMES: dict[str, str] = {
+    Channel.EMAIL: "email",
+    Channel.NOTIFY: "GOV.UK Notify",
+    Channel.WEBHOOK: "team channel",
+}
+ROLE_NAMES: dict[str, str] = {
+    Role.CASE_OFFICER: "case officer",
+    Role.PROVIDER: "advice provider",
+    Role.MANAGER: "manager",
+    Role.ADMIN: "administrator",
+    Role.SYSTEM: "the engine",
+}
+
+# A case's history: the action each step recorded ("start", or the command's kind).
+STEP_NAMES: dict[str, str] = {
+    "start": "Assessment started",
+    "decide_to_assess": "Decision whether to assess recorded",
+    "request_advice": "Advice requested",
+    "submit_advice": "Advice submitted",
+    "advice_not_received": "Advice recorded as not received",
+    "record_exception": "Exception recorded",
+    "decide_to_issue": "Decision whether to issue a plan recorded",
+    "serve_draft": "Draft plan served",
+    "family_response": "Family's response recorded",
+    "issue_final_plan": "Final EHC plan issued",
+    "withdraw": "Request withdrawn",
+    "transfer_out": "Moved out of the area",
+}
+
+
+def advice_step(kind: str) -> str:
+    """The T2 deadline of one advice request, named by what the advice is."""
+    return f"{ADVICE_NAMES.get(kind, kind)} provided (reg 8(1))"
+
+
+def deadline_name(label: str) -> str:
+    """A deadline as the breach records label it, ``T1`` or ``T2 EDUCATION``, in words."""
+    duty, _, kind = label.partition(" ")
+    if duty == Duty.T2 and kind:
+        return advice_step(kind)
+    return DUTY_TITLES.get(duty, label)
