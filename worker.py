@@ -34,14 +34,14 @@ from workflows.digest import DigestWorkflow
 WORKFLOWS = [AssessmentWorkflow, AdviceWorkflow, DigestWorkflow]
 
 
-def cache_workflow_bytecode() -> None:
+def cache_workflow_bytecode(folder: Path = Path(workflows.__file__).parent) -> None:
     """Write the workflow modules' bytecode if it is missing or stale.
 
     The sandbox runs each workflow module afresh for every workflow it creates;
     with PYTHONDONTWRITEBYTECODE set (as in many images and shells) it would
     compile the source every time. A read-only tree is left as it is.
     """
-    compileall.compile_dir(Path(workflows.__file__).parent, quiet=2)
+    compileall.compile_dir(folder, quiet=2)
 
 
 def build_worker(
