@@ -6,8 +6,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import ValidationError
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -15,11 +16,16 @@ from gateway.client import connect
 from notifications.policy import policy_timing
 from settings import load_settings
 from store.db import make_engine, session_factory
+from web import security
 from web.api import router as api_router
 from web.pages import register as register_pages
 from web.services import Services
 
 SECRET_ENV = "EHCNA_SECRET_KEY"
+OPENAPI_URL = "/openapi.json"
+# a SIGTERM lets requests in flight finish for this long, then the app exits anyway
+# (a request waiting on a workflow that no worker serves would otherwise keep it up for ever)
+GRACEFUL_SHUTDOWN_SECONDS = 5  # under the 10 s a container is given to stop
 
 
 def secret_key(var_dir: Path = Path("var")) -> str:
@@ -46,6 +52,38 @@ async def _healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+def _add_api_docs(app: FastAPI) -> None:
+    """The OpenAPI document and its two viewers, behind the API's own authentication: a signed-in
+    session (the browser sends its cookie when Swagger UI or ReDoc fetch the document) or a token."""
+    signed_in = [Depends(security.current_actor)]
+
+    def root_path(request: Request) -> str:  # behind a proxy that serves the app under a prefix
+        return request.scope.get("root_path", "").rstrip("/")
+
+    def document_url(request: Request) -> str:
+        return root_path(request) + OPENAPI_URL
+
+    def openapi(request: Request, svc: Services = Depends(security.services)) -> JSONResponse:
+        try:
+            security.current_actor(request, svc)
+        except HTTPException as refused:  # the API's JSON 401, not the pages' HTML error page
+            return JSONResponse({"detail": refused.detail}, refused.status_code, headers=refused.headers)
+        schema, prefix = app.openapi(), root_path(request)
+        if prefix and prefix not in {s.get("url") for s in schema.get("servers", [])}:
+            schema = {**schema, "servers": [{"url": prefix}, *schema.get("servers", [])]}
+        return JSONResponse(schema)
+
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=document_url(request), title=f"{app.title} - Swagger UI")
+
+    async def redoc(request: Request) -> HTMLResponse:
+        return get_redoc_html(openapi_url=document_url(request), title=f"{app.title} - ReDoc")
+
+    app.add_api_route(OPENAPI_URL, openapi, methods=["GET"], include_in_schema=False)
+    for path, page in (("/docs", swagger_ui), ("/redoc", redoc)):
+        app.add_api_route(path, page, methods=["GET"], dependencies=signed_in, include_in_schema=False)
+
+
 def create_app(services: Services | None = None, session_secret: str | None = None) -> FastAPI:
     """The app; ``services`` given by tests, otherwise built from settings at start-up."""
 
@@ -69,6 +107,10 @@ def create_app(services: Services | None = None, session_secret: str | None = No
         description="Statutory timeline of EHC needs assessments: cases, advice tasks, KPIs.",
         version="0.1.0",
         lifespan=lifespan,
+        # served by _add_api_docs, signed in like the API, not by FastAPI's open defaults
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
     )
     app.add_middleware(
         SessionMiddleware,
@@ -80,6 +122,7 @@ def create_app(services: Services | None = None, session_secret: str | None = No
     )
     app.add_exception_handler(ValidationError, _invalid_input)
     app.include_router(api_router)
+    _add_api_docs(app)
     register_pages(app)
     app.add_api_route("/healthz", _healthz, methods=["GET"], include_in_schema=False)
     if services is not None:
@@ -98,4 +141,5 @@ if __name__ == "__main__":
         app_from_settings(),
         host=os.environ.get("EHCNA_WEB_HOST", "127.0.0.1"),
         port=int(os.environ.get("EHCNA_WEB_PORT", "8000")),
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )

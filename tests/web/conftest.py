@@ -3,6 +3,7 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from domain.commands import Role
 from store.adapters import StoreCaseRecords
@@ -21,9 +22,10 @@ PEOPLE = {
 
 @dataclass
 class Api:
-    http: httpx.AsyncClient
+    http: httpx.AsyncClient  # talks to ``app`` in-process
     tokens: dict[str, str]
     db: object
+    app: FastAPI  # the app itself, for tests that serve it another way (uvicorn, a browser)
 
     def auth(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
@@ -41,4 +43,4 @@ async def api(dev_server, db) -> AsyncIterator[Api]:
         app = create_app(Services(dev_server.env.client, db.sessions, queue), session_secret="test-secret")
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            yield Api(http, tokens, db)
+            yield Api(http, tokens, db, app)

@@ -1,5 +1,6 @@
 """The JSON API on the real workflows and store: happy paths, refusals, 401 and 403."""
 
+import re
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
@@ -39,6 +40,33 @@ async def test_every_api_route_needs_credentials(api):
             url = path.replace("{ref}", "X").replace("{advice_id}", "Y")
             r = await api.http.request(method.upper(), url, json={})
             assert r.status_code == 401, (method, path, r.status_code)
+
+
+async def test_the_api_documents_need_credentials_like_the_api(api):
+    documents = ("/openapi.json", "/docs", "/redoc")
+    for path in documents:
+        r = await api.http.get(path)
+        assert r.status_code == 401, (path, r.status_code)
+        if path == "/openapi.json":  # answered as the API answers
+            assert r.headers["www-authenticate"] == "Bearer" and "detail" in r.json()
+        r = await api.http.get(path, headers=api.auth("health"))  # any role's token
+        assert r.status_code == 200, (path, r.status_code)
+    schema = (await api.http.get("/openapi.json", headers=api.auth("officer"))).json()
+    assert "/api/cases" in schema["paths"] and "/docs" not in schema["paths"]
+    docs = await api.http.get("/docs", headers=api.auth("officer"))
+    assert "/openapi.json" in docs.text  # Swagger UI fetches it with the signed-in user's cookie
+    # a signed-in user reads them with the session cookie alone
+    form = (await api.http.get("/sign-in")).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token, "no CSRF token on /sign-in"
+    signed_in = await api.http.post(
+        "/sign-in",
+        data={"csrf_token": token.group(1), "username": "manager", "password": "manager-password"},
+    )
+    assert signed_in.status_code == 303, signed_in.text
+    for path in documents:
+        r = await api.http.get(path)
+        assert r.status_code == 200, (path, r.status_code)
 
 
 async def test_case_officer_starts_a_case_and_sees_its_deadlines(api):

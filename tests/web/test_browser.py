@@ -47,7 +47,7 @@ def today() -> date:
 @pytest.fixture
 async def site(api) -> AsyncIterator[str]:
     """The api fixture's app served by uvicorn on a free port of 127.0.0.1; yields its base URL."""
-    app = api.http._transport.app
+    app = api.app
     register(app)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))

@@ -67,7 +67,7 @@ class Site:
 
 @pytest.fixture
 async def site(api) -> AsyncIterator[Site]:
-    app = api.http._transport.app  # the api fixture's app, on its dev server and store
+    app = api.app  # the api fixture's app, on its dev server and store
     register(app)  # a no-op once web/app.py registers the pages itself
     yield Site(app, api)
 

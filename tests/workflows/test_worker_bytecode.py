@@ -20,4 +20,3 @@ def test_workflow_bytecode_is_written_even_when_python_would_not(tmp_path, monke
 
     for module in modules:
         assert Path(importlib.util.cache_from_source(str(module))).is_file(), module.name
-
