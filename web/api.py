@@ -14,7 +14,7 @@ from domain.views import CaseView
 from gateway.assessments import start_assessment
 from store.models import AdviceRow
 from web import queries
-from web.case_actions import ACTIONS, body_model, read, refused, send
+from web.case_actions import ACTIONS, IDEMPOTENCY_DOC, IdempotencyKey, body_model, read, refused, send
 from web.queries import today
 from web.security import MANAGERS, OFFICERS, PROVIDERS, current_actor, forbid, require, services
 from web.services import Services
@@ -76,22 +76,33 @@ async def get_case(ref: str, actor: Actor = Depends(officer), svc: Services = De
     return CaseDetail(case=await read(svc, ref), timeline=queries.case_history(svc, ref))
 
 
+REFUSED = {409: {"description": "refused by a statutory or engine rule: field and reason"}}
+
+
 def _register_action(name: str, update: Any, command: type[BaseModel]) -> None:
     Body = body_model(command)
 
     async def act(
-        ref: str, body: Body, actor: Actor = Depends(officer), svc: Services = Depends(services)
+        ref: str,
+        body: Body,
+        actor: Actor = Depends(officer),
+        svc: Services = Depends(services),
+        idempotency_key: IdempotencyKey = None,
     ) -> CaseView:
-        return await send(svc, ref, update, command(**body.model_dump(), by=actor))
+        return await send(svc, ref, update, command(**body.model_dump(), by=actor), idempotency_key)
 
-    act.__doc__ = f"Apply '{name}' to the case: refused with 409 and the rule's reason if a rule forbids it."
     router.add_api_route(
         f"/cases/{{ref}}/{name}",
         act,
         methods=["POST"],
         response_model=CaseView,
         name=name,
-        responses={409: {"description": "refused by a statutory or engine rule: field and reason"}},
+        summary=f"Apply '{name}' to the case",
+        description=(
+            f"Apply '{name}' to the case: refused with 409 and the rule's reason if a rule "
+            f"forbids it.\n\n{IDEMPOTENCY_DOC}"
+        ),
+        responses=REFUSED,
     )
 
 
@@ -127,7 +138,13 @@ SubmitBody = body_model(ACTIONS["submit-advice"][1], ("advice_id",), "TaskSubmis
 ExceptionBody = body_model(ACTIONS["record-exception"][1], ("advice_id",), "TaskException")
 
 
-@router.post("/tasks/{ref}/{advice_id}/submit", response_model=CaseView)
+@router.post(
+    "/tasks/{ref}/{advice_id}/submit",
+    response_model=CaseView,
+    summary="Submit Task",
+    description=f"The provider's advice, returned on a date.\n\n{IDEMPOTENCY_DOC}",
+    responses=REFUSED,
+)
 async def submit_task(
     ref: str,
     advice_id: str,
@@ -135,14 +152,23 @@ async def submit_task(
     request: Request,
     actor: Actor = Depends(current_actor),
     svc: Services = Depends(services),
+    idempotency_key: IdempotencyKey = None,
 ) -> Any:
     _own_task(svc, request, actor, ref, advice_id)
     data = {**body.model_dump(), "advice_id": advice_id}
     update, command = ACTIONS["submit-advice"]
-    return await send(svc, ref, update, command(**data, by=actor))
+    return await send(svc, ref, update, command(**data, by=actor), idempotency_key)
 
 
-@router.post("/tasks/{ref}/{advice_id}/exception", response_model=CaseView)
+@router.post(
+    "/tasks/{ref}/{advice_id}/exception",
+    response_model=CaseView,
+    summary="Task Exception",
+    description=(
+        f"A reg 8(2) exception (A-PERS, A-ABS, A-APPT) recorded by the provider.\n\n{IDEMPOTENCY_DOC}"
+    ),
+    responses=REFUSED,
+)
 async def task_exception(
     ref: str,
     advice_id: str,
@@ -150,12 +176,12 @@ async def task_exception(
     request: Request,
     actor: Actor = Depends(current_actor),
     svc: Services = Depends(services),
+    idempotency_key: IdempotencyKey = None,
 ) -> Any:
-    """A reg 8(2) exception (A-PERS, A-ABS, A-APPT) recorded by the provider."""
     _own_task(svc, request, actor, ref, advice_id)
     data = {**body.model_dump(), "advice_id": advice_id}
     update, command = ACTIONS["record-exception"]
-    return await send(svc, ref, update, command(**data, by=actor))
+    return await send(svc, ref, update, command(**data, by=actor), idempotency_key)
 
 
 @router.get("/kpis")

@@ -1,8 +1,10 @@
 """Sending an action to a case's workflow, and turning its refusals into HTTP answers."""
 
-from typing import Any
+import hashlib
+import json
+from typing import Annotated, Any
 
-from fastapi import HTTPException, status
+from fastapi import Header, HTTPException, status
 from pydantic import BaseModel, create_model
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -54,21 +56,66 @@ def refused(field: str, reason: str, code: int = status.HTTP_409_CONFLICT) -> HT
     return HTTPException(code, {"field": field, "reason": reason})
 
 
-async def send(svc: Services, ref: str, update: Any, command: BaseModel) -> CaseView:
-    """Apply ``command`` through the workflow's validated update; refusals become 409."""
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_DOC = (
+    "Safe to retry: send an `Idempotency-Key` header (1-255 visible ASCII characters, e.g. a UUID "
+    "made once per action) and send the same request with the same key again if the answer was "
+    "lost (a timeout, a dropped connection, the app restarting). A retry joins the action sent "
+    "first, still in progress or finished, and answers with its result, or applies it if the first "
+    "never took effect: either way it is applied and recorded once. The key is yours and this "
+    "case's only; the same key with a different action "
+    "or body is a new request, and a refused request is not remembered (a retry asks the rules "
+    "again). Without the key, a retry of an action that was applied is refused with 409 and the "
+    "rule's reason (for example advice already submitted)."
+)
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias=IDEMPOTENCY_HEADER,
+        min_length=1,
+        max_length=255,
+        pattern=r"^[!-~]+$",
+        description="Makes a retry of this request safe: see the operation's description.",
+    ),
+]
+
+
+def update_id(ref: str, command: BaseModel, key: str) -> str:
+    """The workflow update id of a keyed request: one per user, case, key and request.
+
+    The Temporal server keeps one update per id on a workflow run: a second
+    request with the same id is attached to the first (in flight or completed)
+    and gets its outcome, so a retried request is never applied twice. The
+    command carries who acts (``by``), so two users' keys never meet.
+    """
+    request = command.model_dump(mode="json")
+    material = json.dumps([ref, key, request], sort_keys=True, separators=(",", ":"))
+    return f"api-{hashlib.sha256(material.encode()).hexdigest()}"
+
+
+async def send(
+    svc: Services, ref: str, update: Any, command: BaseModel, idempotency_key: str | None = None
+) -> CaseView:
+    """Apply ``command`` through the workflow's validated update; refusals become 409.
+
+    With ``idempotency_key`` the update has a stable id (``update_id``), so
+    sending the same request again returns the first one's result.
+    """
     handle = svc.client.get_workflow_handle(assessment_id(ref))
+    uid = update_id(ref, command, idempotency_key) if idempotency_key else None
     try:
-        return await handle.execute_update(update, command)
+        return await handle.execute_update(update, command, id=uid)
     except WorkflowUpdateFailedError as err:
         rule = refusal_of(err)
         if rule is None:
             raise
         raise refused(rule.field, rule.reason) from None
     except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no open case {ref}") from None
+        # a closed case answers NOT_FOUND too ("workflow execution already completed"): a refusal
         if "completed" in err.message:
             raise refused("case", f"case {ref} is closed; no further action can be taken") from None
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no open case {ref}") from None
         raise
 
 
