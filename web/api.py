@@ -76,7 +76,10 @@ async def get_case(ref: str, actor: Actor = Depends(officer), svc: Services = De
     return CaseDetail(case=await read(svc, ref), timeline=queries.case_history(svc, ref))
 
 
-REFUSED = {409: {"description": "refused by a statutory or engine rule: field and reason"}}
+REFUSED = {
+    409: {"description": "refused by a statutory or engine rule: field and reason"},
+    503: {"description": "not answered in time or the case busy: field, reason and Retry-After"},
+}
 
 
 def _register_action(name: str, update: Any, command: type[BaseModel]) -> None:

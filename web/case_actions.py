@@ -1,12 +1,13 @@
 """Sending an action to a case's workflow, and turning its refusals into HTTP answers."""
 
+import asyncio
 import hashlib
 import json
 from typing import Annotated, Any
 
 from fastapi import Header, HTTPException, status
 from pydantic import BaseModel, create_model
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.commands import (
@@ -104,7 +105,15 @@ async def send(
     handle = svc.client.get_workflow_handle(assessment_id(ref))
     uid = update_id(ref, command, idempotency_key) if idempotency_key else None
     try:
-        return await handle.execute_update(update, command, id=uid)
+        async with asyncio.timeout(svc.action_timeout):
+            return await handle.execute_update(update, command, id=uid)
+    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+        # no worker took it in time (stopped, or overwhelmed): the action may still be applied
+        # later, so the answer says how to learn its fate rather than that it failed
+        raise unavailable(
+            "the case did not answer in time and the action may still be applied: look at the case "
+            f"before trying again (a program retries with the same {IDEMPOTENCY_HEADER} to get its result)"
+        ) from None
     except WorkflowUpdateFailedError as err:
         rule = refusal_of(err)
         if rule is None:
@@ -116,7 +125,19 @@ async def send(
             raise refused("case", f"case {ref} is closed; no further action can be taken") from None
         if err.status == RPCStatusCode.NOT_FOUND:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no open case {ref}") from None
+        if err.status == RPCStatusCode.RESOURCE_EXHAUSTED:
+            # e.g. Temporal's limit of actions in flight on one case: nothing was applied
+            busy = f"the case is busy with other actions; nothing was applied ({err.message})"
+            raise unavailable(busy) from None
         raise
+
+
+def unavailable(reason: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        {"field": "case", "reason": reason},
+        headers={"Retry-After": "5"},
+    )
 
 
 async def read(svc: Services, ref: str) -> CaseView:

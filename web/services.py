@@ -15,3 +15,5 @@ class Services:
     task_queue: str
     public_url: str = "http://localhost:8000"
     timing: AlarmTiming | None = None  # the escalation policy's offsets for new cases
+    # how long a request waits for its action to be applied and recorded before answering 503
+    action_timeout: float = 30.0

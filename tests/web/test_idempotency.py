@@ -8,12 +8,18 @@ import asyncio
 from datetime import UTC, datetime
 from uuid import uuid4
 
+import httpx
 import sqlalchemy as sa
 
 from domain.clock import london_date
+from domain.commands import Role
+from store.adapters import StoreCaseRecords
 from store.models import AuditRow
+from tests.temporal_servers import build_worker_on
+from web.accounts import issue_token, save_account
 from web.app import create_app
 from web.case_actions import ACTIONS
+from web.services import Services
 
 
 def today():
@@ -160,3 +166,44 @@ def test_every_action_route_documents_the_key():
         assert not headers[0]["required"]
         assert "Idempotency-Key" in op["description"] and "409" in op["description"], path
         assert "409" in op["responses"], path
+
+
+def app_client(services: Services) -> httpx.AsyncClient:
+    app = create_app(services, session_secret="test-secret")
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+
+
+async def test_an_action_no_worker_takes_answers_503_and_its_keyed_retry_applies_it_once(dev_server, db):
+    """A stopped (or swamped) worker: the request is answered in bounded time, not held for ever."""
+    with db.sessions.begin() as s:
+        save_account(s, "busy-officer", Role.CASE_OFFICER, "north", "busy-officer-password")
+        token = issue_token(s, "busy-officer", "tests")
+    queue = f"no-worker-{uuid4().hex[:6]}"
+    client = dev_server.env.client
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid4())}
+    ref = new_ref()
+    decide = {"yes": True, "on": str(today())}
+    async with app_client(Services(client, db.sessions, queue, action_timeout=1.0)) as http:
+        body = {"ref": ref, "day0": str(today()), "request_source": "PARENT", "team": "north"}
+        assert (await http.post("/api/cases", json=body, headers=headers)).status_code == 201
+        late = await http.post(f"/api/cases/{ref}/decide-to-assess", json=decide, headers=headers)
+        assert late.status_code == 503, late.text
+        assert late.headers["Retry-After"] == "5"
+        assert "may still be applied" in late.json()["detail"]["reason"]
+
+    async with (
+        build_worker_on(client, queue, StoreCaseRecords(db.sessions)),
+        app_client(Services(client, db.sessions, queue)) as http,
+    ):
+        retried = await http.post(f"/api/cases/{ref}/decide-to-assess", json=decide, headers=headers)
+        assert retried.status_code == 200, retried.text
+        assert retried.json()["case"]["decision_to_assess"]["yes"] is True
+    with db.sessions() as s:
+        assert (
+            s.scalar(
+                sa.select(sa.func.count()).where(
+                    AuditRow.case_ref == ref, AuditRow.action == "decide_to_assess"
+                )
+            )
+            == 1
+        )

@@ -154,13 +154,14 @@ async def submit_form(
     done: str | Callable[[M], str],
     then: str | Callable[[M], str],
     given: Mapping[str, Any] | None = None,
-    refused: Collection[int] = (status.HTTP_409_CONFLICT,),
+    refused: Collection[int] = (status.HTTP_409_CONFLICT, status.HTTP_503_SERVICE_UNAVAILABLE),
 ) -> Response:
     """Turn the submitted ``data`` into a ``model`` command and ``send`` it.
 
     A form the model rejects is shown again (``show``) with 422; a refusal
     ``send`` raises as an HTTPException with a status in ``refused`` (409: the
-    rule that refused, keyed to its field) is shown with that status. Either
+    rule that refused, keyed to its field; 503: the case did not answer in
+    time) is shown with that status. Either
     way the GOV.UK error summary lists the errors. Once sent, ``done`` is the
     success message of the next page and ``then`` where to go (a 303). Both
     may be worked out from the command. ``given``: command fields not asked
