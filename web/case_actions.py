@@ -147,4 +147,6 @@ async def read(svc: Services, ref: str) -> CaseView:
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no case {ref}") from None
+        if err.status == RPCStatusCode.FAILED_PRECONDITION:  # "no poller seen": no worker running
+            raise unavailable(f"case {ref} cannot be read: no worker is answering for it") from None
         raise
