@@ -11,9 +11,13 @@ non-zero exit.
 import argparse
 import asyncio
 import sys
+from collections.abc import Callable
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from pydantic import ValidationError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from domain.case import RequestSource
 from domain.clock import london_date
@@ -24,6 +28,8 @@ from gateway.assessments import start_assessment
 from gateway.client import connect
 from notifications.policy import PolicyError, policy_timing
 from settings import load_settings
+from store.db import make_engine, normalise_url, session_factory
+from store.records import case_stored
 
 EXIT_BAD_INPUT = 2
 EXIT_UNAVAILABLE = 3
@@ -48,6 +54,27 @@ def format_view(workflow_id: str, view: CaseView) -> str:
         label = f"{d.duty} {d.subject or ''}".strip() + f" - {d.title}"
         lines.append(f"{label[:60]:<60} {d.due.isoformat():<11} {d.status}")
     return "\n".join(lines)
+
+
+def store_check(database_url: str) -> Callable[[str], bool] | None:
+    """Whether the store holds a reference (a case imported as closed history has no workflow),
+    if the store can be reached; None when it cannot: Temporal's check of the reference alone."""
+    url = make_url(normalise_url(database_url))
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        if not Path(url.database).exists():  # not created here: no store, nothing stored
+            return None
+    engine = make_engine(database_url)
+    check = case_stored(session_factory(engine))
+    try:
+        check("")  # reachable, and migrated
+    except SQLAlchemyError as err:
+        engine.dispose()
+        print(
+            f"warning: the store cannot be read ({type(err).__name__}): only Temporal checks --ref",
+            file=sys.stderr,
+        )
+        return None
+    return check
 
 
 async def run(argv: list[str]) -> int:
@@ -82,8 +109,11 @@ async def run(argv: list[str]) -> int:
     except PolicyError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    stored = store_check(settings.database_url)
     try:
-        handle, view = await start_assessment(client, cmd, settings.task_queue, today, timing=timing)
+        handle, view = await start_assessment(
+            client, cmd, settings.task_queue, today, timing=timing, stored=stored
+        )
     except RuleViolation as err:
         print(f"error: {err.field}: {err.reason}", file=sys.stderr)
         return EXIT_BAD_INPUT

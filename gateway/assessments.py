@@ -1,6 +1,6 @@
 """Start a case and act on it, as starter, importer and web app all do."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
@@ -43,17 +43,23 @@ async def start_assessment(
     today: date,
     timing: AlarmTiming | None = None,
     prior_actions: Sequence[CaseCommand] = (),
+    stored: Callable[[str], bool] | None = None,
 ) -> tuple[WorkflowHandle, CaseView]:
     """Start the workflow of a new case; refuse a future day 0 or a reused reference.
 
     ``prior_actions`` are steps taken before the case came to the engine (a
     migrated case); each is checked by the same rules here, before starting.
+    ``stored`` tells whether the read model already holds a reference: a case
+    imported as closed history has no workflow, so Temporal alone would let
+    its reference be used again. Callers with a store pass it.
     Returns the handle and the case as it stands at the start, with its deadlines.
     """
     case = start_case(cmd, today)  # raises RuleViolation on a future day 0
     for action in prior_actions:
         case = apply(case, action, today)
     view = case_view(case, today)
+    if stored is not None and stored(cmd.ref):
+        raise DuplicateCase(cmd.ref)
     try:
         handle = await client.start_workflow(
             AssessmentWorkflow.run,

@@ -7,11 +7,12 @@ replayed workflow or a worker killed between the write and its reply writes
 nothing the second time.
 """
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, update
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from domain.alarms import AlarmLevel
 from domain.case import AdviceRequest, Case
@@ -26,6 +27,17 @@ from domain.statutory_calendar import (
 )
 from store.models import AdviceRow, AuditRow, BreachRow, CaseRow, DecisionRow, ExceptionRow
 from store.upsert import insert_ignore, upsert, upsert_if_newer
+
+
+def case_stored(sessions: sessionmaker[Session]) -> Callable[[str], bool]:
+    """Whether the store holds a case with a reference (for ``start_assessment(stored=...)``):
+    open cases the workflows wrote and closed ones imported as history alike."""
+
+    def stored(ref: str) -> bool:
+        with sessions() as session:
+            return session.scalar(select(CaseRow.ref).where(CaseRow.ref == ref)) is not None
+
+    return stored
 
 
 def record_case_event(session: Session, event: CaseEvent) -> bool:

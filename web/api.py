@@ -13,6 +13,7 @@ from domain.errors import RuleViolation
 from domain.views import CaseView
 from gateway.assessments import start_assessment
 from store.models import AdviceRow
+from store.records import case_stored
 from web import queries
 from web.case_actions import ACTIONS, IDEMPOTENCY_DOC, IdempotencyKey, body_model, read, refused, send
 from web.queries import today
@@ -43,7 +44,9 @@ async def start_case(
 ) -> Any:
     cmd = StartAssessment(**body.model_dump(), by=actor)
     try:
-        handle, view = await start_assessment(svc.client, cmd, svc.task_queue, today(), timing=svc.timing)
+        handle, view = await start_assessment(
+            svc.client, cmd, svc.task_queue, today(), timing=svc.timing, stored=case_stored(svc.sessions)
+        )
     except RuleViolation as err:
         code = status.HTTP_409_CONFLICT if err.field == "ref" else status.HTTP_422_UNPROCESSABLE_CONTENT
         raise refused(err.field, err.reason, code) from None

@@ -13,7 +13,8 @@ from pydantic import ValidationError
 from starlette.middleware.sessions import SessionMiddleware
 
 from gateway.client import connect
-from notifications.policy import policy_timing
+from notifications.policy import Policy, load_policy
+from notifications.wiring import load_policy_or_exit
 from settings import load_settings
 from store.db import make_engine, session_factory
 from web import security
@@ -84,19 +85,24 @@ def _add_api_docs(app: FastAPI) -> None:
         app.add_api_route(path, page, methods=["GET"], dependencies=signed_in, include_in_schema=False)
 
 
-def create_app(services: Services | None = None, session_secret: str | None = None) -> FastAPI:
-    """The app; ``services`` given by tests, otherwise built from settings at start-up."""
+def create_app(
+    services: Services | None = None, session_secret: str | None = None, policy: Policy | None = None
+) -> FastAPI:
+    """The app; ``services`` given by tests, otherwise built from settings (and the escalation
+    policy, read from the worker's file unless given) at start-up."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if services is None:
             settings = load_settings()
+            rules = policy or load_policy()  # $EHCNA_ESCALATION_POLICY, else config/escalation.toml
             app.state.services = Services(
                 client=await connect(settings),
                 sessions=session_factory(make_engine(settings.database_url)),
                 task_queue=settings.task_queue,
                 public_url=os.environ.get("EHCNA_PUBLIC_URL", "http://localhost:8000"),
-                timing=policy_timing(),
+                timing=rules.timing(),
+                team_names=rules.directory.team_name,  # the pages name teams as the directory does
             )
         else:
             app.state.services = services
@@ -130,16 +136,22 @@ def create_app(services: Services | None = None, session_secret: str | None = No
     return app
 
 
-def app_from_settings() -> FastAPI:
-    return create_app()
+def app_from_settings(policy: Policy | None = None) -> FastAPI:
+    return create_app(policy=policy)
 
 
-if __name__ == "__main__":
+def main() -> None:
     import uvicorn
 
+    # first, as the worker does: a bad policy file stops here, naming each key and its problem
+    policy = load_policy_or_exit()
     uvicorn.run(
-        app_from_settings(),
+        app_from_settings(policy),
         host=os.environ.get("EHCNA_WEB_HOST", "127.0.0.1"),
         port=int(os.environ.get("EHCNA_WEB_PORT", "8000")),
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
+
+
+if __name__ == "__main__":
+    main()

@@ -69,3 +69,28 @@ def plan_issued(ref: str, day0: date, plan_day: int = 120, **cells: object) -> d
 
 def plan_issued_advice(ref: str, day0: date) -> list[dict[str, object]]:
     return advice_rows(ref, day0 + timedelta(days=31), day0 + timedelta(days=60))
+
+
+def load_closed_case(sessions, folder: Path, ref: str, day0: date, team: str = "north") -> None:
+    """Import one closed case (a refusal to assess) into the store alone, as ``ehcna import`` does:
+    it has no workflow, so only the store knows its reference."""
+    from datetime import UTC, datetime
+
+    from importer.command import read_and_plan
+    from importer.load import LoadReport, load_closed
+
+    decided = day0 + timedelta(days=40)
+    row = case_row(
+        ref,
+        day0,
+        team=team,
+        decision_to_assess="no",
+        decision_to_assess_date=decided,
+        appeal_information_given="yes",
+        outcome="NOT_ASSESSED",
+        outcome_date=decided,
+    )
+    plan = read_and_plan(write_csv(folder / f"closed-{ref}.csv", [row]), None, date.today())
+    report = LoadReport()
+    load_closed(sessions, plan.closed, datetime.now(UTC), report)
+    assert report.closed_loaded == 1, report

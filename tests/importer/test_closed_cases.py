@@ -7,11 +7,20 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+import starter
 from importer.command import read_and_plan
 from importer.load import LoadReport, import_key, load_closed
 from store.models import AdviceRow, AuditRow, CaseRow, DecisionRow, ExceptionRow
 from tests.importer.cli import count, run_import
-from tests.importer.rows import advice_rows, case_row, plan_issued, plan_issued_advice, unique, write_csv
+from tests.importer.rows import (
+    advice_rows,
+    case_row,
+    load_closed_case,
+    plan_issued,
+    plan_issued_advice,
+    unique,
+    write_csv,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY0 = date(2025, 1, 6)
@@ -239,3 +248,26 @@ async def test_temporal_is_reached_before_anything_is_written(db, tmp_path):
     assert run.status == 3
     assert run.err.startswith("error: cannot reach Temporal at 127.0.0.1:1")
     assert set(table_counts(db).values()) == {0}
+
+
+async def test_starter_refuses_a_reference_only_the_store_holds(
+    db, dev_server, tmp_path, monkeypatch, capsys
+):
+    """An imported closed case has no workflow; starter asks the store too, when it can reach it."""
+    monkeypatch.setenv("TEMPORAL_ADDRESS", dev_server.env.client.service_client.config.target_host)
+    monkeypatch.setenv("EHCNA_TASK_QUEUE", dev_server.task_queue)
+    monkeypatch.setenv("EHCNA_DATABASE_URL", db.url)
+    ref = unique("CLOSED")
+    load_closed_case(db.sessions, tmp_path, ref, DAY0)
+    received = ["--received", DAY0.isoformat(), "--team", "north"]
+    assert await starter.run(["--ref", ref, *received]) == starter.EXIT_BAD_INPUT
+    assert capsys.readouterr().err == (
+        f"error: ref: case reference {ref} already exists; each case has one reference\n"
+    )
+    assert await starter.run(["--ref", unique("NEW"), *received]) == 0  # a new reference starts
+
+    # no store to ask (its file not made yet): Temporal's check alone, and no file made
+    missing = tmp_path / "none" / "ehcna.db"
+    monkeypatch.setenv("EHCNA_DATABASE_URL", f"sqlite:///{missing}")
+    assert await starter.run(["--ref", ref, *received]) == 0
+    assert not missing.exists() and not missing.parent.exists()

@@ -7,7 +7,8 @@ from uuid import uuid4
 import sqlalchemy as sa
 
 from domain.clock import london_date
-from store.models import AuditRow
+from store.models import AuditRow, CaseRow
+from tests.importer.rows import load_closed_case
 from web.app import create_app
 
 
@@ -29,6 +30,21 @@ async def start(api, ref: str, days_ago: int = 30) -> dict:
     r = await api.http.post("/api/cases", json=body, headers=api.auth("officer"))
     assert r.status_code == 201, r.text
     return r.json()
+
+
+async def test_a_reference_only_the_store_holds_is_refused(api, tmp_path):
+    """A case imported as closed history has no workflow: its reference is still taken."""
+    ref = new_ref()
+    load_closed_case(api.db.sessions, tmp_path, ref, today() - timedelta(days=400))
+    body = {"ref": ref, "day0": str(today()), "request_source": "PARENT", "team": "north"}
+    r = await api.http.post("/api/cases", json=body, headers=api.auth("officer"))
+    assert r.status_code == 409, r.text
+    assert r.json()["detail"] == {
+        "field": "ref",
+        "reason": f"case reference {ref} already exists; each case has one reference",
+    }
+    with api.db.sessions() as s:  # the imported case is as it was
+        assert s.get(CaseRow, ref).outcome == "NOT_ASSESSED"
 
 
 async def test_every_api_route_needs_credentials(api):

@@ -4,6 +4,7 @@ Browser-driven tests are in test_browser.py; these read the HTML the server send
 """
 
 import asyncio
+import dataclasses
 import inspect
 import re
 from collections.abc import AsyncIterator, Callable
@@ -28,6 +29,8 @@ from domain.statutory_exceptions import ExceptionCode
 from reports.overview import ChartPoint, OverviewRow
 from scripts.build_assets import without_gds_transport
 from store.models import AdviceRow, AuditRow
+from tests.importer.rows import load_closed_case
+from web.app import create_app
 from web.case_actions import ACTIONS
 from web.pages import manager, names, officer, provider, register, signin
 from web.pages.action_forms import ACTION_FORMS, ADVICE_EXCEPTION, START, SUBMIT_ADVICE
@@ -266,6 +269,23 @@ async def test_the_start_form_shows_the_govuk_error_summary_keyed_to_fields(site
     ]
 
 
+async def test_the_start_form_refuses_a_reference_only_the_store_holds(site, tmp_path):
+    """A case imported as closed history has no workflow; its reference is taken all the same."""
+    ref = new_ref()
+    load_closed_case(site.api.db.sessions, tmp_path, ref, today() - timedelta(days=400))
+    http = await site.signed_in("officer")
+    again = await post_form(
+        http,
+        "/start-assessment",
+        {"ref": ref, "request_source": "PARENT", "team": "north", **date_fields("day0", today())},
+    )
+    assert again.status_code == 409
+    assert error_links(again.text) == [
+        ("#ref", f"Case reference {ref} already exists; each case has one reference")
+    ]
+    assert f'value="{ref}"' in again.text  # the answers are kept
+
+
 async def test_the_case_page_shows_the_statutory_timeline_and_actions_apply_or_show_the_refusal(site):
     http = await site.signed_in("officer")
     ref = new_ref()
@@ -325,6 +345,10 @@ async def test_the_case_page_shows_the_statutory_timeline_and_actions_apply_or_s
 
 async def test_a_case_whose_reference_is_new_has_its_page_at_cases_new(site):
     """Any reference a case may have has its page at /cases/<ref>: the start form lives elsewhere."""
+    if site.api.db.backend != "sqlite":
+        # "new" is one workflow id on the session's Temporal server: once, or its page would be
+        # read after the worker of the first run has gone
+        pytest.skip("run once, on SQLite")
     assert REF_PATTERN.match("new")  # "new" is a reference like any other (API, starter, import)
     http = await site.signed_in("officer")
     form = await http.get("/start-assessment")
@@ -436,6 +460,56 @@ async def test_a_provider_sees_its_inbox_and_only_its_own_teams_task_pages(site)
     assert "This advice was provided on" in closed.text and "Submit advice" not in closed.text
 
 
+TEAM_NAMES = {"north": "North SEN team", "icb-community-paeds": "ICB community paediatrics"}
+
+
+async def test_pages_name_teams_as_the_directory_does_and_show_an_unknown_teams_id(site):
+    services = dataclasses.replace(site.app.state.services, team_names=TEAM_NAMES)
+    named = Site(create_app(services, session_secret="test-secret"), site.api)
+    officer_http = await named.signed_in("officer")
+    ref = new_ref()
+    await start_case(officer_http, ref)
+    at_risk = new_ref()
+    await start_case(officer_http, at_risk, days_ago=35)  # T1 due in 7 days: in the at-risk list
+    await post_form(
+        officer_http, f"/cases/{ref}/decide-to-assess", {"yes": "true", **date_fields("on", today())}
+    )
+    await request_advice(officer_http, ref, "HEALTH", "icb-community-paeds")
+    await request_advice(officer_http, ref, "EDUCATION", "oak-school")  # not in the directory
+
+    def written() -> bool:
+        with site.api.db.sessions() as s:
+            return s.scalar(sa.select(sa.func.count()).where(AdviceRow.case_ref == ref)) == 2
+
+    assert await eventually(written)
+    case = (await officer_http.get(f"/cases/{ref}")).text
+    # the advice table, the timeline's "held by", who holds the case and the signed-in line
+    assert '<td class="govuk-table__cell app-nowrap">ICB community paediatrics</td>' in case
+    assert '<td class="govuk-table__cell app-nowrap">oak-school</td>' in case
+    assert '<td class="govuk-table__cell">North SEN team</td>' in case
+    assert "<strong>ICB community paediatrics</strong>: " in case
+    assert '<td class="govuk-table__cell">icb-community-paeds</td>' not in case
+    assert ">north<" not in case and "(case officer, North SEN team)" in case
+
+    inbox = (await (await named.signed_in("health")).get("/inbox")).text
+    assert '<span class="govuk-caption-l">ICB community paediatrics</span>' in inbox
+    assert "icb-community-paeds" not in inbox
+
+    boss = await named.signed_in("manager")
+    kpis = (await boss.get("/performance")).text  # the advice awaited counts today, in any month
+    assert '<th scope="row" class="govuk-table__header">ICB community paediatrics</th>' in kpis
+    assert '<th scope="row" class="govuk-table__header">oak-school</th>' in kpis
+    assert '<th scope="row" class="govuk-table__header">icb-community-paeds</th>' not in kpis
+
+    for _ in range(75):  # the lists come from Temporal's visibility, a moment behind
+        stuck = (await boss.get("/performance/open-cases")).text
+        if f'href="/cases/{at_risk}"' in stuck:
+            break
+        await asyncio.sleep(0.2)
+    row = stuck.split(f'href="/cases/{at_risk}"', 1)[1].split("</tr>", 1)[0]
+    assert '<td class="govuk-table__cell">North SEN team</td>' in row
+
+
 # ---------------------------------------------------------------- managers
 
 
@@ -512,6 +586,10 @@ def test_every_code_a_page_shows_has_a_name_in_words():
         "Final EHC plan issued (reg 13(2))",
         "team north",
     ]
+    # K10's split by team names each team as the directory does; a team not named keeps its id
+    named = {"north": "North SEN team"}.get
+    assert manager.table_row(rows[-1], lambda t: named(t) or t).title == "North SEN team"
+    assert manager.table_row(row("K10.team.oak", "team oak"), lambda t: named(t) or t).title == "team oak"
 
 
 class Named(BaseModel):

@@ -1,5 +1,6 @@
 """Managers: the monthly KPI overview and K1 chart, where open work is stuck, and alerts."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Depends, Request
@@ -39,9 +40,12 @@ class TableRow:
     verdict: bool | None  # True better, False worse, None neutral
 
 
-def row_title(row: OverviewRow) -> str:
+def row_title(row: OverviewRow, team_name: Callable[[str], str] = str) -> str:
     """The row's title with the codes of its split in words (the report's own titles carry codes)."""
     measure, _, split = row.id.partition(".")
+    if measure == "K10" and split.startswith("team."):
+        team = split.removeprefix("team.")
+        return row.title if team_name(team) == team else team_name(team)  # a team not named: its id
     if measure == "K5" and split:
         return f"{ADVICE_NAMES.get(split, split)} returned within 6 weeks, excluding exceptions"
     if measure == "K8" and split.startswith("stage."):
@@ -52,11 +56,12 @@ def row_title(row: OverviewRow) -> str:
     return row.title
 
 
-def table_row(row: OverviewRow) -> TableRow:
+def table_row(row: OverviewRow, team_name: Callable[[str], str] = str) -> TableRow:
     verdict = {True: ", better", False: ", worse", None: ""}[row.improving]
     return TableRow(
         id=row.id.split(".")[0],
-        title=row_title(row).replace("day 0", "day\N{NO-BREAK SPACE}0"),  # never "day" and "0" apart
+        # never "day" and "0" apart
+        title=row_title(row, team_name).replace("day 0", "day\N{NO-BREAK SPACE}0"),
         detail=row.detail,
         cells=(
             format_value(row.latest),
@@ -82,12 +87,14 @@ SPLIT_CAPTIONS = {
 }
 
 
-def table_sections(rows: list[OverviewRow], period: Period) -> list[TableSection]:
+def table_sections(
+    rows: list[OverviewRow], period: Period, team_name: Callable[[str], str] = str
+) -> list[TableSection]:
     """The headline rows first (the table managers read first), then each measure's splits apart."""
     main = TableSection(f"Timeliness measures, {period.start:%B %Y}", [])
     splits: dict[str, TableSection] = {}
     for row in rows:
-        shown = table_row(row)
+        shown = table_row(row, team_name)
         if not row.detail:
             main.rows.append(shown)
             continue
@@ -134,7 +141,7 @@ def performance(
         form=form,
         period=period,
         overview=overview,
-        sections=table_sections(overview.rows, period),
+        sections=table_sections(overview.rows, period, svc.team_name),
         chart=k1_chart(overview.k1_by_month),
         teams=teams,
         today=on,

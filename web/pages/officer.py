@@ -9,6 +9,7 @@ from domain.errors import RuleViolation
 from domain.statutory_calendar import Duty
 from domain.views import CaseView
 from gateway.assessments import start_assessment
+from store.records import case_stored
 from web import queries
 from web.case_actions import ACTIONS, read, send
 from web.pages import csrf
@@ -58,7 +59,14 @@ async def start_case(
 
     async def start(command: StartAssessment) -> None:
         try:
-            await start_assessment(svc.client, command, svc.task_queue, queries.today())
+            await start_assessment(
+                svc.client,
+                command,
+                svc.task_queue,
+                queries.today(),
+                timing=svc.timing,
+                stored=case_stored(svc.sessions),
+            )
         except RuleViolation as err:  # a reference already used is a conflict; a bad date is not
             code = status.HTTP_409_CONFLICT if err.field == "ref" else status.HTTP_422_UNPROCESSABLE_CONTENT
             raise HTTPException(code, {"field": err.field, "reason": err.reason}) from None

@@ -8,7 +8,8 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 
 from domain.clock import LONDON
 from domain.commands import Actor, Role
@@ -105,6 +106,16 @@ def month_name(period: Period) -> str:
     return f"{period.start:%B %Y}"
 
 
+@pass_context
+def team_name(context: Context, team_id: str | None) -> str:
+    """A team as a person knows it: its name in the app's directory (Services.team_name), else its id."""
+    if not team_id:
+        return ""
+    request = context.get("request")
+    svc = getattr(getattr(getattr(request, "app", None), "state", None), "services", None)
+    return svc.team_name(team_id) if svc is not None else team_id
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -114,7 +125,12 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        long_date=long_date, date_time=date_time, in_days=in_days, month_name=month_name, sentence=sentence
+        long_date=long_date,
+        date_time=date_time,
+        in_days=in_days,
+        month_name=month_name,
+        sentence=sentence,
+        team_name=team_name,
     )
     env.globals.update(
         service_name=SERVICE_NAME,
@@ -131,6 +147,7 @@ def _environment() -> Environment:
         channel_names=names.CHANNEL_NAMES,
         role_names=names.ROLE_NAMES,
         step_names=names.STEP_NAMES,
+        team_name=team_name,
     )
     return env
 
