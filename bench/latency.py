@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.latency                            # 20 users, 5 cases each
     .venv/bin/python -m bench.latency --users 20 --cases-per-user 5
+    .venv/bin/python -m bench.latency --think 2    # each user pauses 0-4 s between requests
 
 Four processes besides this one, as deployed: a fresh Temporal dev server,
 the worker (``python worker.py``, writing a SQLite file in a temporary
@@ -18,19 +19,26 @@ sign-in, no store, no Temporal), then
 ``POST /api/tasks/{ref}/{advice_id}/submit`` for each advice request of each
 of its cases. A response time runs from sending the request to receiving the
 whole response; the submission's response comes once the workflow's update
-has completed, that is once the record activity has written the row. At the
+has completed, that is once the (local) record activity has written the row. At the
 end the store must hold every submission as a RECEIVED advice row and a
 ``submit_advice`` audit row. One warm-up case per user (and one health check)
 goes first and is not counted.
 
+By default a user sends its next request as soon as the last is answered
+(no think time): 20 users then keep the machine saturated, and a response
+time measures the queue as much as the work. ``--think T`` makes each user
+pause a random time, uniform between 0 and 2T seconds (seeded), before each
+request, as people do between actions; the baselines pause the same way.
+
 A second baseline, after the submissions: the same users each sending as
 many updates to a bare Temporal workflow (``bench.baseline``: the handler
-awaits one no-op activity, as the engine's awaits its record activity;
+awaits one no-op local activity, as the engine's awaits its record activity;
 worker in this process, no HTTP, no store), for the cost of Temporal alone.
 """
 
 import argparse
 import asyncio
+import random
 import secrets
 import sys
 import tempfile
@@ -130,19 +138,49 @@ async def timed(http: httpx.AsyncClient, method: str, url: str, **kwargs) -> tup
     return time.perf_counter() - start, response.status_code == 200
 
 
-async def user_health(http: httpx.AsyncClient, count: int) -> tuple[list[float], int]:
+@dataclass(frozen=True)
+class Pace:
+    """Each user's pause before a request: uniform in [0, 2 * think] seconds, seeded per user."""
+
+    think: float
+    seed: int = 20261123
+
+    def for_user(self, n: int) -> "UserPace":
+        return UserPace(self.think, random.Random(self.seed + n))
+
+
+@dataclass
+class UserPace:
+    think: float
+    rng: random.Random
+
+    async def pause(self) -> None:
+        if self.think > 0:
+            await asyncio.sleep(self.rng.uniform(0, 2 * self.think))
+
+
+NO_PAUSE = Pace(0).for_user(0)
+
+
+async def user_health(
+    http: httpx.AsyncClient, count: int, pace: UserPace = NO_PAUSE
+) -> tuple[list[float], int]:
     times, errors = [], 0
     for _ in range(count):
+        await pace.pause()
         t, ok = await timed(http, "GET", "/healthz")
         times.append(t)
         errors += not ok
     return times, errors
 
 
-async def user_submits(http: httpx.AsyncClient, refs: list[str], on: date) -> tuple[list[float], int]:
+async def user_submits(
+    http: httpx.AsyncClient, refs: list[str], on: date, pace: UserPace = NO_PAUSE
+) -> tuple[list[float], int]:
     times, errors = [], 0
     for ref in refs:
         for kind in BODIES:
+            await pace.pause()
             body = {"returned_on": on.isoformat(), "document_ref": f"DOC-{ref}-{kind}"}
             t, ok = await timed(http, "POST", f"/api/tasks/{ref}/{kind}-1/submit", json=body)
             times.append(t)
@@ -158,9 +196,9 @@ async def all_users(name: str, clients: list[httpx.AsyncClient], work) -> Latenc
     return Latencies(name, times, wall, sum(e for _, e in results))
 
 
-async def bare_updates(client: Client, users: int, per_user: int, run: str) -> Latencies:
+async def bare_updates(client: Client, users: int, per_user: int, run: str, pace: Pace) -> Latencies:
     """The same users each sending ``per_user`` updates of the bench's bare Temporal case
-    (``bench.baseline``: one no-op activity each, a worker in this process), for comparison."""
+    (``bench.baseline``: one no-op local activity each, a worker in this process), for comparison."""
     queue = f"bench-bare-{run}"
     async with baseline_worker(client, queue):
         handles = [
@@ -172,23 +210,27 @@ async def bare_updates(client: Client, users: int, per_user: int, run: str) -> L
         for handle in handles:
             await handle.execute_update(BaselineCase.act, Step("warm-up"))
 
-        async def user(handle: WorkflowHandle) -> list[float]:
+        async def user(n: int, handle: WorkflowHandle) -> list[float]:
             times = []
+            user_pace = pace.for_user(n)
             for i in range(per_user):
+                await user_pace.pause()
                 start = time.perf_counter()
                 await handle.execute_update(BaselineCase.act, Step(f"step {i}"))
                 times.append(time.perf_counter() - start)
             return times
 
         start = time.perf_counter()
-        results = await asyncio.gather(*(user(h) for h in handles))
+        results = await asyncio.gather(*(user(n, h) for n, h in enumerate(handles)))
         wall = time.perf_counter() - start
         for handle in handles:
             await handle.execute_update(BaselineCase.act, Step("close", closes=True))
     return Latencies("bare Temporal update", tuple(t for ts in results for t in ts), wall)
 
 
-async def bench(users_n: int, cases_per_user: int) -> tuple[list[Latencies], dict[str, float], int]:
+async def bench(
+    users_n: int, cases_per_user: int, pace: Pace
+) -> tuple[list[Latencies], dict[str, float], int]:
     run = uuid4().hex[:6]
     queue = f"bench-latency-{run}"
     with tempfile.TemporaryDirectory(prefix="latency-bench-") as tmp:
@@ -247,17 +289,19 @@ async def bench(users_n: int, cases_per_user: int) -> tuple[list[Latencies], dic
                     )
                     cpu = CpuMeter({"server": dev.process.pid, "worker": worker.pid, "web": web.pid})
                     health = await all_users(
-                        "GET /healthz", clients, lambda n, http: user_health(http, per_user)
+                        "GET /healthz", clients, lambda n, http: user_health(http, per_user, pace.for_user(n))
                     )
                     cpu.start()
                     submit = await all_users(
-                        "POST .../submit", clients, lambda n, http: user_submits(http, users[n].cases[1:], on)
+                        "POST .../submit",
+                        clients,
+                        lambda n, http: user_submits(http, users[n].cases[1:], on, pace.for_user(n)),
                     )
                     cpu_s = cpu.read()
                 finally:
                     for http in clients:
                         await http.aclose()
-                bare = await bare_updates(dev.client, users_n, per_user, run)
+                bare = await bare_updates(dev.client, users_n, per_user, run, pace)
         received = count_advice(sessions, "RECEIVED", teams)
         with sessions() as session:
             audited = session.scalar(
@@ -281,12 +325,19 @@ def main(argv: list[str] | None = None) -> int:
         default=5,
         help="measured cases per user, 4 submissions each (default 5)",
     )
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="mean pause in seconds before each request of a user, uniform in [0, 2T] (default 0)",
+    )
     args = parser.parse_args(argv)
 
     print_header("Action latency: advice submitted through the HTTP API, to the recorded row")
-    results, cpu_ms, _ = asyncio.run(bench(args.users, args.cases_per_user))
+    results, cpu_ms, _ = asyncio.run(bench(args.users, args.cases_per_user, Pace(args.think)))
     print(f"load average at end: {load_average()} (1/5/15 min)")
-    print(f"{args.users} users, one request at a time each")
+    pause = f"a pause of 0-{2 * args.think:g} s before each" if args.think else "no pause"
+    print(f"{args.users} users, one request at a time each, {pause}")
     print(Latencies.header())
     for r in results:
         print(r.line())

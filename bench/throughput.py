@@ -14,7 +14,7 @@ twenty days ago; the decision to assess; advice requested from the family
 the family's response and the final plan (15 updates); then its result is
 awaited. The baseline case takes the same 15 updates, starting and
 signalling its 4 children at the same steps, each update awaiting one no-op
-activity. ``--concurrency`` cases are in flight at any time, for both.
+local activity. ``--concurrency`` cases are in flight at any time, for both.
 
 After a warm-up of each, ``--rounds`` rounds each run the baseline then the
 engine on ``cases / rounds`` cases, so a change of load on a shared machine

@@ -2,6 +2,7 @@
 
 import json
 import os
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from domain.case import AdviceKind, RequestSource
 from domain.clock import at_london_time, london_date
 from domain.commands import (
     Actor,
+    CaseCommand,
     DecideToAssess,
     DecideToIssue,
     IssueFinalPlan,
@@ -73,13 +75,16 @@ class CaseDriver:
         ref: str,
         days_ago: int = 0,
         year_group: int | None = 5,
+        prior: Callable[[date], Sequence[CaseCommand]] | None = None,
     ) -> "CaseDriver":
+        """``prior``: steps taken before the case came to the engine, given day 0 (a migrated case)."""
         today = london_date(await env.get_current_time())
         day0 = today - timedelta(days=days_ago)
         cmd = StartAssessment(
             ref=ref, day0=day0, request_source=RequestSource.PARENT, team="north", year_group=year_group
         )
-        handle, _ = await start_assessment(env.client, cmd, task_queue, today)
+        steps = prior(day0) if prior else ()
+        handle, _ = await start_assessment(env.client, cmd, task_queue, today, prior_actions=steps)
         return cls(env, handle, day0, ref)
 
     @property
