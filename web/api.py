@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from domain.case import RequestSource
 from domain.commands import Actor, Role, StartAssessment
@@ -76,7 +77,8 @@ class CaseDetail(BaseModel):
 
 @router.get("/cases/{ref}", response_model=CaseDetail)
 async def get_case(ref: str, actor: Actor = Depends(officer), svc: Services = Depends(services)) -> Any:
-    return CaseDetail(case=await read(svc, ref), timeline=queries.case_history(svc, ref))
+    timeline = await run_in_threadpool(queries.case_history, svc, ref)
+    return CaseDetail(case=await read(svc, ref), timeline=timeline)
 
 
 REFUSED = {
@@ -160,7 +162,7 @@ async def submit_task(
     svc: Services = Depends(services),
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
-    _own_task(svc, request, actor, ref, advice_id)
+    await run_in_threadpool(_own_task, svc, request, actor, ref, advice_id)  # a DB read: off the loop
     data = {**body.model_dump(), "advice_id": advice_id}
     update, command = ACTIONS["submit-advice"]
     return await send(svc, ref, update, command(**data, by=actor), idempotency_key)
@@ -184,7 +186,7 @@ async def task_exception(
     svc: Services = Depends(services),
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
-    _own_task(svc, request, actor, ref, advice_id)
+    await run_in_threadpool(_own_task, svc, request, actor, ref, advice_id)  # a DB read: off the loop
     data = {**body.model_dump(), "advice_id": advice_id}
     update, command = ACTIONS["record-exception"]
     return await send(svc, ref, update, command(**data, by=actor), idempotency_key)
