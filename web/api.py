@@ -13,12 +13,19 @@ from domain.commands import Actor, Role, StartAssessment
 from domain.errors import RuleViolation
 from domain.views import CaseView
 from gateway.assessments import start_assessment
-from store.models import AdviceRow
 from store.records import case_stored
 from web import queries
 from web.case_actions import ACTIONS, IDEMPOTENCY_DOC, IdempotencyKey, body_model, read, refused, send
 from web.queries import today
-from web.security import MANAGERS, OFFICERS, PROVIDERS, current_actor, forbid, require, services
+from web.security import (
+    MANAGERS,
+    OFFICERS,
+    PROVIDERS,
+    advice_request_for,
+    current_actor,
+    require,
+    services,
+)
 from web.services import Services
 
 router = APIRouter(prefix="/api")
@@ -132,14 +139,22 @@ def inbox(
     return queries.advice_tasks(svc, team)
 
 
-def _own_task(svc: Services, request: Request, actor: Actor, ref: str, advice_id: str) -> None:
-    """A provider may act only on its own team's advice; anything else is 403, audited."""
-    with svc.sessions() as session:
-        row = session.get(AdviceRow, (ref, advice_id))
-    if actor.role in OFFICERS:
-        return
-    if actor.role not in PROVIDERS or row is None or row.provider_team != actor.team:
-        forbid(svc, request, actor, "this advice request belongs to another team", case_ref=ref)
+async def _task_action(
+    name: str,
+    svc: Services,
+    request: Request,
+    actor: Actor,
+    ref: str,
+    advice_id: str,
+    body: BaseModel,
+    idempotency_key: str | None,
+) -> CaseView:
+    """An action on one advice request, by its provider's team (or a case officer)."""
+    await run_in_threadpool(advice_request_for, svc, request, actor, ref, advice_id)  # a DB read
+    update, command = ACTIONS[name]
+    return await send(
+        svc, ref, update, command(**body.model_dump(), advice_id=advice_id, by=actor), idempotency_key
+    )
 
 
 SubmitBody = body_model(ACTIONS["submit-advice"][1], ("advice_id",), "TaskSubmission")
@@ -162,10 +177,7 @@ async def submit_task(
     svc: Services = Depends(services),
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
-    await run_in_threadpool(_own_task, svc, request, actor, ref, advice_id)  # a DB read: off the loop
-    data = {**body.model_dump(), "advice_id": advice_id}
-    update, command = ACTIONS["submit-advice"]
-    return await send(svc, ref, update, command(**data, by=actor), idempotency_key)
+    return await _task_action("submit-advice", svc, request, actor, ref, advice_id, body, idempotency_key)
 
 
 @router.post(
@@ -186,10 +198,7 @@ async def task_exception(
     svc: Services = Depends(services),
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
-    await run_in_threadpool(_own_task, svc, request, actor, ref, advice_id)  # a DB read: off the loop
-    data = {**body.model_dump(), "advice_id": advice_id}
-    update, command = ACTIONS["record-exception"]
-    return await send(svc, ref, update, command(**data, by=actor), idempotency_key)
+    return await _task_action("record-exception", svc, request, actor, ref, advice_id, body, idempotency_key)
 
 
 @router.get("/kpis")

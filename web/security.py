@@ -8,8 +8,10 @@ from fastapi import Depends, HTTPException, Request, status
 
 from domain.commands import Actor, Role
 from store.accounts import AccountRow
+from store.models import AdviceRow
 from store.records import append_audit
 from web.accounts import actor_for_token, actor_of
+from web.queries import advice_request
 from web.services import Services
 
 OFFICERS = {Role.CASE_OFFICER, Role.MANAGER, Role.ADMIN}
@@ -56,14 +58,31 @@ def forbid(svc: Services, request: Request, actor: Actor, reason: str, case_ref:
     raise HTTPException(status.HTTP_403_FORBIDDEN, reason)
 
 
-def require(roles: set[Role], what: str) -> Callable[..., Actor]:
-    """A dependency that lets only ``roles`` through (and audits everyone else)."""
+def require(roles: set[Role], what: str, who: Callable[..., Actor] = current_actor) -> Callable[..., Actor]:
+    """A dependency that lets only ``roles`` through (and audits everyone else).
 
-    def check(
-        request: Request, actor: Actor = Depends(current_actor), svc: Services = Depends(services)
-    ) -> Actor:
+    ``who`` finds the actor: a token or session for the API, a session for pages.
+    """
+
+    def check(request: Request, actor: Actor = Depends(who), svc: Services = Depends(services)) -> Actor:
         if actor.role not in roles:
             forbid(svc, request, actor, f"{what} is not open to the {actor.role} role")
         return actor
 
     return check
+
+
+def advice_request_for(
+    svc: Services, request: Request, actor: Actor, ref: str, advice_id: str
+) -> AdviceRow | None:
+    """The advice request ``actor`` may act on, or None if there is none (a case officer's to handle).
+
+    A provider sees only its own team's requests: any other, existing or not, is 403 and audited,
+    as it is for every role that is neither provider nor case officer.
+    """
+    row = advice_request(svc, ref, advice_id)
+    if actor.role not in OFFICERS and (
+        actor.role not in PROVIDERS or row is None or row.provider_team != actor.team
+    ):
+        forbid(svc, request, actor, "this advice request belongs to another team", case_ref=ref)
+    return row

@@ -257,20 +257,17 @@ class AssessmentWorkflow:
         while self._outbox:
             item = self._outbox[0]
             if isinstance(item, CaseEvent):
-                if workflow.patched(RECORD_LOCALLY):
-                    await workflow.execute_local_activity_method(
-                        CaseRecordActivities.record_case_event,
-                        item,
-                        start_to_close_timeout=ACTIVITY_TIMEOUT,
-                        retry_policy=ACTIVITY_RETRY,
-                    )
-                else:
-                    await workflow.execute_activity_method(
-                        CaseRecordActivities.record_case_event,
-                        item,
-                        start_to_close_timeout=ACTIVITY_TIMEOUT,
-                        retry_policy=ACTIVITY_RETRY,
-                    )
+                record = (
+                    workflow.execute_local_activity_method
+                    if workflow.patched(RECORD_LOCALLY)
+                    else workflow.execute_activity_method
+                )
+                await record(
+                    CaseRecordActivities.record_case_event,
+                    item,
+                    start_to_close_timeout=ACTIVITY_TIMEOUT,
+                    retry_policy=ACTIVITY_RETRY,
+                )
                 self._recorded = item.seq
             else:
                 await workflow.execute_activity_method(

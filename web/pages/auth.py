@@ -11,7 +11,7 @@ from urllib.parse import quote
 from fastapi import Depends, HTTPException, Request
 
 from domain.commands import Actor, Role
-from web.security import current_actor, forbid, services
+from web.security import current_actor, require, services
 from web.services import Services
 
 
@@ -47,15 +47,7 @@ def signed_in(request: Request, svc: Services = Depends(services)) -> Actor:
 
 def allow(roles: set[Role], what: str) -> Callable[..., Actor]:
     """A page dependency that lets only ``roles`` through; anyone else gets an audited 403."""
-
-    def check(
-        request: Request, actor: Actor = Depends(signed_in), svc: Services = Depends(services)
-    ) -> Actor:
-        if actor.role not in roles:
-            forbid(svc, request, actor, f"{what} is not open to the {actor.role} role")
-        return actor
-
-    return check
+    return require(roles, what, signed_in)
 
 
 def home_of(actor: Actor) -> str:

@@ -15,7 +15,7 @@ from web.pages.action_forms import ADVICE_EXCEPTION, SUBMIT_ADVICE
 from web.pages.auth import allow
 from web.pages.forms import Field, FormState, blank, submit_form
 from web.pages.rendering import render
-from web.security import OFFICERS, PROVIDERS, forbid, services
+from web.security import OFFICERS, PROVIDERS, advice_request_for, services
 from web.services import Services
 
 router = APIRouter(include_in_schema=False)
@@ -32,10 +32,7 @@ def inbox(request: Request, actor: Actor = Depends(provider), svc: Services = De
 
 
 def _own_task(svc: Services, request: Request, actor: Actor, ref: str, advice_id: str) -> AdviceRow:
-    """A provider sees only its own team's requests: any other is 403 (audited), existing or not."""
-    row = queries.advice_request(svc, ref, advice_id)
-    if actor.role in PROVIDERS and (row is None or row.provider_team != actor.team):
-        forbid(svc, request, actor, "this advice request belongs to another team", case_ref=ref)
+    row = advice_request_for(svc, request, actor, ref, advice_id)
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no advice request {advice_id} on case {ref}")
     return row
