@@ -6,23 +6,18 @@ RUN npm ci --no-audit --no-fund
 
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
-WORKDIR /app
-COPY pyproject.toml README.md ./
+WORKDIR /build
+COPY pyproject.toml README.md worker.py starter.py ./
 COPY domain ./domain
 COPY workflows ./workflows
 COPY activities ./activities
-COPY gateway ./gateway
-COPY store ./store
-COPY reports ./reports
-COPY importer ./importer
-COPY notifications ./notifications
-COPY web ./web
-COPY config ./config
-COPY scripts ./scripts
-COPY worker.py starter.py settings.py logconfig.py devstack.py cli.py ./
-RUN pip install --no-cache-dir . && python -m compileall -q workflows
-COPY --from=assets /build/node_modules/govuk-frontend/dist/govuk /tmp/govuk
-RUN python scripts/build_assets.py --from /tmp/govuk && rm -rf /tmp/govuk
-RUN useradd --system --home /app ehcna && chown -R ehcna /app
+COPY ehcna ./ehcna
+COPY dev/build_assets.py ./dev/build_assets.py
+COPY --from=assets /build/node_modules ./node_modules
+# the GOV.UK assets go into the package before it is built, so the wheel carries them
+RUN python dev/build_assets.py && pip install --no-cache-dir . && rm -rf /build
+RUN useradd --system --create-home --home-dir /app ehcna
+WORKDIR /app
 USER ehcna
-CMD ["python", "worker.py"]
+# the installed worker and web app carry their policy, templates, assets and migrations
+CMD ["python", "-m", "worker"]

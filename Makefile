@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
-ASSETS := web/static/govuk/govuk-frontend.min.css
+ASSETS := ehcna/web/static/govuk/govuk-frontend.min.css
 
 .PHONY: setup system run demo test lint fuzz bench clean
 
@@ -16,22 +16,22 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
-# GOV.UK Frontend from the npm registry, served by the app from web/static/govuk
+# GOV.UK Frontend from the npm registry, served by the app from ehcna/web/static/govuk
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
-$(ASSETS): $(NODE_STAMP) scripts/build_assets.py | $(STAMP)
-	$(BIN)/python scripts/build_assets.py
+$(ASSETS): $(NODE_STAMP) dev/build_assets.py | $(STAMP)
+	$(BIN)/python -m dev.build_assets
 
 setup: $(STAMP) $(ASSETS)
 
 # Debian's chromium (browser tests) and docker-compose (compose file check)
 system:
-	bash scripts/setup_system.sh
+	bash dev/setup_system.sh
 
 run: setup
-	$(BIN)/python -m devstack
+	$(BIN)/python -m dev.devstack
 
 # with `make run` going: a small realistic caseload, some of it already late
 demo: setup
@@ -54,4 +54,4 @@ bench: setup
 	$(BIN)/python -m bench.import_open_cases
 
 clean:
-	rm -rf $(VENV) node_modules web/static/govuk var .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) node_modules ehcna/web/static/govuk var .pytest_cache .ruff_cache .hypothesis

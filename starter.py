@@ -24,12 +24,12 @@ from domain.clock import london_date
 from domain.commands import Actor, Role, StartAssessment
 from domain.errors import RuleViolation
 from domain.views import CaseView
-from gateway.assessments import start_assessment
-from gateway.client import connect
-from notifications.policy import PolicyError, policy_timing
-from settings import load_settings
-from store.db import make_engine, normalise_url, session_factory
-from store.records import case_stored
+from ehcna.gateway.assessments import start_assessment
+from ehcna.gateway.client import connect
+from ehcna.notifications.policy import PolicyError, policy_timing
+from ehcna.settings import load_settings
+from ehcna.store.db import make_engine, normalise_url, session_factory
+from ehcna.store.records import case_stored
 
 EXIT_BAD_INPUT = 2
 EXIT_UNAVAILABLE = 3

@@ -19,14 +19,14 @@ import workflows
 from activities.casework import CaseRecordActivities, NotificationActivities
 from activities.digest import DigestActivities
 from activities.ports import CaseRecordPort, LoggingCaseRecords, LoggingNotifications, NotificationPort
-from gateway.client import connect
-from logconfig import configure_logging
-from notifications.schedule import ensure_digest_schedule
-from notifications.wiring import build_notifications, load_policy_or_exit
-from settings import Settings, load_settings
-from store.adapters import BreachRecordingNotifications, StoreCaseRecords
-from store.db import make_engine, session_factory
-from store.migrate import upgrade
+from ehcna.gateway.client import connect
+from ehcna.logconfig import configure_logging
+from ehcna.notifications.schedule import ensure_digest_schedule
+from ehcna.notifications.wiring import build_notifications, load_policy_or_exit
+from ehcna.settings import Settings, load_settings
+from ehcna.store.adapters import BreachRecordingNotifications, StoreCaseRecords
+from ehcna.store.db import make_engine, session_factory
+from ehcna.store.migrate import upgrade
 from workflows.advice import AdviceWorkflow
 from workflows.assessment import AssessmentWorkflow
 from workflows.digest import DigestWorkflow

@@ -38,13 +38,9 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 ENGINE_PATHS = {
     "activities",
     "domain",
-    "gateway",
-    "importer",
-    "store",
-    "web",
+    "ehcna",
     "workflows",
     "worker.py",
-    "cli.py",
 }
 # what temporalio.testing.WorkflowEnvironment.start_local passes to the dev server
 DEV_SERVER_CONFIG = (

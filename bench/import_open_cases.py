@@ -57,10 +57,10 @@ from bench.harness import (
     today,
     wait_for,
 )
-from importer.command import read_and_plan
-from store.db import make_engine
-from store.migrate import upgrade
-from store.models import AuditRow, BreachRow, CaseRow
+from ehcna.importer.command import read_and_plan
+from ehcna.store.db import make_engine
+from ehcna.store.migrate import upgrade
+from ehcna.store.models import AuditRow, BreachRow, CaseRow
 
 CASE_COLUMNS = [
     "ref",
@@ -262,7 +262,7 @@ async def bench(n: int, seed: int, concurrency: int, time_limit: float, logs: Pa
                 before = proc_status(worker.pid)
                 cpu_before = cpu_seconds(worker.pid), cpu_seconds(dev.process.pid)
                 argv = [
-                    *(PYTHON, "cli.py", "import", str(cases_csv), "--advice", str(advice_csv)),
+                    *(PYTHON, "-m", "ehcna", "import", str(cases_csv), "--advice", str(advice_csv)),
                     *("--database-url", url, "--temporal-address", dev.address, "--task-queue", queue),
                     *("--concurrency", str(concurrency)),
                 ]

@@ -29,9 +29,9 @@ from sqlalchemy import Engine
 
 from bench.synthetic import TABLES, chunks
 from domain.kpis import Period, parse_month
-from reports.overview import build_overview
-from store.db import make_engine, normalise_url
-from store.migrate import upgrade
+from ehcna.reports.overview import build_overview
+from ehcna.store.db import make_engine, normalise_url
+from ehcna.store.migrate import upgrade
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 TODAY = date(2026, 11, 20)

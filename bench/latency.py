@@ -70,12 +70,12 @@ from bench.harness import (
 )
 from domain.case import AdviceKind, RequestSource
 from domain.commands import DecideToAssess, RequestAdvice, Role, StartAssessment
-from gateway.assessments import start_assessment
-from store.db import make_engine, session_factory
-from store.migrate import upgrade
-from store.models import AdviceRow, AuditRow
+from ehcna.gateway.assessments import start_assessment
+from ehcna.store.db import make_engine, session_factory
+from ehcna.store.migrate import upgrade
+from ehcna.store.models import AdviceRow, AuditRow
+from ehcna.web.accounts import issue_token, save_account
 from tests.workflows.case_driver import OFFICER, REQUIRED_ADVICE
-from web.accounts import issue_token, save_account
 
 BODIES = [k for k in REQUIRED_ADVICE if k is not AdviceKind.PARENT]  # asked of the user's team
 DAY0_DAYS_AGO = 10
@@ -248,7 +248,7 @@ async def bench(
             with (
                 mail_sink(folder) as smtp,
                 service("worker", [PYTHON, "worker.py"], folder / "worker.log", {**env, **smtp}) as worker,
-                service("web app", [PYTHON, "-m", "web.app"], folder / "web.log", web_env) as web,
+                service("web app", [PYTHON, "-m", "ehcna.web.app"], folder / "web.log", web_env) as web,
             ):
                 await create_cases(dev.client, queue, users)
                 expected = users_n * (cases_per_user + 1) * len(BODIES)

@@ -54,9 +54,9 @@ from domain.commands import (
     StartAssessment,
     SubmitAdvice,
 )
-from gateway.assessments import start_assessment
-from store.db import make_engine
-from store.models import AuditRow, CaseRow
+from ehcna.gateway.assessments import start_assessment
+from ehcna.store.db import make_engine
+from ehcna.store.models import AuditRow, CaseRow
 from tests.workflows.case_driver import OFFICER, PROVIDER_TEAMS, REQUIRED_ADVICE, provider
 from worker import build_worker, store_ports
 from workflows.assessment import AssessmentWorkflow as Wf

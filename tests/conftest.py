@@ -5,7 +5,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
-from store.db import make_engine, session_factory
+from ehcna.store.db import make_engine, session_factory
 from tests.databases import backends, fresh_database
 from tests.temporal_servers import dev_server_env, running_worker
 

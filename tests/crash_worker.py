@@ -14,10 +14,10 @@ import sys
 from pathlib import Path
 
 from domain.events import CaseEvent
-from gateway.client import connect
-from settings import Settings
-from store.adapters import StoreCaseRecords
-from store.db import make_engine, session_factory
+from ehcna.gateway.client import connect
+from ehcna.settings import Settings
+from ehcna.store.adapters import StoreCaseRecords
+from ehcna.store.db import make_engine, session_factory
 from worker import build_worker
 
 

@@ -12,8 +12,8 @@ from uuid import uuid4
 
 import sqlalchemy as sa
 
-from store.db import make_engine, normalise_url
-from store.migrate import upgrade
+from ehcna.store.db import make_engine, normalise_url
+from ehcna.store.migrate import upgrade
 
 POSTGRES_ENV = "EHCNA_TEST_POSTGRES_URL"
 

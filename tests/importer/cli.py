@@ -4,7 +4,7 @@ import argparse
 import io
 from dataclasses import dataclass
 
-from importer.command import import_files, register
+from ehcna.importer.command import import_files, register
 
 
 @dataclass

@@ -76,8 +76,8 @@ def load_closed_case(sessions, folder: Path, ref: str, day0: date, team: str = "
     it has no workflow, so only the store knows its reference."""
     from datetime import UTC, datetime
 
-    from importer.command import read_and_plan
-    from importer.load import LoadReport, load_closed
+    from ehcna.importer.command import read_and_plan
+    from ehcna.importer.load import LoadReport, load_closed
 
     decided = day0 + timedelta(days=40)
     row = case_row(

@@ -8,9 +8,9 @@ from pathlib import Path
 import sqlalchemy as sa
 
 import starter
-from importer.command import read_and_plan
-from importer.load import LoadReport, import_key, load_closed
-from store.models import AdviceRow, AuditRow, CaseRow, DecisionRow, ExceptionRow
+from ehcna.importer.command import read_and_plan
+from ehcna.importer.load import LoadReport, import_key, load_closed
+from ehcna.store.models import AdviceRow, AuditRow, CaseRow, DecisionRow, ExceptionRow
 from tests.importer.cli import count, run_import
 from tests.importer.rows import (
     advice_rows,
@@ -226,7 +226,7 @@ def test_the_cli_refuses_a_bad_file_with_line_numbered_reasons(tmp_path):
         [case_row("EH-1", DAY0), case_row("EH-2", "2025-13-01")],
     )
     done = subprocess.run(
-        [sys.executable, "cli.py", "import", str(cases), "--database-url", f"sqlite:///{tmp_path}/x.db"],
+        [sys.executable, "-m", "ehcna", "import", str(cases), "--database-url", f"sqlite:///{tmp_path}/x.db"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -4,7 +4,7 @@ from datetime import date
 from pathlib import Path
 
 from domain.case import AdviceStatus, Outcome, RequestSource
-from importer.csv_format import (
+from ehcna.importer.csv_format import (
     STATUS_DATES,
     AdviceLine,
     CaseLine,

@@ -12,8 +12,8 @@ from domain.clock import london_date
 from domain.deadlines import DeadlineStatus
 from domain.statutory_calendar import Duty
 from domain.views import CaseView
-from store.adapters import StoreCaseRecords
-from store.models import AuditRow, CaseRow
+from ehcna.store.adapters import StoreCaseRecords
+from ehcna.store.models import AuditRow, CaseRow
 from tests.importer.cli import count, run_import
 from tests.importer.rows import advice_rows, case_row, plan_issued, plan_issued_advice, unique, write_csv
 from tests.temporal_servers import running_worker

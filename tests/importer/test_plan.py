@@ -6,8 +6,8 @@ from pathlib import Path
 from domain.case import AdviceStatus, Outcome, Stage
 from domain.commands import DecideToAssess, IssueFinalPlan, RequestAdvice, SubmitAdvice
 from domain.statutory_exceptions import ExceptionCode
-from importer.command import read_and_plan
-from importer.plan import IMPORT_ACTOR, ImportPlan
+from ehcna.importer.command import read_and_plan
+from ehcna.importer.plan import IMPORT_ACTOR, ImportPlan
 from tests.importer.rows import advice_rows, case_row, plan_issued, plan_issued_advice, write_csv
 
 ROOT = Path(__file__).resolve().parents[2]

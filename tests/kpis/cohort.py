@@ -31,7 +31,7 @@ from domain.commands import (
 from domain.events import AlarmEvent, CaseEvent
 from domain.statutory_calendar import Duty
 from domain.statutory_exceptions import ExceptionCode
-from store.records import record_breach, record_case_event
+from ehcna.store.records import record_breach, record_case_event
 
 OFFICER = Actor(user="officer-1", role=Role.CASE_OFFICER)
 FAR_TODAY = date(2100, 1, 1)  # back-dated steps are never "in the future"

@@ -1,12 +1,12 @@
-"""``python cli.py kpi ...`` and ``python cli.py export ...``, through ``cli.main``."""
+"""``ehcna kpi ...`` and ``ehcna export ...``, through ``cli.main``."""
 
 import csv
 import json
 
 import pytest
 
-import cli
-from reports.exports import SEN2_FIELDS
+from ehcna import cli
+from ehcna.reports.exports import SEN2_FIELDS
 from tests.kpis.cohort import overview_cohort
 
 

@@ -7,7 +7,7 @@ from datetime import date
 
 from domain.case import RequestSource
 from domain.kpis import Period
-from reports.exports import (
+from ehcna.reports.exports import (
     K1_MONTHLY_HEADER,
     KPI_CSV_HEADER,
     SEN2_FIELDS,
@@ -16,8 +16,8 @@ from reports.exports import (
     write_kpis_csv,
     write_sen2_csv,
 )
-from reports.overview import build_overview
-from store.records import set_appeal_flags
+from ehcna.reports.overview import build_overview
+from ehcna.store.records import set_appeal_flags
 from tests.kpis.cohort import CaseBuilder, no_plan, overview_cohort, plan_issued, save_all
 
 TODAY = date(2026, 11, 20)

@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-from store.models import Base
+from ehcna.store.models import Base
 
 KPI_INDEXES = {
     "ix_cases_open_kpi",

@@ -10,7 +10,7 @@ from domain.case import AdviceKind
 from domain.kpis import Figure, Period
 from domain.statutory_calendar import Duty
 from domain.statutory_exceptions import ExceptionCode
-from store import kpi_queries as q
+from ehcna.store import kpi_queries as q
 from tests.kpis.cohort import CaseBuilder, breach, no_plan, plan_issued, save_all
 
 OCT = Period.month(2026, 10)

@@ -3,8 +3,8 @@
 from datetime import date
 
 from domain.kpis import Figure, Period, Trend, Unit
-from reports.overview import build_overview
-from reports.terminal import render
+from ehcna.reports.overview import build_overview
+from ehcna.reports.terminal import render
 from tests.kpis.cohort import overview_cohort
 
 TODAY = date(2026, 11, 20)

@@ -12,14 +12,14 @@ import os
 import sys
 from pathlib import Path
 
-from gateway.client import connect
-from notifications.delivery import Deliverer, Outgoing
-from notifications.policy import load_policy
-from notifications.port import AlertingNotifications
-from notifications.wiring import channel_senders
-from settings import Settings
-from store.adapters import BreachRecordingNotifications, StoreCaseRecords
-from store.db import make_engine, session_factory
+from ehcna.gateway.client import connect
+from ehcna.notifications.delivery import Deliverer, Outgoing
+from ehcna.notifications.policy import load_policy
+from ehcna.notifications.port import AlertingNotifications
+from ehcna.notifications.wiring import channel_senders
+from ehcna.settings import Settings
+from ehcna.store.adapters import BreachRecordingNotifications, StoreCaseRecords
+from ehcna.store.db import make_engine, session_factory
 from worker import build_worker
 
 

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from notifications.policy import Policy, parse_policy
+from ehcna.notifications.policy import Policy, parse_policy
 
 PEOPLE = {
     "hos": "hos@example.org",

@@ -6,9 +6,9 @@ from domain.case import Outcome, RequestSource
 from domain.clock import london_date
 from domain.commands import RecordException, StartAssessment, Withdraw
 from domain.statutory_exceptions import ExceptionCode
-from gateway.assessments import start_assessment
-from notifications.wiring import build_notifications
-from store.adapters import StoreCaseRecords
+from ehcna.gateway.assessments import start_assessment
+from ehcna.notifications.wiring import build_notifications
+from ehcna.store.adapters import StoreCaseRecords
 from tests.notifications.policies import PEOPLE, make_policy
 from tests.notifications.sinks import smtp_sink
 from tests.temporal_servers import running_worker, time_skipping_env

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from domain.case import RequestSource
 from domain.clock import london_date
 from domain.commands import StartAssessment
-from gateway.assessments import start_assessment
-from notifications.policy import load_policy
-from store.alerts import AlertRow
+from ehcna.gateway.assessments import start_assessment
+from ehcna.notifications.policy import load_policy
+from ehcna.store.alerts import AlertRow
 from tests.notifications.policies import PEOPLE, write_policy
 from tests.notifications.sinks import smtp_sink
 

@@ -9,12 +9,12 @@ from temporalio.worker import Worker
 
 from domain.case import AdviceKind, AdviceRequest, AdviceStatus, Case, Decision, Outcome, RequestSource
 from domain.clock import london_date, start_of_day
-from notifications.policy import parse_policy
-from notifications.schedule import ensure_digest_schedule
-from notifications.wiring import build_notifications
-from store import alerts
-from store.alerts import AlertKind, Claim
-from store.records import save_case
+from ehcna.notifications.policy import parse_policy
+from ehcna.notifications.schedule import ensure_digest_schedule
+from ehcna.notifications.wiring import build_notifications
+from ehcna.store import alerts
+from ehcna.store.alerts import AlertKind, Claim
+from ehcna.store.records import save_case
 from tests.notifications.policies import PEOPLE, policy_text
 from tests.notifications.sinks import smtp_sink
 from workflows.digest import DigestWorkflow

@@ -4,7 +4,7 @@ import pytest
 from pydantic import ValidationError
 
 from domain.escalation import Channel, Role
-from notifications.directory import Directory, resolve
+from ehcna.notifications.directory import Directory, resolve
 from tests.notifications.policies import PEOPLE, make_policy
 
 EMAIL, WEBHOOK = Channel.EMAIL, Channel.WEBHOOK

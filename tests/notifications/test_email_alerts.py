@@ -11,13 +11,13 @@ from domain.case import Case, RequestSource
 from domain.events import ExceptionNotice
 from domain.statutory_calendar import Duty
 from domain.statutory_exceptions import ExceptionCode, RecordedException
-from notifications.delivery import DELIVERY_PENDING, Deliverer
-from notifications.port import AlertingNotifications
-from notifications.wiring import build_notifications, channel_senders
-from store import alerts
-from store.alerts import AlertRow, AlertState
-from store.models import BreachRow
-from store.records import save_case
+from ehcna.notifications.delivery import DELIVERY_PENDING, Deliverer
+from ehcna.notifications.port import AlertingNotifications
+from ehcna.notifications.wiring import build_notifications, channel_senders
+from ehcna.store import alerts
+from ehcna.store.alerts import AlertRow, AlertState
+from ehcna.store.models import BreachRow
+from ehcna.store.records import save_case
 from tests.notifications.events import alarm_event
 from tests.notifications.policies import PEOPLE, make_policy
 from tests.notifications.sinks import smtp_sink

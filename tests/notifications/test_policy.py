@@ -8,8 +8,8 @@ import pytest
 from domain.alarms import Alarm, AlarmLevel
 from domain.escalation import Role
 from domain.statutory_calendar import Duty
-from notifications.policy import DEFAULT_POLICY_PATH, PolicyError, load_policy, parse_policy
-from notifications.wiring import load_policy_or_exit
+from ehcna.notifications.policy import DEFAULT_POLICY_PATH, PolicyError, load_policy, parse_policy
+from ehcna.notifications.wiring import load_policy_or_exit
 from tests.notifications.policies import make_policy, policy_text
 
 

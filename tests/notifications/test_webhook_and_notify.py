@@ -6,9 +6,9 @@ from sqlalchemy import select
 from temporalio.exceptions import ApplicationError
 
 from domain.alarms import AlarmLevel
-from notifications.policy import parse_policy
-from notifications.wiring import build_notifications
-from store.alerts import AlertRow
+from ehcna.notifications.policy import parse_policy
+from ehcna.notifications.wiring import build_notifications
+from ehcna.store.alerts import AlertRow
 from tests.notifications.events import alarm_event
 from tests.notifications.policies import PEOPLE, policy_text
 from tests.notifications.sinks import http_sink, smtp_sink

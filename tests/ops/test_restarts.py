@@ -12,10 +12,10 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowExecutionStatus
 
 from domain.commands import DecideToAssess, RecordFamilyResponse
-from gateway.client import connect
-from settings import Settings
-from store.alerts import AlertRow, AlertState
-from store.models import AdviceRow, AuditRow, BreachRow, CaseRow, DecisionRow
+from ehcna.gateway.client import connect
+from ehcna.settings import Settings
+from ehcna.store.alerts import AlertRow, AlertState
+from ehcna.store.models import AdviceRow, AuditRow, BreachRow, CaseRow, DecisionRow
 from tests.notifications.sinks import smtp_sink
 from tests.ops.processes import free_port, start_temporal, start_worker, stop
 from tests.workflows.case_driver import OFFICER, REQUIRED_ADVICE, CaseDriver

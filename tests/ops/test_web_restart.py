@@ -2,7 +2,7 @@
 
 Real processes: the Temporal dev server, the product's worker (python
 worker.py) writing a real store, and the web app as its own process
-(python -m web.app). The client sends an action over a raw socket and the
+(python -m ehcna.web.app). The client sends an action over a raw socket and the
 web process is killed before it answers. After the restart the action is
 exactly one of: applied (the workflow shows it, the store has its row and one
 audit row) or not applied (neither); never half-applied. The client then
@@ -34,11 +34,11 @@ from domain.case import AdviceStatus
 from domain.clock import london_date
 from domain.commands import Actor, DecideToAssess, Role, SubmitAdvice
 from domain.views import CaseView
-from store.models import AdviceRow, AuditRow, DecisionRow
+from ehcna.store.models import AdviceRow, AuditRow, DecisionRow
+from ehcna.web.accounts import issue_token, save_account
+from ehcna.web.case_actions import update_id
 from tests.notifications.sinks import smtp_sink
 from tests.ops.processes import ROOT, free_port, start_worker, stop
-from web.accounts import issue_token, save_account
-from web.case_actions import update_id
 from workflows.assessment import AssessmentWorkflow
 from workflows.ids import assessment_id
 
@@ -116,7 +116,7 @@ def _log_file(path: Path) -> BinaryIO:
 
 
 class WebApp:
-    """``python -m web.app`` as its own process, as production runs it."""
+    """``python -m ehcna.web.app`` as its own process, as production runs it."""
 
     def __init__(self, env: dict[str, str], port: int, logs: Path) -> None:
         self.env = env
@@ -130,7 +130,7 @@ class WebApp:
         log = _log_file(self.logs / f"web-{self.starts}.log")
         try:
             self.proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "web.app", cwd=ROOT, env=self.env, stdout=log, stderr=log
+                sys.executable, "-m", "ehcna.web.app", cwd=ROOT, env=self.env, stdout=log, stderr=log
             )
         finally:
             log.close()  # the child has its own descriptor

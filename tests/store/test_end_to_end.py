@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from activities.ports import LoggingNotifications
 from domain.case import AdviceKind
 from domain.commands import DecideToAssess, RecordAdviceNotReceived
-from store.adapters import BreachRecordingNotifications, StoreCaseRecords
-from store.models import AdviceRow, AuditRow, BreachRow, CaseRow, DecisionRow
+from ehcna.store.adapters import BreachRecordingNotifications, StoreCaseRecords
+from ehcna.store.models import AdviceRow, AuditRow, BreachRow, CaseRow, DecisionRow
 from tests.temporal_servers import running_worker
 from tests.workflows.case_driver import OFFICER, CaseDriver
 from workflows.assessment import AssessmentWorkflow

@@ -3,9 +3,9 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-import store.accounts
-import store.alerts  # noqa: F401
-from store.models import Base
+import ehcna.store.accounts
+import ehcna.store.alerts  # noqa: F401
+from ehcna.store.models import Base
 
 
 def test_migrated_schema_matches_the_models(db):

@@ -12,8 +12,8 @@ from domain.case import AdviceKind, RequestSource
 from domain.commands import Actor, DecideToAssess, RequestAdvice, Role, StartAssessment
 from domain.events import AlarmEvent, CaseEvent
 from domain.statutory_calendar import Duty
-from store.models import AdviceRow, AuditRow, BreachRow, CaseRow, DecisionRow
-from store.records import record_breach, record_case_event
+from ehcna.store.models import AdviceRow, AuditRow, BreachRow, CaseRow, DecisionRow
+from ehcna.store.records import record_breach, record_case_event
 
 OFFICER = Actor(user="officer-1", role=Role.CASE_OFFICER)
 AT = datetime(2026, 10, 1, 9, 30, tzinfo=UTC)

@@ -6,11 +6,11 @@ import pytest
 from fastapi import FastAPI
 
 from domain.commands import Role
-from store.adapters import StoreCaseRecords
+from ehcna.store.adapters import StoreCaseRecords
+from ehcna.web.accounts import issue_token, save_account
+from ehcna.web.app import create_app
+from ehcna.web.services import Services
 from tests.temporal_servers import running_worker
-from web.accounts import issue_token, save_account
-from web.app import create_app
-from web.services import Services
 
 PEOPLE = {
     "officer": (Role.CASE_OFFICER, "north"),

@@ -7,9 +7,9 @@ from uuid import uuid4
 import sqlalchemy as sa
 
 from domain.clock import london_date
-from store.models import AuditRow, CaseRow
+from ehcna.store.models import AuditRow, CaseRow
+from ehcna.web.app import create_app
 from tests.importer.rows import load_closed_case
-from web.app import create_app
 
 
 def today():

@@ -21,8 +21,8 @@ from sqlalchemy import Engine
 
 from bench.synthetic import FIRST_DAY0, SPAN_DAYS, TABLES, chunks
 from domain.clock import london_date
-from store.models import Base
-from web.pages import register
+from ehcna.store.models import Base
+from ehcna.web.pages import register
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -25,9 +25,9 @@ from temporalio.api.workflowservice.v1 import RegisterNamespaceRequest
 from temporalio.client import Client
 
 from domain.commands import Role
-from store.adapters import StoreCaseRecords
+from ehcna.store.adapters import StoreCaseRecords
+from ehcna.web.accounts import issue_token, save_account
 from tests.temporal_servers import build_worker_on, register_search_attributes
-from web.accounts import issue_token, save_account
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -110,7 +110,7 @@ async def test_no_generated_request_gets_a_server_error(dev_server, db, tmp_path
             }
             with web_log.open("wb") as log:
                 web = await asyncio.create_subprocess_exec(
-                    sys.executable, "-m", "web.app", cwd=ROOT, env=env, stdout=log, stderr=log
+                    sys.executable, "-m", "ehcna.web.app", cwd=ROOT, env=env, stdout=log, stderr=log
                 )
             processes.append(web)
             await wait_for_port(port, web)

@@ -13,13 +13,13 @@ import sqlalchemy as sa
 
 from domain.clock import london_date
 from domain.commands import Role
-from store.adapters import StoreCaseRecords
-from store.models import AuditRow
+from ehcna.store.adapters import StoreCaseRecords
+from ehcna.store.models import AuditRow
+from ehcna.web.accounts import issue_token, save_account
+from ehcna.web.app import create_app
+from ehcna.web.case_actions import ACTIONS
+from ehcna.web.services import Services
 from tests.temporal_servers import build_worker_on
-from web.accounts import issue_token, save_account
-from web.app import create_app
-from web.case_actions import ACTIONS
-from web.services import Services
 
 
 def today():

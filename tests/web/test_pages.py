@@ -20,22 +20,22 @@ import sqlalchemy as sa
 from fastapi import FastAPI, HTTPException, Request, Response
 from pydantic import BaseModel, StringConstraints
 
+from dev.build_assets import without_gds_transport
 from domain.case import AdviceKind, AdviceStatus, Outcome, RequestSource, Stage
 from domain.clock import london_date
 from domain.commands import REF_PATTERN, Role
 from domain.escalation import Channel
 from domain.kpis import Figure, Unit, months_ending
 from domain.statutory_exceptions import ExceptionCode
-from reports.overview import ChartPoint, OverviewRow
-from scripts.build_assets import without_gds_transport
-from store.models import AdviceRow, AuditRow
+from ehcna.reports.overview import ChartPoint, OverviewRow
+from ehcna.store.models import AdviceRow, AuditRow
+from ehcna.web.app import create_app
+from ehcna.web.case_actions import ACTIONS
+from ehcna.web.pages import manager, names, officer, provider, register, signin
+from ehcna.web.pages.action_forms import ACTION_FORMS, ADVICE_EXCEPTION, START, SUBMIT_ADVICE
+from ehcna.web.pages.charts import k1_chart
+from ehcna.web.pages.forms import Field, FormState, parse, submit_form
 from tests.importer.rows import load_closed_case
-from web.app import create_app
-from web.case_actions import ACTIONS
-from web.pages import manager, names, officer, provider, register, signin
-from web.pages.action_forms import ACTION_FORMS, ADVICE_EXCEPTION, START, SUBMIT_ADVICE
-from web.pages.charts import k1_chart
-from web.pages.forms import Field, FormState, parse, submit_form
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 

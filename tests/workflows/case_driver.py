@@ -25,7 +25,7 @@ from domain.commands import (
     SubmitAdvice,
 )
 from domain.views import CaseView
-from gateway.assessments import start_assessment
+from ehcna.gateway.assessments import start_assessment
 from workflows.advice import AdviceWorkflow
 from workflows.assessment import AssessmentWorkflow
 from workflows.ids import advice_workflow_id

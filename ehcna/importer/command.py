@@ -1,0 +1,164 @@
+"""``import``: bring a council's cases onto the engine from CSV (docs/import-format.md).
+
+    ehcna import cases.csv --advice advice.csv
+    ehcna import cases.csv --advice advice.csv --dry-run
+    ehcna import cases.csv --advice advice.csv --skip-bad
+
+Every row of both files is checked first, through the same rules as live
+cases. Any bad row refuses the whole import, listing each bad row's line
+and reason, unless ``--skip-bad`` imports the good rows. Closed cases go
+into the store; open cases start their workflows from their real day 0.
+Running the same import again changes nothing.
+
+Exit status: 0 done; 2 the files were refused or cannot be read; 3 Temporal
+cannot be reached; 1 the database failed, or an open case was refused while
+loading.
+"""
+
+import argparse
+import asyncio
+import dataclasses
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy.exc import SQLAlchemyError
+from tqdm import tqdm
+
+from domain.clock import london_date
+from ehcna.gateway.client import connect
+from ehcna.importer.csv_format import AdviceLine, ParsedFile, read_advice, read_cases
+from ehcna.importer.load import LoadReport, load_closed, load_open, stored_refs
+from ehcna.importer.plan import ImportPlan, plan_import
+from ehcna.settings import Settings, load_settings
+from ehcna.store.db import make_engine, session_factory
+from ehcna.store.migrate import upgrade
+
+EXIT_FAILED = 1
+EXIT_REFUSED = 2
+EXIT_UNAVAILABLE = 3
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "import",
+        help="import history and open cases from CSV",
+        description="Import cases from CSV (format: docs/import-format.md). Every row is validated "
+        "first; a bad row refuses the import unless --skip-bad. Closed cases are written to the "
+        "store; open cases start their workflows from their real day 0. Re-running changes nothing.",
+    )
+    p.add_argument("cases", type=Path, help="cases.csv: one row per case")
+    p.add_argument("--advice", type=Path, help="advice.csv: one row per request for advice")
+    p.add_argument("--skip-bad", action="store_true", help="import the good rows, report the bad ones")
+    p.add_argument("--dry-run", action="store_true", help="validate and report; write nothing")
+    p.add_argument("--database-url", help="the store (default: EHCNA_DATABASE_URL)")
+    p.add_argument("--temporal-address", help="host:port, for open cases (default: TEMPORAL_ADDRESS)")
+    p.add_argument("--namespace", help="Temporal namespace (default: TEMPORAL_NAMESPACE)")
+    p.add_argument("--task-queue", help="the workers' task queue (default: EHCNA_TASK_QUEUE)")
+    p.add_argument(
+        "--concurrency", type=_at_least_one, default=4, help="open cases started at once (default 4)"
+    )
+    p.set_defaults(handler=run, parser=p)
+
+
+def _at_least_one(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of 1 or more")
+    return int(text)
+
+
+def run(args: argparse.Namespace) -> int:
+    return asyncio.run(import_files(args))
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    given = {
+        "temporal_address": args.temporal_address,
+        "temporal_namespace": args.namespace,
+        "task_queue": args.task_queue,
+        "database_url": args.database_url,
+    }
+    return dataclasses.replace(load_settings(), **{k: v for k, v in given.items() if v})
+
+
+def read_and_plan(cases: Path, advice: Path | None, today: date) -> ImportPlan:
+    advice_rows: ParsedFile[AdviceLine] | None = read_advice(advice) if advice else None
+    return plan_import(read_cases(cases), advice_rows, today)
+
+
+async def import_files(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    for path in (args.cases, args.advice):
+        if path is not None and not path.is_file():
+            print(f"error: {path}: no such file", file=err)
+            return EXIT_REFUSED
+    today = london_date(datetime.now(UTC))
+    plan = read_and_plan(args.cases, args.advice, today)
+    for e in plan.errors:
+        print(e, file=err)
+    if plan.errors and not args.skip_bad:
+        print(
+            f"refused: {plan.bad_rows} bad row(s); nothing was imported. Fix them and run again, "
+            f"or use --skip-bad to import the {len(plan.cases)} good case(s).",
+            file=err,
+        )
+        return EXIT_REFUSED
+    if args.dry_run:
+        _summary(out, "dry run, nothing written", plan, LoadReport(), dry_run=True)
+        return 0
+    return await _load(plan, _settings(args), today, args.concurrency, out, err)
+
+
+async def _load(
+    plan: ImportPlan, settings: Settings, today: date, concurrency: int, out: TextIO, err: TextIO
+) -> int:
+    client = None
+    if plan.open:  # Temporal is needed only for open cases; reach it before writing anything
+        try:
+            client = await connect(settings)
+        except RuntimeError as e:
+            print(f"error: cannot reach Temporal at {settings.temporal_address}: {e}", file=err)
+            return EXIT_UNAVAILABLE
+    engine = None
+    report = LoadReport()
+    try:
+        # migrated before the bar is drawn, so its log lines do not break it
+        upgrade(settings.database_url)
+        engine = make_engine(settings.database_url)
+        sessions = session_factory(engine)
+        stored = stored_refs(sessions, [p.ref for p in plan.open])
+        with tqdm(total=len(plan.cases), desc="import", unit="case", file=err, disable=None) as bar:
+            load_closed(sessions, plan.closed, datetime.now(UTC), report, bar.update)
+            if client is not None:
+                queue = settings.task_queue
+                await load_open(client, plan.open, queue, today, report, bar.update, concurrency, stored)
+    except SQLAlchemyError as e:
+        print(f"error: the store at {settings.database_url} failed: {e}", file=err)
+        return EXIT_FAILED
+    finally:
+        if engine is not None:
+            engine.dispose()
+    for e in report.failed:
+        print(e, file=err)
+    _summary(out, "imported", plan, report)
+    return EXIT_FAILED if report.failed else 0
+
+
+def _summary(out: TextIO, title: str, plan: ImportPlan, report: LoadReport, dry_run: bool = False) -> None:
+    if dry_run:
+        counts = [
+            ("closed cases to load", len(plan.closed)),
+            ("open cases to start", len(plan.open)),
+        ]
+    else:
+        counts = [
+            ("closed cases loaded", report.closed_loaded),
+            ("open cases started", report.open_started),
+            ("skipped, already imported", len(report.skipped_existing)),
+            ("failed while loading", len(report.failed)),
+        ]
+    counts.append(("bad rows skipped" if plan.errors else "bad rows", plan.bad_rows))
+    print(f"{title}:", file=out)
+    for label, n in counts:
+        print(f"  {label:<28}{n:>7}", file=out)

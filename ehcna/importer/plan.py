@@ -1,0 +1,499 @@
+"""From rows to cases: each row's recorded steps replayed through the domain rules.
+
+A migrated case is held to the same statute as a live one: its steps are
+turned into the commands people would have given, sorted by date, and
+applied with ``domain.assessment.start_case`` / ``apply``, the single path
+that validates every action. A step a rule refuses makes its row bad, with
+the rule's reason, on the line and column the step came from.
+"""
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from pydantic import ValidationError
+
+from domain.assessment import apply, start_case
+from domain.case import AdviceKind, AdviceStatus, Case, Outcome
+from domain.commands import (
+    Actor,
+    CaseCommand,
+    DecideToAssess,
+    DecideToIssue,
+    IssueFinalPlan,
+    RecordAdviceNotReceived,
+    RecordException,
+    RecordFamilyResponse,
+    RequestAdvice,
+    Role,
+    ServeDraft,
+    StartAssessment,
+    SubmitAdvice,
+    TransferOut,
+    Withdraw,
+)
+from domain.errors import RuleViolation
+from domain.statutory_exceptions import ExceptionCode, validate_case_exception
+from ehcna.importer.csv_format import AdviceLine, CaseLine, ParsedFile, RowError, validation_errors
+
+IMPORT_ACTOR = Actor(user="import", role=Role.SYSTEM)
+
+# Steps on the same date are applied in the order of the statute; a step that
+# closes the case comes last on its day, so what happened that day is kept.
+DECIDE_TO_ASSESS, REQUEST_ADVICE, ADVICE_RETURNED, EXCEPTION = 0, 1, 2, 3
+DECIDE_TO_ISSUE, SERVE_DRAFT, FAMILY_RESPONSE, CLOSING = 4, 5, 6, 9
+
+START_COLUMNS = {
+    "ref": "ref",
+    "day0": "received_date",
+    "request_source": "request_source",
+    "team": "team",
+    "year_group": "year_group",
+}
+CLOSURE_CODES = {ExceptionCode.E_SCH, ExceptionCode.E_EY}
+# the step that gives each outcome, to say what a row is missing
+OUTCOME_STEP = {
+    Outcome.NOT_ASSESSED: "decision_to_assess=no",
+    Outcome.PLAN_NOT_ISSUED: "decision_to_issue=no",
+    Outcome.PLAN_ISSUED: "final_plan_date",
+}
+
+
+@dataclass(frozen=True)
+class Sen2Flags:
+    """SEN2 mediation and tribunal flags, set after a refusal."""
+
+    request_mediation: bool = False
+    request_tribunal: bool = False
+    assessment_mediation: bool = False
+    assessment_tribunal: bool = False
+
+
+@dataclass(frozen=True)
+class CasePlan:
+    """One case ready to load: its start, its steps in the order applied, and the result."""
+
+    file: str
+    line: int
+    start: StartAssessment
+    steps: tuple[CaseCommand, ...]
+    case: Case
+    flags: Sen2Flags = Sen2Flags()
+
+    @property
+    def ref(self) -> str:
+        return self.start.ref
+
+    @property
+    def is_closed(self) -> bool:
+        return self.case.is_closed
+
+
+@dataclass
+class ImportPlan:
+    cases: list[CasePlan] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def closed(self) -> list[CasePlan]:
+        return [c for c in self.cases if c.is_closed]
+
+    @property
+    def open(self) -> list[CasePlan]:
+        return [c for c in self.cases if not c.is_closed]
+
+    @property
+    def bad_rows(self) -> int:
+        return len({(e.file, e.line) for e in self.errors})
+
+
+class _Refused(Exception):
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+AdviceIds = Mapping[int, str]  # advice.csv line -> the advice id the case gave it
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One recorded step, waiting to become a command once earlier steps are applied."""
+
+    on: date
+    rank: int
+    file: str
+    line: int
+    column: str  # blamed when the rule names no column of its own
+    columns: Mapping[str, str]  # the command's fields -> CSV columns
+    build: Callable[[AdviceIds], CaseCommand]
+    not_before: date | None = None  # applied after this date's steps (its advice request)
+    requests_advice_line: int | None = None
+
+    @property
+    def order(self) -> tuple[date, int]:
+        return max(self.on, self.not_before or self.on), self.rank
+
+    def error(self, field_name: str, reason: str) -> RowError:
+        return RowError(self.file, self.line, self.columns.get(field_name, self.column), reason)
+
+
+def plan_import(
+    cases: ParsedFile[CaseLine], advice: ParsedFile[AdviceLine] | None, today: date
+) -> ImportPlan:
+    """Validate every row of both files and plan the good cases; nothing is written here."""
+    advice = advice or ParsedFile("advice.csv")
+    plan = ImportPlan(errors=[*cases.errors, *advice.errors])
+    duplicated = _duplicates(cases, plan.errors)
+    advice_of, excluded = _advice_by_case(cases, advice, duplicated, plan.errors)
+    for row in cases.rows:
+        if row.ref in duplicated:
+            continue
+        if row.ref in excluded:
+            plan.errors.append(
+                RowError(
+                    cases.name, row.line, "ref", f"not imported: its advice on {excluded[row.ref]} is bad"
+                )
+            )
+            continue
+        try:
+            plan.cases.append(_plan_case(row, cases.name, advice_of.get(row.ref, []), advice.name, today))
+        except _Refused as refused:
+            plan.errors += refused.errors
+            on_advice = next((e for e in refused.errors if e.file != cases.name), None)
+            if on_advice is not None:  # say which case the refused advice row keeps out
+                reason = f"not imported: its advice on {advice.name} line {on_advice.line} is refused"
+                plan.errors.append(RowError(cases.name, row.line, "ref", reason))
+    plan.errors.sort(key=lambda e: (e.file != cases.name, e.order))  # cases first, then advice, by line
+    return plan
+
+
+def _duplicates(cases: ParsedFile[CaseLine], errors: list[RowError]) -> set[str]:
+    lines: dict[str, list[int]] = {}
+    for line, ref in cases.refs.items():
+        if ref:
+            lines.setdefault(ref, []).append(line)
+    repeated = {ref: ls for ref, ls in lines.items() if len(ls) > 1}
+    for ref, ls in repeated.items():
+        where = ", ".join(map(str, ls))
+        reason = f"ref {ref} is on lines {where}: a case is one row, so none of them is imported"
+        errors += [RowError(cases.name, line, "ref", reason) for line in ls]
+    return set(repeated)
+
+
+def _advice_by_case(
+    cases: ParsedFile[CaseLine],
+    advice: ParsedFile[AdviceLine],
+    duplicated: set[str],
+    errors: list[RowError],
+) -> tuple[dict[str, list[AdviceLine]], dict[str, str]]:
+    """Advice rows grouped by case; and cases excluded because an advice row of theirs is bad."""
+    known = set(cases.refs.values())
+    by_case: dict[str, list[AdviceLine]] = {}
+    for row in advice.rows:
+        if row.ref not in known:
+            errors.append(RowError(advice.name, row.line, "ref", f"case {row.ref} is not in {cases.name}"))
+        by_case.setdefault(row.ref, []).append(row)
+    excluded: dict[str, str] = {}
+    for line in sorted(advice.bad_lines):
+        ref = advice.refs.get(line)
+        if ref and ref in known and ref not in duplicated:
+            excluded.setdefault(ref, f"{advice.name} line {line}")
+    return by_case, excluded
+
+
+def _plan_case(row: CaseLine, file: str, advice: list[AdviceLine], advice_file: str, today: date) -> CasePlan:
+    try:
+        start = StartAssessment(
+            ref=row.ref,
+            day0=row.received_date,
+            request_source=row.request_source,
+            team=row.team,
+            year_group=row.year_group,
+            by=IMPORT_ACTOR,
+        )
+        case = start_case(start, today)
+    except ValidationError as err:
+        raise _Refused(validation_errors(err, file, row.line, START_COLUMNS, "ref")) from None
+    except RuleViolation as err:
+        raise _Refused([RowError(file, row.line, START_COLUMNS.get(err.field), err.reason)]) from None
+    steps = _case_steps(row, file) + [s for a in advice for s in _advice_steps(a, advice_file)]
+    education = next((a for a in advice if a.kind is AdviceKind.EDUCATION), None)
+    exception = _case_exception_step(row, file, today, education)
+    if exception is not None:
+        steps.append(exception)
+    case, commands = _replay(case, steps, today, advice_file)
+    _check_outcome(row, file, case)
+    if exception is not None and case.outcome_on is not None:
+        _check_exception_period(case, exception)
+    flags = Sen2Flags(
+        request_mediation=bool(row.request_mediation),
+        request_tribunal=bool(row.request_tribunal),
+        assessment_mediation=bool(row.assessment_mediation),
+        assessment_tribunal=bool(row.assessment_tribunal),
+    )
+    return CasePlan(file, row.line, start, tuple(commands), case, flags)
+
+
+def _replay(case: Case, steps: list[_Step], today: date, advice_file: str) -> tuple[Case, list[CaseCommand]]:
+    """Apply the steps in date order; the first one refused makes the row bad."""
+    ids: dict[int, str] = {}
+    applied: list[CaseCommand] = []
+    for step in sorted(steps, key=lambda s: s.order):  # stable: same day, same rank keeps file order
+        try:
+            cmd = step.build(ids)
+            case = apply(case, cmd, today)
+        except ValidationError as err:
+            raise _Refused(validation_errors(err, step.file, step.line, step.columns, step.column)) from None
+        except RuleViolation as err:
+            raise _Refused([step.error(err.field, _name_advice(err.reason, ids, advice_file))]) from None
+        if step.requests_advice_line is not None:
+            ids[step.requests_advice_line] = case.advice[-1].id
+        applied.append(cmd)
+    return case, applied
+
+
+def _name_advice(reason: str, ids: AdviceIds, advice_file: str) -> str:
+    """Rules name advice by its id on the case (HEALTH-1); say which advice row that is."""
+    named = [
+        f"{aid} is {advice_file} line {line}"
+        for line, aid in ids.items()
+        if re.search(rf"\b{re.escape(aid)}\b", reason)
+    ]
+    return f"{reason} [{'; '.join(named)}]" if named else reason
+
+
+def _check_outcome(row: CaseLine, file: str, case: Case) -> None:
+    if case.outcome == row.outcome and case.outcome_on == row.outcome_date:
+        return
+    if case.outcome is None:
+        assert row.outcome is not None
+        needs = OUTCOME_STEP.get(row.outcome, "its step")
+        reason = f"{row.outcome} needs the step that ends the case that way ({needs})"
+        raise _Refused([RowError(file, row.line, "outcome", reason)])
+    if case.outcome != row.outcome:
+        reason = (
+            f"the recorded steps close the case as {case.outcome} on {case.outcome_on}; "
+            f"outcome is {row.outcome or 'blank (open)'}"
+        )
+        raise _Refused([RowError(file, row.line, "outcome", reason)])
+    reason = f"the recorded steps close the case on {case.outcome_on}, not {row.outcome_date}"
+    raise _Refused([RowError(file, row.line, "outcome_date", reason)])
+
+
+def _check_exception_period(case: Case, step: _Step) -> None:
+    """A closed case's exception must fall in its open period, day 0 to the outcome.
+
+    While a case is open the rule can only measure the period up to the day
+    the exception is recorded; history knows where the period ended.
+    """
+    assert case.outcome_on is not None
+    for exc in case.exceptions:
+        if exc.code.applies_to_case:
+            try:
+                validate_case_exception(exc, (case.day0, case.outcome_on))
+            except RuleViolation as err:
+                raise _Refused([step.error(err.field, err.reason)]) from None
+
+
+# -- the steps of a row ----------------------------------------------------------
+
+
+def _case_steps(row: CaseLine, file: str) -> list[_Step]:
+    """The steps cases.csv records: the decisions, the draft and its response, the close."""
+    steps: list[_Step] = []
+
+    def add(
+        on: date | None,
+        rank: int,
+        column: str,
+        date_column: str,
+        make: Callable[[date], CaseCommand],
+        also: Mapping[str, str] | None = None,
+    ) -> None:
+        if on is not None:
+            columns = {"on": date_column, **(also or {})}
+            steps.append(_Step(on, rank, file, row.line, column, columns, _at(make, on)))
+
+    appeal = bool(row.appeal_information_given)
+    assess, issue = row.decision_to_assess, row.decision_to_issue
+    if assess is not None:
+        add(
+            row.decision_to_assess_date,
+            DECIDE_TO_ASSESS if assess else CLOSING,
+            "decision_to_assess",
+            "decision_to_assess_date",
+            lambda d: DecideToAssess(yes=assess, on=d, appeal_information_given=appeal, by=IMPORT_ACTOR),
+            {"yes": "decision_to_assess", "appeal_information_given": "appeal_information_given"},
+        )
+    if issue is not None:
+        add(
+            row.decision_to_issue_date,
+            DECIDE_TO_ISSUE if issue else CLOSING,
+            "decision_to_issue",
+            "decision_to_issue_date",
+            lambda d: DecideToIssue(yes=issue, on=d, appeal_information_given=appeal, by=IMPORT_ACTOR),
+            {"yes": "decision_to_issue", "appeal_information_given": "appeal_information_given"},
+        )
+    add(
+        row.draft_served_date,
+        SERVE_DRAFT,
+        "draft_served_date",
+        "draft_served_date",
+        lambda d: ServeDraft(on=d, by=IMPORT_ACTOR),
+    )
+    add(
+        row.family_response_date,
+        FAMILY_RESPONSE,
+        "family_response_date",
+        "family_response_date",
+        lambda d: RecordFamilyResponse(on=d, by=IMPORT_ACTOR),
+    )
+    add(
+        row.final_plan_date,
+        CLOSING,
+        "final_plan_date",
+        "final_plan_date",
+        lambda d: IssueFinalPlan(on=d, by=IMPORT_ACTOR),
+    )
+    if row.outcome is Outcome.WITHDRAWN:
+        add(row.outcome_date, CLOSING, "outcome", "outcome_date", lambda d: Withdraw(on=d, by=IMPORT_ACTOR))
+    if row.outcome is Outcome.TRANSFERRED_OUT:
+        add(
+            row.outcome_date, CLOSING, "outcome", "outcome_date", lambda d: TransferOut(on=d, by=IMPORT_ACTOR)
+        )
+    return steps
+
+
+def _at(make: Callable[[date], CaseCommand], on: date) -> Callable[[AdviceIds], CaseCommand]:
+    return lambda _: make(on)
+
+
+def _case_exception_step(row: CaseLine, file: str, today: date, education: AdviceLine | None) -> _Step | None:
+    """The row's E-* exception. A closure exception without its own request date is
+    taken against the case's EDUCATION advice request (the school or setting asked)."""
+    code = row.week20_exception_code
+    if code is None:
+        return None
+    link = education if code in CLOSURE_CODES and row.exception_requested_date is None else None
+    recorded_on = row.exception_recorded_date or row.outcome_date or today
+
+    def build(ids: AdviceIds) -> CaseCommand:
+        return RecordException(
+            code=code,
+            on=recorded_on,
+            description=row.exception_description,
+            start=row.exception_start,
+            end=row.exception_end,
+            requested_on=row.exception_requested_date,
+            advice_id=ids[link.line] if link else None,
+            by=IMPORT_ACTOR,
+        )
+
+    columns = {
+        "on": "exception_recorded_date",
+        "code": "week20_exception_code",
+        "start": "exception_start",
+        "end": "exception_end",
+        "description": "exception_description",
+        "requested_on": "exception_requested_date",
+        "advice_id": "week20_exception_code",
+    }
+    return _Step(
+        recorded_on,
+        EXCEPTION,
+        file,
+        row.line,
+        "week20_exception_code",
+        columns,
+        build,
+        not_before=link.requested_date if link else None,
+    )
+
+
+def _advice_steps(row: AdviceLine, file: str) -> list[_Step]:
+    def step(on: date, rank: int, column: str, columns: dict[str, str], build, **kw) -> _Step:
+        return _Step(on, rank, file, row.line, column, columns, build, not_before=row.requested_date, **kw)
+
+    existing = row.existing_advice_date if row.status is AdviceStatus.EXISTING_USED else None
+    steps = [
+        step(
+            row.requested_date,
+            REQUEST_ADVICE,
+            "kind",
+            {
+                "requested_on": "requested_date",
+                "advice_kind": "kind",
+                "provider_team": "provider_team",
+                "existing_advice_date": "existing_advice_date",
+            },
+            lambda _: RequestAdvice(
+                advice_kind=row.kind,
+                provider_team=row.provider_team,
+                requested_on=row.requested_date,
+                existing_advice_date=existing,
+                by=IMPORT_ACTOR,
+            ),
+            requests_advice_line=row.line,
+        )
+    ]
+    if row.status is AdviceStatus.RECEIVED and row.returned_date is not None:
+        returned = row.returned_date
+        steps.append(
+            step(
+                returned,
+                ADVICE_RETURNED,
+                "status",
+                {"returned_on": "returned_date", "document_ref": "document_ref"},
+                lambda ids: SubmitAdvice(
+                    advice_id=ids[row.line],
+                    returned_on=returned,
+                    document_ref=row.document_ref or "",
+                    by=IMPORT_ACTOR,
+                ),
+            )
+        )
+    if row.status is AdviceStatus.NOT_RECEIVED and row.not_received_date is not None:
+        missing = row.not_received_date
+        steps.append(
+            step(
+                missing,
+                ADVICE_RETURNED,
+                "status",
+                {"on": "not_received_date"},
+                lambda ids: RecordAdviceNotReceived(advice_id=ids[row.line], on=missing, by=IMPORT_ACTOR),
+            )
+        )
+    if row.exception_code is not None:
+        recorded_on = (
+            row.exception_recorded_date or row.returned_date or row.not_received_date or row.requested_date
+        )
+        code = row.exception_code
+        steps.append(
+            step(
+                recorded_on,
+                EXCEPTION,
+                "exception_code",
+                {
+                    "on": "exception_recorded_date",
+                    "code": "exception_code",
+                    "advice_id": "exception_code",
+                    "start": "exception_start",
+                    "end": "exception_end",
+                    "description": "exception_description",
+                    "appointment_on": "appointment_date",
+                },
+                lambda ids: RecordException(
+                    code=code,
+                    on=recorded_on,
+                    description=row.exception_description,
+                    start=row.exception_start,
+                    end=row.exception_end,
+                    appointment_on=row.appointment_date,
+                    advice_id=ids[row.line],
+                    by=IMPORT_ACTOR,
+                ),
+            )
+        )
+    return steps

@@ -1,0 +1,132 @@
+"""Email over SMTP: one message per recipient, plain text with an HTML alternative."""
+
+import asyncio
+import contextlib
+import email.policy
+import hashlib
+import smtplib
+import ssl
+from collections.abc import Mapping
+from email.message import EmailMessage
+from email.utils import formatdate
+from enum import StrEnum
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ehcna.notifications.channels.base import DeliveryError
+from ehcna.notifications.directory import Target
+from ehcna.notifications.messages import Message
+
+# headers up to RFC 5322's hard limit stay on one line: Python's folding can leave a
+# subject starting with a space
+_POLICY = email.policy.default.clone(max_line_length=998)
+
+
+class Tls(StrEnum):
+    NONE = "none"  # plain SMTP (a relay on the same host or network)
+    STARTTLS = "starttls"
+    SSL = "ssl"  # implicit TLS, usually port 465
+
+
+class SmtpConfig(BaseModel):
+    """The ``[email]`` section. The password is never here: it is read from the environment."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str = "localhost"
+    port: int = Field(default=25, ge=1, le=65535)
+    tls: Tls = Tls.STARTTLS
+    sender: str = Field(min_length=3)  # the From: header, e.g. "EHC assessments <ehc@example.org>"
+    username: str | None = None
+    timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_secrets(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "password" in data:
+            raise ValueError("password: secrets are read only from the environment (EHCNA_SMTP_PASSWORD)")
+        return data
+
+
+class SmtpSender:
+    """Implements ``ChannelSender`` for email. A blocking smtplib session per message, in a thread."""
+
+    def __init__(self, config: SmtpConfig, password: str | None = None) -> None:
+        self._config = config
+        self._password = password
+
+    @classmethod
+    def from_environment(cls, config: SmtpConfig, environ: Mapping[str, str]) -> Self:
+        """Host, port, TLS and username may come from the environment; the password comes only from it."""
+        overrides: dict[str, Any] = {}
+        for field, var in (
+            ("host", "EHCNA_SMTP_HOST"),
+            ("port", "EHCNA_SMTP_PORT"),
+            ("tls", "EHCNA_SMTP_TLS"),
+            ("username", "EHCNA_SMTP_USERNAME"),
+        ):
+            if environ.get(var):
+                overrides[field] = environ[var]
+        merged = SmtpConfig.model_validate({**config.model_dump(), **overrides})
+        return cls(merged, environ.get("EHCNA_SMTP_PASSWORD") or None)
+
+    def accepts(self, target: Target) -> bool:
+        return True
+
+    async def send(self, target: Target, message: Message, key: str) -> None:
+        await asyncio.to_thread(self._send, target, message, key)
+
+    def _email(self, target: Target, message: Message, key: str) -> EmailMessage:
+        mail = EmailMessage(policy=_POLICY)
+        mail["From"] = self._config.sender
+        mail["To"] = f"{target.name} <{target.address}>"
+        mail["Subject"] = message.subject
+        mail["Date"] = formatdate(localtime=False)
+        # the same alert always has the same Message-ID, so a mail client can fold a repeat
+        digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+        mail["Message-ID"] = f"<{digest}@ehcna.alerts>"
+        mail["X-EHCNA-Alert"] = key
+        mail.set_content(message.text)
+        mail.add_alternative(message.html, subtype="html")
+        return mail
+
+    def _connect(self) -> smtplib.SMTP:
+        c = self._config
+        if c.tls is Tls.SSL:
+            return smtplib.SMTP_SSL(
+                c.host, c.port, timeout=c.timeout_seconds, context=ssl.create_default_context()
+            )
+        smtp = smtplib.SMTP(c.host, c.port, timeout=c.timeout_seconds)
+        if c.tls is Tls.STARTTLS:
+            smtp.starttls(context=ssl.create_default_context())
+        return smtp
+
+    def _send(self, target: Target, message: Message, key: str) -> None:
+        try:
+            smtp = self._connect()
+        except (OSError, smtplib.SMTPException) as err:  # refused, timed out, no TLS
+            raise DeliveryError(f"SMTP server unavailable: {err!r}") from err
+        try:
+            if self._config.username and self._password:
+                smtp.login(self._config.username, self._password)
+            smtp.send_message(self._email(target, message, key), to_addrs=[target.address])
+        except smtplib.SMTPRecipientsRefused as err:
+            codes = [code for code, _ in err.recipients.values()]
+            raise DeliveryError(
+                f"recipient refused: {err.recipients}", permanent=all(c >= 500 for c in codes)
+            ) from err
+        except smtplib.SMTPAuthenticationError as err:
+            # a configuration fault, not this message's: kept retrying until someone fixes it
+            raise DeliveryError(f"SMTP authentication failed: {err.smtp_code} {err.smtp_error!r}") from err
+        except smtplib.SMTPResponseException as err:
+            raise DeliveryError(
+                f"SMTP {err.smtp_code}: {err.smtp_error!r}", permanent=err.smtp_code >= 500
+            ) from err
+        except (OSError, smtplib.SMTPException) as err:  # timed out, disconnected
+            raise DeliveryError(f"SMTP server unavailable: {err!r}") from err
+        finally:
+            # once the server has accepted the message a failed QUIT must not look like a failed send
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                smtp.quit()
+            smtp.close()

@@ -1,0 +1,56 @@
+"""The Temporal Schedule that starts the managers' digest each morning in England."""
+
+from datetime import timedelta
+
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    ScheduleCalendarSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleRange,
+    ScheduleSpec,
+    ScheduleUpdate,
+    ScheduleUpdateInput,
+)
+
+from ehcna.notifications.policy import Digest
+from workflows.digest import DigestWorkflow
+
+DIGEST_SCHEDULE_ID = "ehcna-daily-digest"
+
+
+def digest_schedule(task_queue: str, digest: Digest, schedule_id: str = DIGEST_SCHEDULE_ID) -> Schedule:
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            DigestWorkflow.run,
+            id=schedule_id,  # the server appends each run's time
+            task_queue=task_queue,
+            execution_timeout=timedelta(hours=20),  # before the next morning's run
+        ),
+        spec=ScheduleSpec(
+            calendars=[
+                ScheduleCalendarSpec(hour=[ScheduleRange(digest.hour)], minute=[ScheduleRange(digest.minute)])
+            ],
+            time_zone_name="Europe/London",
+        ),
+        # a worker down over the morning still sends that day's digest when it is back
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP, catchup_window=timedelta(hours=12)),
+    )
+
+
+async def ensure_digest_schedule(
+    client: Client, task_queue: str, digest: Digest, schedule_id: str = DIGEST_SCHEDULE_ID
+) -> None:
+    """Create the schedule, or bring an existing one to the policy's time (idempotent, at every start)."""
+    schedule = digest_schedule(task_queue, digest, schedule_id)
+    try:
+        await client.create_schedule(schedule_id, schedule)
+    except ScheduleAlreadyRunningError:
+
+        def replace(_: ScheduleUpdateInput) -> ScheduleUpdate:
+            return ScheduleUpdate(schedule=schedule)
+
+        await client.get_schedule_handle(schedule_id).update(replace)

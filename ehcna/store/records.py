@@ -1,0 +1,226 @@
+"""Writing what the workflows did, idempotently.
+
+Every write is keyed by the workflow and the event: the audit row by
+``CaseEvent.key`` (unique), the case row by its version (the event's
+sequence number), breaches by (case, deadline). A retried activity, a
+replayed workflow or a worker killed between the write and its reply writes
+nothing the second time.
+"""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from domain.alarms import AlarmLevel
+from domain.case import AdviceRequest, Case
+from domain.clock import london_date
+from domain.commands import Actor
+from domain.events import AlarmEvent, CaseEvent
+from domain.statutory_calendar import (
+    advice_due,
+    decision_deadline,
+    final_plan_deadline,
+    no_plan_notice_deadline,
+)
+from ehcna.store.models import AdviceRow, AuditRow, BreachRow, CaseRow, DecisionRow, ExceptionRow
+from ehcna.store.upsert import insert_ignore, upsert, upsert_if_newer
+
+
+def case_stored(sessions: sessionmaker[Session]) -> Callable[[str], bool]:
+    """Whether the store holds a case with a reference (for ``start_assessment(stored=...)``):
+    open cases the workflows wrote and closed ones imported as history alike."""
+
+    def stored(ref: str) -> bool:
+        with sessions() as session:
+            return session.scalar(select(CaseRow.ref).where(CaseRow.ref == ref)) is not None
+
+    return stored
+
+
+def record_case_event(session: Session, event: CaseEvent) -> bool:
+    """Append the audit row and bring the case rows up to this event. False if already recorded."""
+    fresh = append_audit(
+        session,
+        key=event.key,
+        case_ref=event.case.ref,
+        seq=event.seq,
+        action=event.action,
+        by=event.by,
+        at=event.at,
+        detail=event.detail,
+    )
+    if fresh:
+        save_case(session, event.case, event.workflow_id, event.seq, event.at)
+    return fresh
+
+
+def append_audit(
+    session: Session,
+    *,
+    key: str,
+    case_ref: str | None,
+    seq: int | None,
+    action: str,
+    by: Actor,
+    at: datetime,
+    detail: dict[str, Any],
+) -> bool:
+    return insert_ignore(
+        session,
+        AuditRow.__table__,
+        {
+            "key": key,
+            "case_ref": case_ref,
+            "seq": seq,
+            "action": action,
+            "actor_user": by.user,
+            "actor_role": str(by.role),
+            "actor_team": by.team,
+            "at": at,
+            "detail": detail,
+        },
+    )
+
+
+def save_case(session: Session, case: Case, workflow_id: str, version: int, at: datetime) -> None:
+    """Write the case as it stands at ``version``, unless a later version is already stored."""
+    if not upsert_if_newer(
+        session, CaseRow.__table__, _case_row(case, workflow_id, version, at), ["ref"], "version"
+    ):
+        return
+    upsert(
+        session, AdviceRow.__table__, [_advice_row(case, a) for a in case.advice], ["case_ref", "advice_id"]
+    )
+    session.execute(
+        delete(ExceptionRow).where(
+            ExceptionRow.case_ref == case.ref, ExceptionRow.position >= len(case.exceptions)
+        )
+    )
+    upsert(
+        session,
+        ExceptionRow.__table__,
+        [
+            {"case_ref": case.ref, "position": n, **exc.model_dump(exclude={"code"}), "code": str(exc.code)}
+            for n, exc in enumerate(case.exceptions)
+        ],
+        ["case_ref", "position"],
+    )
+    upsert(session, DecisionRow.__table__, _decision_rows(case), ["case_ref", "decision"])
+
+
+def _case_row(case: Case, workflow_id: str, version: int, at: datetime) -> dict[str, Any]:
+    issue = case.decision_to_issue
+    assess = case.decision_to_assess
+    return {
+        "ref": case.ref,
+        "workflow_id": workflow_id,
+        "team": case.team,
+        "request_source": str(case.request_source),
+        "year_group": case.year_group,
+        "day0": case.day0,
+        "t1_due": decision_deadline(case.day0),
+        "t3_due": no_plan_notice_deadline(case.day0),
+        "t6_due": final_plan_deadline(case.day0),
+        "stage": str(case.stage),
+        "decided_to_assess": assess.yes if assess else None,
+        "decision_to_assess_on": assess.on if assess else None,
+        "decided_to_issue": issue.yes if issue else None,
+        "decision_to_issue_on": issue.on if issue else None,
+        "draft_served_on": case.draft_served_on,
+        "family_response_on": case.family_response_on,
+        "final_plan_on": case.final_plan_issued_on,
+        "plan_days": (case.final_plan_issued_on - case.day0).days if case.final_plan_issued_on else None,
+        "outcome": str(case.outcome) if case.outcome else None,
+        "outcome_on": case.outcome_on,
+        "week20_exception": case.week20_exception,
+        "version": version,
+        "updated_at": at,
+    }
+
+
+def _advice_row(case: Case, advice: AdviceRequest) -> dict[str, Any]:
+    return {
+        "case_ref": case.ref,
+        "advice_id": advice.id,
+        "kind": str(advice.kind),
+        "provider_team": advice.provider_team,
+        "requested_on": advice.requested_on,
+        "due_on": advice_due(advice.requested_on) if advice.has_clock else None,
+        "status": str(advice.status),
+        "returned_on": advice.returned_on,
+        "not_received_on": advice.not_received_on,
+        "existing_advice_date": advice.existing_advice_date,
+        "excepted": bool(case.advice_exceptions(advice.id)),
+        "document_ref": advice.document_ref,
+    }
+
+
+def _decision_rows(case: Case) -> list[dict[str, Any]]:
+    rows = []
+    if case.decision_to_assess:
+        rows.append(
+            {
+                "case_ref": case.ref,
+                "decision": "TO_ASSESS",
+                "yes": case.decision_to_assess.yes,
+                "decided_on": case.decision_to_assess.on,
+                "due_on": decision_deadline(case.day0),
+            }
+        )
+    if case.decision_to_issue:
+        rows.append(
+            {
+                "case_ref": case.ref,
+                "decision": "TO_ISSUE",
+                "yes": case.decision_to_issue.yes,
+                "decided_on": case.decision_to_issue.on,
+                "due_on": no_plan_notice_deadline(case.day0),
+            }
+        )
+    return rows
+
+
+def record_breach(session: Session, event: AlarmEvent) -> bool:
+    """Keep a breach (K10) once per (case, deadline), whatever retries happen.
+
+    An escalation implies the breach: a case entered after its deadline sends
+    only the escalation (domain.alarms.due_alarms), and its breach still counts.
+    """
+    alarm = event.alarm
+    if alarm.level not in (AlarmLevel.BREACH, AlarmLevel.ESCALATION):
+        return False
+    advice_kind = alarm.subject.rsplit("-", 1)[0] if alarm.subject else None
+    return insert_ignore(
+        session,
+        BreachRow.__table__,
+        {
+            "case_ref": event.case_ref,
+            "deadline_key": alarm.deadline_key,
+            "duty": str(alarm.duty),
+            "advice_kind": advice_kind,
+            "due_on": datetime.fromisoformat(alarm.due).date(),
+            "raised_at": event.raised_at,
+            "raised_on": london_date(event.raised_at),
+            "team": event.team,
+            "holder": event.holder,
+            "excepted": alarm.excepted,
+        },
+    )
+
+
+def set_appeal_flags(
+    session: Session, ref: str, *, stage: str, mediation: bool | None = None, tribunal: bool | None = None
+) -> None:
+    """SEN2 mediation and tribunal flags, set after a refusal (they come after the case closed)."""
+    prefix = {"request": "request", "assessment": "assessment"}[stage]
+    values: dict[str, Any] = {}
+    if mediation is not None:
+        values[f"{prefix}_mediation"] = mediation
+    if tribunal is not None:
+        values[f"{prefix}_tribunal"] = tribunal
+    if values:
+        values["updated_at"] = datetime.now(UTC)
+        session.execute(update(CaseRow).where(CaseRow.ref == ref).values(**values))

@@ -1,0 +1,236 @@
+"""The JSON API. Every route needs a signed-in user or an API token."""
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from domain.case import RequestSource
+from domain.commands import Actor, Role, StartAssessment
+from domain.errors import RuleViolation
+from domain.views import CaseView
+from ehcna.gateway.assessments import start_assessment
+from ehcna.store.records import case_stored
+from ehcna.web import queries
+from ehcna.web.case_actions import ACTIONS, IDEMPOTENCY_DOC, IdempotencyKey, body_model, read, refused, send
+from ehcna.web.queries import today
+from ehcna.web.security import (
+    MANAGERS,
+    OFFICERS,
+    PROVIDERS,
+    advice_request_for,
+    current_actor,
+    require,
+    services,
+)
+from ehcna.web.services import Services
+
+router = APIRouter(prefix="/api")
+officer = require(OFFICERS, "case work")
+manager = require(MANAGERS, "the dashboards")
+
+
+class StartBody(BaseModel):
+    ref: str
+    day0: date
+    request_source: RequestSource
+    team: str
+    year_group: int | None = None
+
+
+class Started(BaseModel):
+    workflow_id: str
+    case: CaseView
+
+
+@router.post("/cases", status_code=status.HTTP_201_CREATED, response_model=Started)
+async def start_case(
+    body: StartBody, actor: Actor = Depends(officer), svc: Services = Depends(services)
+) -> Any:
+    cmd = StartAssessment(**body.model_dump(), by=actor)
+    try:
+        handle, view = await start_assessment(
+            svc.client, cmd, svc.task_queue, today(), timing=svc.timing, stored=case_stored(svc.sessions)
+        )
+    except RuleViolation as err:
+        code = status.HTTP_409_CONFLICT if err.field == "ref" else status.HTTP_422_UNPROCESSABLE_CONTENT
+        raise refused(err.field, err.reason, code) from None
+    return Started(workflow_id=handle.id, case=view)
+
+
+@router.get("/cases", response_model=list[queries.CaseSummary])
+async def list_cases(
+    stage: str | None = Query(None, pattern=r"^[a-z_]{1,20}$"),
+    team: str | None = Query(None, pattern=r"^[A-Za-z0-9 _-]{1,64}$"),
+    due_within_days: int | None = Query(None, ge=0, le=400),
+    breached: bool | None = None,
+    limit: int = Query(100, ge=1, le=500),
+    actor: Actor = Depends(officer),
+    svc: Services = Depends(services),
+) -> Any:
+    """Cases by the workflows' own search attributes (live: a breach shows as it happens)."""
+    return await queries.open_cases(
+        svc, team=team, stage=stage, breached=breached, due_within_days=due_within_days, limit=limit
+    )
+
+
+class CaseDetail(BaseModel):
+    case: CaseView
+    timeline: list[queries.TimelineEntry]
+
+
+@router.get("/cases/{ref}", response_model=CaseDetail)
+async def get_case(ref: str, actor: Actor = Depends(officer), svc: Services = Depends(services)) -> Any:
+    timeline = await run_in_threadpool(queries.case_history, svc, ref)
+    return CaseDetail(case=await read(svc, ref), timeline=timeline)
+
+
+REFUSED = {
+    409: {"description": "refused by a statutory or engine rule: field and reason"},
+    503: {"description": "not answered in time or the case busy: field, reason and Retry-After"},
+}
+
+
+def _register_action(name: str, update: Any, command: type[BaseModel]) -> None:
+    Body = body_model(command)
+
+    async def act(
+        ref: str,
+        body: Body,
+        actor: Actor = Depends(officer),
+        svc: Services = Depends(services),
+        idempotency_key: IdempotencyKey = None,
+    ) -> CaseView:
+        return await send(svc, ref, update, command(**body.model_dump(), by=actor), idempotency_key)
+
+    router.add_api_route(
+        f"/cases/{{ref}}/{name}",
+        act,
+        methods=["POST"],
+        response_model=CaseView,
+        name=name,
+        summary=f"Apply '{name}' to the case",
+        description=(
+            f"Apply '{name}' to the case: refused with 409 and the rule's reason if a rule "
+            f"forbids it.\n\n{IDEMPOTENCY_DOC}"
+        ),
+        responses=REFUSED,
+    )
+
+
+for _name, (_update, _command) in ACTIONS.items():
+    _register_action(_name, _update, _command)
+
+
+@router.get("/inbox", response_model=list[queries.Task])
+def inbox(
+    team: str | None = Query(None, pattern=r"^[A-Za-z0-9 _-]{1,64}$"),
+    actor: Actor = Depends(current_actor),
+    svc: Services = Depends(services),
+) -> Any:
+    """Advice awaited from a team, soonest due first (a provider sees its own team only)."""
+    if actor.role in PROVIDERS:
+        team = actor.team
+    elif actor.role not in OFFICERS:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "the inbox is for providers and case officers")
+    return queries.advice_tasks(svc, team)
+
+
+async def _task_action(
+    name: str,
+    svc: Services,
+    request: Request,
+    actor: Actor,
+    ref: str,
+    advice_id: str,
+    body: BaseModel,
+    idempotency_key: str | None,
+) -> CaseView:
+    """An action on one advice request, by its provider's team (or a case officer)."""
+    await run_in_threadpool(advice_request_for, svc, request, actor, ref, advice_id)  # a DB read
+    update, command = ACTIONS[name]
+    return await send(
+        svc, ref, update, command(**body.model_dump(), advice_id=advice_id, by=actor), idempotency_key
+    )
+
+
+SubmitBody = body_model(ACTIONS["submit-advice"][1], ("advice_id",), "TaskSubmission")
+ExceptionBody = body_model(ACTIONS["record-exception"][1], ("advice_id",), "TaskException")
+
+
+@router.post(
+    "/tasks/{ref}/{advice_id}/submit",
+    response_model=CaseView,
+    summary="Submit Task",
+    description=f"The provider's advice, returned on a date.\n\n{IDEMPOTENCY_DOC}",
+    responses=REFUSED,
+)
+async def submit_task(
+    ref: str,
+    advice_id: str,
+    body: SubmitBody,  # type: ignore[valid-type]
+    request: Request,
+    actor: Actor = Depends(current_actor),
+    svc: Services = Depends(services),
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    return await _task_action("submit-advice", svc, request, actor, ref, advice_id, body, idempotency_key)
+
+
+@router.post(
+    "/tasks/{ref}/{advice_id}/exception",
+    response_model=CaseView,
+    summary="Task Exception",
+    description=(
+        f"A reg 8(2) exception (A-PERS, A-ABS, A-APPT) recorded by the provider.\n\n{IDEMPOTENCY_DOC}"
+    ),
+    responses=REFUSED,
+)
+async def task_exception(
+    ref: str,
+    advice_id: str,
+    body: ExceptionBody,  # type: ignore[valid-type]
+    request: Request,
+    actor: Actor = Depends(current_actor),
+    svc: Services = Depends(services),
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    return await _task_action("record-exception", svc, request, actor, ref, advice_id, body, idempotency_key)
+
+
+@router.get("/kpis")
+def kpis(
+    month: str | None = Query(None, pattern=r"^\d{4}-\d{2}$"),
+    actor: Actor = Depends(manager),
+    svc: Services = Depends(services),
+) -> Any:
+    from domain.kpis import parse_month
+    from ehcna.reports.exports import kpis_json
+    from ehcna.reports.overview import build_overview
+
+    try:
+        period = parse_month(month) if month else queries.last_complete_month(today())
+    except ValueError as err:
+        raise refused("month", str(err), status.HTTP_422_UNPROCESSABLE_CONTENT) from None
+    with queries.reader(svc) as conn:
+        return kpis_json(build_overview(conn, period, today()))
+
+
+@router.get("/exports/sen2.csv")
+def sen2_csv(actor: Actor = Depends(manager), svc: Services = Depends(services)) -> StreamingResponse:
+    import io
+
+    from ehcna.reports.exports import write_sen2_csv
+
+    buf = io.StringIO()
+    with queries.reader(svc) as conn:
+        write_sen2_csv(conn, buf)
+    return StreamingResponse(iter([buf.getvalue()]), media_type="text/csv")
+
+
+@router.get("/me")
+def me(actor: Actor = Depends(current_actor)) -> dict[str, Any]:
+    return {"user": actor.user, "role": actor.role, "team": actor.team, "roles": [r.value for r in Role]}

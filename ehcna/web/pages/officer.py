@@ -1,0 +1,197 @@
+"""Case officers: start an assessment, their team's open cases, a case's statutory timeline, actions."""
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi.responses import HTMLResponse, Response
+
+from domain.commands import REF_PATTERN, Actor, Role, StartAssessment
+from domain.deadlines import Deadline
+from domain.errors import RuleViolation
+from domain.statutory_calendar import Duty
+from domain.views import CaseView
+from ehcna.gateway.assessments import start_assessment
+from ehcna.store.records import case_stored
+from ehcna.web import queries
+from ehcna.web.case_actions import ACTIONS, read, send
+from ehcna.web.pages import csrf
+from ehcna.web.pages.action_forms import ACTION_FORMS, START, ActionForm
+from ehcna.web.pages.auth import allow
+from ehcna.web.pages.forms import FormState, blank, submit_form
+from ehcna.web.pages.names import advice_step
+from ehcna.web.pages.rendering import render
+from ehcna.web.security import OFFICERS, services
+from ehcna.web.services import Services
+
+router = APIRouter(include_in_schema=False)
+officer = allow(OFFICERS, "case work")
+
+
+def _ref(ref: str) -> str:
+    """A reference that could exist (it becomes part of a workflow id); anything else is not found."""
+    if not REF_PATTERN.match(ref):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no case {ref}")
+    return ref
+
+
+@router.get("/cases")
+async def my_cases(
+    request: Request, actor: Actor = Depends(officer), svc: Services = Depends(services)
+) -> Response:
+    """A case officer's team's open cases (a manager's: every team's), soonest deadline first."""
+    team = actor.team if actor.role is Role.CASE_OFFICER else None
+    cases = await queries.open_cases(svc, team=team, limit=300)
+    return render(request, "officer/cases.html", actor, cases=cases, team=team, today=queries.today())
+
+
+# The start form is not under /cases/: any word there could be a case's reference ("new" is one).
+START_PATH = "/start-assessment"
+
+
+@router.get(START_PATH)
+def new_case(request: Request, actor: Actor = Depends(officer)) -> Response:
+    return _start_page(request, actor, blank(START, team=actor.team))
+
+
+@router.post(START_PATH)
+async def start_case(
+    request: Request, actor: Actor = Depends(officer), svc: Services = Depends(services)
+) -> Response:
+    data = csrf.fields(await csrf.checked_form(request))
+
+    async def start(command: StartAssessment) -> None:
+        try:
+            await start_assessment(
+                svc.client,
+                command,
+                svc.task_queue,
+                queries.today(),
+                timing=svc.timing,
+                stored=case_stored(svc.sessions),
+            )
+        except RuleViolation as err:  # a reference already used is a conflict; a bad date is not
+            code = status.HTTP_409_CONFLICT if err.field == "ref" else status.HTTP_422_UNPROCESSABLE_CONTENT
+            raise HTTPException(code, {"field": err.field, "reason": err.reason}) from None
+
+    return await submit_form(
+        request,
+        START,
+        data,
+        StartAssessment,
+        given={"by": actor},
+        send=start,
+        show=lambda form, code: _start_page(request, actor, form, code),
+        done=lambda command: f"Assessment {command.ref} started",
+        then=lambda command: f"/cases/{command.ref}",
+        refused=(status.HTTP_409_CONFLICT, status.HTTP_422_UNPROCESSABLE_CONTENT),
+    )
+
+
+def _start_page(request: Request, actor: Actor, form: FormState, status_code: int = 200) -> HTMLResponse:
+    return render(
+        request,
+        "form_page.html",
+        actor,
+        status_code,
+        form=form,
+        title="Start an EHC needs assessment",
+        caption=None,
+        intro="Record a request for an EHC needs assessment. The statutory time limits start from the date "
+        "it was received.",
+        action=START_PATH,
+        button="Start assessment",
+        back="/cases",
+    )
+
+
+@router.get("/cases/{ref}")
+async def case_page(
+    ref: str, request: Request, actor: Actor = Depends(officer), svc: Services = Depends(services)
+) -> Response:
+    view = await read(svc, _ref(ref))
+    actions = [f for f in ACTION_FORMS.values() if view.stage in f.stages]
+    return render(
+        request,
+        "officer/case.html",
+        actor,
+        view=view,
+        waiting=waiting_on(view),
+        step_title=lambda d: step_title(d, view),
+        history=queries.case_history(svc, ref),
+        alerts=queries.case_alerts(svc, ref),
+        actions=actions,
+    )
+
+
+def waiting_on(view: CaseView) -> list[Deadline]:
+    """Who holds the case: the statutory deadlines still awaiting their event, soonest first."""
+    return [d for d in view.deadlines if d.is_open and d.duty not in (Duty.M14, Duty.T4)]
+
+
+def step_title(deadline: Deadline, view: CaseView) -> str:
+    """A deadline as a step of the timeline: advice named by what it is, not by its code."""
+    advice = (
+        view.case.advice_by_id(deadline.subject) if deadline.duty is Duty.T2 and deadline.subject else None
+    )
+    return advice_step(advice.kind) if advice else deadline.title
+
+
+def _action(name: str) -> ActionForm:
+    form = ACTION_FORMS.get(name)
+    if form is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such action")
+    return form
+
+
+@router.get("/cases/{ref}/{action}")
+async def action_page(
+    ref: str,
+    action: str,
+    request: Request,
+    actor: Actor = Depends(officer),
+    svc: Services = Depends(services),
+) -> Response:
+    spec = _action(action)
+    view = await read(svc, _ref(ref))
+    return _action_page(request, actor, spec, ref, blank(spec.fields_for(view)))
+
+
+@router.post("/cases/{ref}/{action}")
+async def act(
+    ref: str,
+    action: str,
+    request: Request,
+    actor: Actor = Depends(officer),
+    svc: Services = Depends(services),
+) -> Response:
+    spec = _action(action)
+    data = csrf.fields(await csrf.checked_form(request))
+    view = await read(svc, _ref(ref))
+    update, model = ACTIONS[action]
+    return await submit_form(
+        request,
+        spec.fields_for(view),
+        data,
+        model,
+        given={"by": actor},
+        send=lambda command: send(svc, ref, update, command),
+        show=lambda form, code: _action_page(request, actor, spec, ref, form, code),
+        done=spec.done,
+        then=f"/cases/{ref}",
+    )
+
+
+def _action_page(
+    request: Request, actor: Actor, spec: ActionForm, ref: str, form: FormState, status_code: int = 200
+) -> HTMLResponse:
+    return render(
+        request,
+        "form_page.html",
+        actor,
+        status_code,
+        form=form,
+        title=spec.title,
+        caption=f"Case {ref}",
+        intro=spec.intro,
+        action=f"/cases/{ref}/{spec.name}",
+        button=spec.button,
+        back=f"/cases/{ref}",
+    )

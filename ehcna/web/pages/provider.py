@@ -1,0 +1,172 @@
+"""Advice providers: their team's inbox, and a task page to submit advice or record a reg 8(2) exception."""
+
+from collections.abc import Callable
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi.responses import HTMLResponse, Response
+
+from domain.case import AdviceStatus
+from domain.commands import Actor
+from ehcna.store.models import AdviceRow
+from ehcna.web import queries
+from ehcna.web.case_actions import ACTIONS, send
+from ehcna.web.pages import csrf
+from ehcna.web.pages.action_forms import ADVICE_EXCEPTION, SUBMIT_ADVICE
+from ehcna.web.pages.auth import allow
+from ehcna.web.pages.forms import Field, FormState, blank, submit_form
+from ehcna.web.pages.rendering import render
+from ehcna.web.security import OFFICERS, PROVIDERS, advice_request_for, services
+from ehcna.web.services import Services
+
+router = APIRouter(include_in_schema=False)
+# Case officers may act for a provider (advice that came by post), as the API allows.
+provider = allow(PROVIDERS | OFFICERS, "advice requests")
+
+
+@router.get("/inbox")
+def inbox(request: Request, actor: Actor = Depends(provider), svc: Services = Depends(services)) -> Response:
+    """Advice awaited from the provider's team (every team's, for a case officer), soonest due first."""
+    team = actor.team if actor.role in PROVIDERS else None
+    tasks = queries.advice_tasks(svc, team)
+    return render(request, "provider/inbox.html", actor, tasks=tasks, team=team)
+
+
+def _own_task(svc: Services, request: Request, actor: Actor, ref: str, advice_id: str) -> AdviceRow:
+    row = advice_request_for(svc, request, actor, ref, advice_id)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no advice request {advice_id} on case {ref}")
+    return row
+
+
+@router.get("/tasks/{ref}/{advice_id}")
+def task_page(
+    ref: str,
+    advice_id: str,
+    request: Request,
+    actor: Actor = Depends(provider),
+    svc: Services = Depends(services),
+) -> Response:
+    task = _own_task(svc, request, actor, ref, advice_id)
+    return _task_page(request, actor, task, blank(SUBMIT_ADVICE))
+
+
+@router.post("/tasks/{ref}/{advice_id}")
+async def submit(
+    ref: str,
+    advice_id: str,
+    request: Request,
+    actor: Actor = Depends(provider),
+    svc: Services = Depends(services),
+) -> Response:
+    return await _submit(
+        request,
+        actor,
+        svc,
+        ref,
+        advice_id,
+        "submit-advice",
+        SUBMIT_ADVICE,
+        _task_page,
+        done=f"Advice {advice_id} submitted for case {ref}",
+        then="/inbox",
+    )
+
+
+@router.get("/tasks/{ref}/{advice_id}/exception")
+def exception_page(
+    ref: str,
+    advice_id: str,
+    request: Request,
+    actor: Actor = Depends(provider),
+    svc: Services = Depends(services),
+) -> Response:
+    task = _own_task(svc, request, actor, ref, advice_id)
+    return _exception_page(request, actor, task, blank(ADVICE_EXCEPTION))
+
+
+@router.post("/tasks/{ref}/{advice_id}/exception")
+async def record_exception(
+    ref: str,
+    advice_id: str,
+    request: Request,
+    actor: Actor = Depends(provider),
+    svc: Services = Depends(services),
+) -> Response:
+    return await _submit(
+        request,
+        actor,
+        svc,
+        ref,
+        advice_id,
+        "record-exception",
+        ADVICE_EXCEPTION,
+        _exception_page,
+        done=f"Exception recorded for advice {advice_id} on case {ref}",
+        then=f"/tasks/{ref}/{advice_id}",
+    )
+
+
+TaskPage = Callable[[Request, Actor, AdviceRow, FormState, int], HTMLResponse]
+
+
+async def _submit(
+    request: Request,
+    actor: Actor,
+    svc: Services,
+    ref: str,
+    advice_id: str,
+    action: str,
+    fields: tuple[Field, ...],
+    page: TaskPage,
+    done: str,
+    then: str,
+) -> Response:
+    """A provider's form for one advice request: ``action`` of web.case_actions, for that request."""
+    data = csrf.fields(await csrf.checked_form(request))
+    task = _own_task(svc, request, actor, ref, advice_id)
+    update, model = ACTIONS[action]
+    return await submit_form(
+        request,
+        fields,
+        data,
+        model,
+        given={"advice_id": advice_id, "by": actor},
+        send=lambda command: send(svc, ref, update, command),
+        show=lambda form, code: page(request, actor, task, form, code),
+        done=done,
+        then=then,
+    )
+
+
+def _task_page(
+    request: Request, actor: Actor, task: AdviceRow, form: FormState, status_code: int = 200
+) -> HTMLResponse:
+    return render(
+        request,
+        "provider/task.html",
+        actor,
+        status_code,
+        task=task,
+        open=task.status == str(AdviceStatus.REQUESTED),
+        days_left=(task.due_on - queries.today()).days if task.due_on else None,
+        form=form,
+    )
+
+
+def _exception_page(
+    request: Request, actor: Actor, task: AdviceRow, form: FormState, status_code: int = 200
+) -> HTMLResponse:
+    return render(
+        request,
+        "form_page.html",
+        actor,
+        status_code,
+        form=form,
+        title="Record a reg 8(2) exception",
+        caption=f"Case {task.case_ref}, advice {task.advice_id}",
+        intro="Your team still has to provide the advice as soon as it can. With an exception recorded, "
+        "late advice does not count against your team's 6-week measure.",
+        action=f"/tasks/{task.case_ref}/{task.advice_id}/exception",
+        button="Record exception",
+        back=f"/tasks/{task.case_ref}/{task.advice_id}",
+    )

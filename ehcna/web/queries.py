@@ -1,0 +1,224 @@
+"""Reads shared by the JSON API and the pages: case lists, advice tasks, history, teams, alerts.
+
+Live lists (open cases, breaches, what is due soon) come from the workflows'
+own search attributes, so a breach shows the moment the workflow records it;
+everything else reads the SQL read model.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from pydantic import BaseModel
+from sqlalchemy import ColumnElement, Connection, and_, case, false, func, select
+
+from domain.case import AdviceStatus
+from domain.clock import london_date
+from domain.kpis import Figure, Period
+from ehcna.store.alerts import AlertRow, AlertState, alerts_for_case
+from ehcna.store.models import AdviceRow, AuditRow
+from ehcna.web.services import Services
+from workflows import search_attributes as sa
+
+
+def today() -> date:
+    return london_date(datetime.now(UTC))
+
+
+def last_complete_month(on: date) -> Period:
+    """The period a KPI page shows unless asked otherwise: the last full calendar month."""
+    return Period.month_of(on.replace(day=1) - timedelta(days=1))
+
+
+def reader(svc: Services) -> Connection:
+    """A plain connection for the KPI queries (SQLAlchemy Core)."""
+    return svc.sessions.kw["bind"].connect()
+
+
+# ---------------------------------------------------------------- open cases (live)
+
+
+# Values that go into a visibility query (it has no parameters): a team or stage name, nothing else.
+_KEYWORD = re.compile(r"^[A-Za-z0-9 _-]{1,64}$")
+
+
+class CaseSummary(BaseModel):
+    ref: str
+    stage: str | None
+    team: str | None
+    next_deadline: datetime | None  # the start, in England, of the day the next deadline falls on
+    breached: bool | None
+
+    def days_to_next_deadline(self, on: date) -> int | None:
+        return (london_date(self.next_deadline) - on).days if self.next_deadline else None
+
+
+async def open_cases(
+    svc: Services,
+    *,
+    team: str | None = None,
+    stage: str | None = None,
+    breached: bool | None = None,
+    due_within_days: int | None = None,
+    limit: int = 100,
+) -> list[CaseSummary]:
+    """Running cases, soonest next deadline first."""
+    for value in (team, stage):
+        if value is not None and not _KEYWORD.match(value):
+            raise ValueError(f"{value!r} is not a team or stage name")
+    terms = ["WorkflowType = 'Assessment'", "ExecutionStatus = 'Running'"]
+    if stage:
+        terms.append(f"CaseStage = '{stage}'")
+    if team:
+        terms.append(f"Team = '{team}'")
+    if breached is not None:
+        terms.append(f"Breached = {'true' if breached else 'false'}")
+    if due_within_days is not None:
+        until = datetime.now(UTC) + timedelta(days=due_within_days)
+        terms.append(f"NextDeadline <= '{until.isoformat()}'")
+    out: list[CaseSummary] = []
+    async for wf in svc.client.list_workflows(" AND ".join(terms), limit=limit):
+        attrs = wf.typed_search_attributes
+        out.append(
+            CaseSummary(
+                ref=wf.id.removeprefix("ehcna-"),
+                stage=attrs.get(sa.CASE_STAGE),
+                team=attrs.get(sa.TEAM),
+                next_deadline=attrs.get(sa.NEXT_DEADLINE),
+                breached=attrs.get(sa.BREACHED),
+            )
+        )
+    out.sort(key=lambda c: (c.next_deadline is None, c.next_deadline or datetime.max.replace(tzinfo=UTC)))
+    return out
+
+
+# ---------------------------------------------------------------- advice tasks
+
+
+class Task(BaseModel):
+    case_ref: str
+    advice_id: str
+    kind: str
+    provider_team: str
+    requested_on: date
+    due_on: date | None
+    days_left: int | None
+
+
+def advice_tasks(svc: Services, team: str | None, limit: int = 500) -> list[Task]:
+    """Advice awaited (from ``team``, or from every team), soonest due first."""
+    query = select(AdviceRow).where(AdviceRow.status == str(AdviceStatus.REQUESTED))
+    if team:
+        query = query.where(AdviceRow.provider_team == team)
+    with svc.sessions() as session:
+        rows = session.scalars(query.order_by(AdviceRow.due_on, AdviceRow.case_ref).limit(limit)).all()
+    now = today()
+    return [
+        Task(
+            case_ref=r.case_ref,
+            advice_id=r.advice_id,
+            kind=r.kind,
+            provider_team=r.provider_team,
+            requested_on=r.requested_on,
+            due_on=r.due_on,
+            days_left=(r.due_on - now).days if r.due_on else None,
+        )
+        for r in rows
+    ]
+
+
+def advice_request(svc: Services, ref: str, advice_id: str) -> AdviceRow | None:
+    with svc.sessions() as session:
+        return session.get(AdviceRow, (ref, advice_id))
+
+
+# ---------------------------------------------------------------- a case's history
+
+
+class TimelineEntry(BaseModel):
+    seq: int | None
+    action: str
+    at: datetime
+    by: str
+    role: str
+
+
+def case_history(svc: Services, ref: str) -> list[TimelineEntry]:
+    """The actions taken on a case, in the order the workflow applied them."""
+    with svc.sessions() as session:
+        rows = session.scalars(
+            select(AuditRow).where(AuditRow.case_ref == ref, AuditRow.seq.is_not(None)).order_by(AuditRow.seq)
+        ).all()
+    return [
+        TimelineEntry(seq=r.seq, action=r.action, at=r.at, by=r.actor_user, role=r.actor_role) for r in rows
+    ]
+
+
+# ---------------------------------------------------------------- advice timeliness per provider team
+
+
+@dataclass(frozen=True)
+class TeamAdvice:
+    """One provider team: K5's figure for the period (reg 8(2) exceptions out), and its open work now."""
+
+    team: str
+    in_time: Figure  # returned within 6 weeks / (returned + marked not received)
+    excepted: int  # returned or not received in the period with a reg 8(2) exception
+    awaited: int  # still awaited today
+    overdue: int  # of which past their due date
+
+
+def advice_by_team(db: Connection, period: Period, on: date) -> list[TeamAdvice]:
+    """K5 split by the team asked rather than by advice kind, with each team's awaited advice."""
+    a = AdviceRow.__table__.c
+    settled_on = func.coalesce(a.returned_on, a.not_received_on)
+    clocked = a.due_on.is_not(None)
+
+    def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    in_period = and_(clocked, settled_on.between(period.start, period.end))
+    rows = db.execute(
+        select(
+            a.provider_team,
+            count_if(and_(in_period, a.excepted == false())),
+            count_if(and_(in_period, a.excepted == false(), a.returned_on <= a.due_on)),
+            count_if(and_(in_period, a.excepted.is_(True))),
+            count_if(and_(clocked, a.status == str(AdviceStatus.REQUESTED))),
+            count_if(and_(clocked, a.status == str(AdviceStatus.REQUESTED), a.due_on < on)),
+        ).group_by(a.provider_team)
+    ).all()
+    teams = [
+        TeamAdvice(team, Figure(int(n_in), int(n)), int(exc), int(awaited), int(overdue))
+        for team, n, n_in, exc, awaited, overdue in rows
+        if n or exc or awaited
+    ]
+    return sorted(teams, key=lambda t: (t.in_time.percent is None, t.in_time.percent or 0.0, t.team))
+
+
+# ---------------------------------------------------------------- alerts and their delivery
+
+
+@dataclass(frozen=True)
+class AlertsOverview:
+    by_state: dict[str, int]  # claimed / sent / failed -> count
+    failed: list[AlertRow]  # could not be delivered, newest first
+    recent: list[AlertRow]  # the latest alerts whatever their state, newest first
+
+
+def alerts_overview(svc: Services, limit: int = 50) -> AlertsOverview:
+    with svc.sessions() as session:
+        counts = dict(session.execute(select(AlertRow.state, func.count()).group_by(AlertRow.state)).all())
+        failed = session.scalars(
+            select(AlertRow)
+            .where(AlertRow.state == str(AlertState.FAILED))
+            .order_by(AlertRow.failed_at.desc())
+            .limit(limit)
+        ).all()
+        recent = session.scalars(select(AlertRow).order_by(AlertRow.id.desc()).limit(limit)).all()
+    return AlertsOverview({str(k): int(v) for k, v in counts.items()}, list(failed), list(recent))
+
+
+def case_alerts(svc: Services, ref: str) -> list[AlertRow]:
+    with svc.sessions() as session:
+        return alerts_for_case(session, ref)

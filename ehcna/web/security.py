@@ -1,0 +1,88 @@
+"""Who is asking, and may they: every request is authenticated; refusals are audited."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from uuid import uuid4
+
+from fastapi import Depends, HTTPException, Request, status
+
+from domain.commands import Actor, Role
+from ehcna.store.accounts import AccountRow
+from ehcna.store.models import AdviceRow
+from ehcna.store.records import append_audit
+from ehcna.web.accounts import actor_for_token, actor_of
+from ehcna.web.queries import advice_request
+from ehcna.web.services import Services
+
+OFFICERS = {Role.CASE_OFFICER, Role.MANAGER, Role.ADMIN}
+MANAGERS = {Role.MANAGER, Role.ADMIN}
+PROVIDERS = {Role.PROVIDER}
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services
+
+
+def current_actor(request: Request, svc: Services = Depends(services)) -> Actor:
+    """The signed-in user (session cookie) or the program (``Authorization: Bearer``)."""
+    header = request.headers.get("authorization", "")
+    with svc.sessions() as session:
+        if header.lower().startswith("bearer "):
+            actor = actor_for_token(session, header[7:].strip())
+        else:
+            username = request.session.get("user") if "session" in request.scope else None
+            row = session.get(AccountRow, username) if username else None
+            actor = actor_of(row) if row and row.active else None
+    if actor is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "sign in, or send an API token as 'Authorization: Bearer <token>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return actor
+
+
+def forbid(svc: Services, request: Request, actor: Actor, reason: str, case_ref: str | None = None) -> None:
+    """Record the refusal in the audit trail, then answer 403."""
+    with svc.sessions.begin() as session:
+        append_audit(
+            session,
+            key=f"forbidden:{uuid4()}",
+            case_ref=case_ref,
+            seq=None,
+            action="forbidden",
+            by=actor,
+            at=datetime.now(UTC),
+            detail={"method": request.method, "path": request.url.path, "reason": reason},
+        )
+    raise HTTPException(status.HTTP_403_FORBIDDEN, reason)
+
+
+def require(roles: set[Role], what: str, who: Callable[..., Actor] = current_actor) -> Callable[..., Actor]:
+    """A dependency that lets only ``roles`` through (and audits everyone else).
+
+    ``who`` finds the actor: a token or session for the API, a session for pages.
+    """
+
+    def check(request: Request, actor: Actor = Depends(who), svc: Services = Depends(services)) -> Actor:
+        if actor.role not in roles:
+            forbid(svc, request, actor, f"{what} is not open to the {actor.role} role")
+        return actor
+
+    return check
+
+
+def advice_request_for(
+    svc: Services, request: Request, actor: Actor, ref: str, advice_id: str
+) -> AdviceRow | None:
+    """The advice request ``actor`` may act on, or None if there is none (a case officer's to handle).
+
+    A provider sees only its own team's requests: any other, existing or not, is 403 and audited,
+    as it is for every role that is neither provider nor case officer.
+    """
+    row = advice_request(svc, ref, advice_id)
+    if actor.role not in OFFICERS and (
+        actor.role not in PROVIDERS or row is None or row.provider_team != actor.team
+    ):
+        forbid(svc, request, actor, "this advice request belongs to another team", case_ref=ref)
+    return row
