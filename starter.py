@@ -22,12 +22,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from domain.case import RequestSource
 from domain.clock import london_date
 from domain.commands import Actor, Role, StartAssessment
-from domain.errors import RuleViolation
 from domain.views import CaseView
-from ehcna.gateway.assessments import start_assessment
+from ehcna.bootstrap import load_settings
+from ehcna.gateway.cases import CaseGateway
 from ehcna.gateway.client import connect
-from ehcna.notifications.policy import PolicyError, policy_timing
-from ehcna.settings import load_settings
+from ehcna.gateway.errors import GatewayError, RuleRefused
+from ehcna.notifications.policy import PolicyError, load_policy
 from ehcna.store.db import make_engine, normalise_url, session_factory
 from ehcna.store.records import case_stored
 
@@ -105,19 +105,20 @@ async def run(argv: list[str]) -> int:
         print(f"error: cannot reach Temporal at {settings.temporal_address}: {err}", file=sys.stderr)
         return EXIT_UNAVAILABLE
     try:
-        timing = policy_timing()
+        timing = load_policy(settings.escalation_policy).timing()
     except PolicyError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    stored = store_check(settings.database_url)
+    cases = CaseGateway(client, settings.task_queue, timing=timing, stored=store_check(settings.database_url))
     try:
-        handle, view = await start_assessment(
-            client, cmd, settings.task_queue, today, timing=timing, stored=stored
-        )
-    except RuleViolation as err:
+        started = await cases.start(cmd, today)
+    except RuleRefused as err:
         print(f"error: {err.field}: {err.reason}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    print(format_view(handle.id, view))
+    except GatewayError as err:
+        print(f"error: {err.field}: {err.reason}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    print(format_view(started.workflow_id, started.view))
     return 0
 
 

@@ -70,7 +70,7 @@ from bench.harness import (
 )
 from domain.case import AdviceKind, RequestSource
 from domain.commands import DecideToAssess, RequestAdvice, Role, StartAssessment
-from ehcna.gateway.assessments import start_assessment
+from ehcna.gateway.cases import CaseGateway
 from ehcna.store.db import make_engine, session_factory
 from ehcna.store.migrate import upgrade
 from ehcna.store.models import AdviceRow, AuditRow
@@ -119,7 +119,7 @@ async def create_cases(client: Client, queue: str, users: list[User], concurrenc
             ref=ref, day0=day0, request_source=RequestSource.PARENT, team="north", year_group=5
         )
         async with gate:
-            await start_assessment(client, cmd, queue, now, prior_actions=steps)
+            await CaseGateway(client, queue).start(cmd, now, prior_actions=steps)
 
     await asyncio.gather(*(start(u, ref) for u in users for ref in u.cases))
 
@@ -248,7 +248,7 @@ async def bench(
             with (
                 mail_sink(folder) as smtp,
                 service("worker", [PYTHON, "worker.py"], folder / "worker.log", {**env, **smtp}) as worker,
-                service("web app", [PYTHON, "-m", "ehcna.web.app"], folder / "web.log", web_env) as web,
+                service("web app", [PYTHON, "-m", "ehcna", "web"], folder / "web.log", web_env) as web,
             ):
                 await create_cases(dev.client, queue, users)
                 expected = users_n * (cases_per_user + 1) * len(BODIES)

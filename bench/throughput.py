@@ -54,11 +54,11 @@ from domain.commands import (
     StartAssessment,
     SubmitAdvice,
 )
-from ehcna.gateway.assessments import start_assessment
+from ehcna.bootstrap import build_worker, store_ports
+from ehcna.gateway.cases import CaseGateway
 from ehcna.store.db import make_engine
 from ehcna.store.models import AuditRow, CaseRow
 from tests.workflows.case_driver import OFFICER, PROVIDER_TEAMS, REQUIRED_ADVICE, provider
-from worker import build_worker, store_ports
 from workflows.assessment import AssessmentWorkflow as Wf
 
 DAY0_DAYS_AGO = 20  # every step dated in the past, and no reminder falls due before the case closes
@@ -131,7 +131,8 @@ async def engine_case(client: Client, queue: str, steps: list[CaseStep], ref: st
     now = today()
     day0 = now - timedelta(days=DAY0_DAYS_AGO)
     cmd = StartAssessment(ref=ref, day0=day0, request_source=RequestSource.PARENT, team="north", year_group=5)
-    handle, _ = await start_assessment(client, cmd, queue, now)
+    started = await CaseGateway(client, queue).start(cmd, now)
+    handle = client.get_workflow_handle_for(Wf.run, started.workflow_id)
     for step in steps:
         await handle.execute_update(step.update, step.command(day0))
     view = await handle.result()

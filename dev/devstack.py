@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+from ehcna.bootstrap import load_settings
 from ehcna.store.db import make_engine, session_factory
 from ehcna.store.migrate import upgrade
 from ehcna.web.demo import seed_demo_accounts
@@ -20,11 +21,6 @@ from workflows.search_attributes import dev_server_flags
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
 BIN = Path(sys.executable).parent
-TEMPORAL_PORT = int(os.environ.get("EHCNA_TEMPORAL_PORT", "7233"))
-TEMPORAL_UI_PORT = int(os.environ.get("EHCNA_TEMPORAL_UI_PORT", "8233"))
-WEB_PORT = int(os.environ.get("EHCNA_WEB_PORT", "8000"))
-MAIL_PORT = int(os.environ.get("EHCNA_DEV_MAIL_PORT", "1025"))
-DATABASE_URL = os.environ.get("EHCNA_DATABASE_URL", f"sqlite:///{VAR / 'ehcna.db'}")
 
 
 def wait_for_port(port: int, seconds: float = 30) -> None:
@@ -49,20 +45,24 @@ def _interrupt(signum: int, frame: object) -> None:
 def main() -> int:
     signal.signal(signal.SIGTERM, _interrupt)  # stop cleanly under a supervisor too
     VAR.mkdir(exist_ok=True)
+    settings = load_settings()
+    temporal_port, temporal_ui_port = settings.dev_temporal_port, settings.dev_temporal_ui_port
+    web_port, mail_port = settings.web_port, settings.dev_mail_port
+    database_url = settings.database_url
     env = {
         **os.environ,
-        "TEMPORAL_ADDRESS": f"localhost:{TEMPORAL_PORT}",
-        "EHCNA_DATABASE_URL": DATABASE_URL,
-        "EHCNA_WEB_PORT": str(WEB_PORT),
-        "EHCNA_PUBLIC_URL": f"http://localhost:{WEB_PORT}",
+        "TEMPORAL_ADDRESS": f"localhost:{temporal_port}",
+        "EHCNA_DATABASE_URL": database_url,
+        "EHCNA_WEB_PORT": str(web_port),
+        "EHCNA_PUBLIC_URL": f"http://localhost:{web_port}",
         # alerts go to the local mail catcher (devmail.py), never off the machine
         "EHCNA_SMTP_HOST": "127.0.0.1",
-        "EHCNA_SMTP_PORT": str(MAIL_PORT),
+        "EHCNA_SMTP_PORT": str(mail_port),
         "EHCNA_SMTP_TLS": "none",
         "PYTHONUNBUFFERED": "1",
     }
-    upgrade(DATABASE_URL)
-    accounts = seed_demo_accounts(session_factory(make_engine(DATABASE_URL)), VAR)
+    upgrade(database_url)
+    accounts = seed_demo_accounts(session_factory(make_engine(database_url)), VAR)
     procs: list[subprocess.Popen] = []
     try:
         procs.append(
@@ -75,9 +75,9 @@ def main() -> int:
                     "--db-filename",
                     str(VAR / "temporal.db"),
                     "--port",
-                    str(TEMPORAL_PORT),
+                    str(temporal_port),
                     "--ui-port",
-                    str(TEMPORAL_UI_PORT),
+                    str(temporal_ui_port),
                     "--log-level",
                     "warn",
                     *dev_server_flags(),
@@ -85,17 +85,17 @@ def main() -> int:
                 env,
             )
         )
-        wait_for_port(TEMPORAL_PORT)
-        procs.append(start("mail", [sys.executable, "-m", "dev.devmail", str(MAIL_PORT)], env))
-        wait_for_port(MAIL_PORT)
+        wait_for_port(temporal_port)
+        procs.append(start("mail", [sys.executable, "-m", "dev.devmail", str(mail_port)], env))
+        wait_for_port(mail_port)
         procs.append(start("worker", [sys.executable, "worker.py"], env))
-        procs.append(start("web", [sys.executable, "-m", "ehcna.web.app"], env))
-        wait_for_port(WEB_PORT)
-        print(f"Web app       http://localhost:{WEB_PORT}   (API docs: /docs)")
+        procs.append(start("web", [sys.executable, "-m", "ehcna", "web"], env))
+        wait_for_port(web_port)
+        print(f"Web app       http://localhost:{web_port}   (API docs: /docs)")
         for username, password, what in accounts:
             print(f"  sign in as  {username:<13} password {password:<14} {what}")
-        print(f"Temporal UI   http://localhost:{TEMPORAL_UI_PORT}")
-        print(f"Temporal      localhost:{TEMPORAL_PORT} (state kept in var/temporal.db)")
+        print(f"Temporal UI   http://localhost:{temporal_ui_port}")
+        print(f"Temporal      localhost:{temporal_port} (state kept in var/temporal.db)")
         print("Start a case  .venv/bin/python starter.py --ref EH-0001 --received 2026-09-01 --team north")
         print("Mail          tail -f var/mail/inbox.log   (every alert, kept in var/mail/*.eml)")
         print("Logs          var/temporal.log, var/worker.log, var/web.log")

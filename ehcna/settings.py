@@ -1,26 +1,126 @@
-"""Settings read from the environment, each named once.
+"""Every environment variable the engine reads, declared once with its default and meaning.
 
-Secrets (SMTP passwords, API keys) come only from the environment, never
-from files in the repository.
+``Settings.from_env()`` reads the environment; everything else is given a
+``Settings`` (or the parts it needs) by ``ehcna.bootstrap``. Secrets (the SMTP
+password, the Notify key, webhook URLs, the session key) come only from the
+environment, never from a file in the repository. The README's settings table
+is checked against this class by ``tests/test_settings.py``.
 """
 
 import os
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal, Self
 
-TASK_QUEUE = "ehcna"
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
-
-def _env(name: str, default: str) -> str:
-    return os.environ.get(name, default)
-
-
-@dataclass(frozen=True)
-class Settings:
-    temporal_address: str = field(default_factory=lambda: _env("TEMPORAL_ADDRESS", "localhost:7233"))
-    temporal_namespace: str = field(default_factory=lambda: _env("TEMPORAL_NAMESPACE", "default"))
-    task_queue: str = field(default_factory=lambda: _env("EHCNA_TASK_QUEUE", TASK_QUEUE))
-    database_url: str = field(default_factory=lambda: _env("EHCNA_DATABASE_URL", "sqlite:///var/ehcna.db"))
+# webhook URLs are secrets named in the escalation policy (``url_env``): each such name has this prefix
+WEBHOOK_URL_PREFIX = "EHCNA_WEBHOOK_"
 
 
-def load_settings() -> Settings:
-    return Settings()
+class SettingsError(Exception):
+    """The environment cannot be used; the message names each variable and its problem."""
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid")
+
+    # -- Temporal
+    temporal_address: str = Field(
+        "localhost:7233", alias="TEMPORAL_ADDRESS", description="the Temporal cluster"
+    )
+    temporal_namespace: str = Field("default", alias="TEMPORAL_NAMESPACE", description="its namespace")
+    task_queue: str = Field("ehcna", alias="EHCNA_TASK_QUEUE", description="the worker's task queue")
+    # -- the read model
+    database_url: str = Field(
+        "sqlite:///var/ehcna.db",
+        alias="EHCNA_DATABASE_URL",
+        description="the read model; `postgresql://user@host/db` for PostgreSQL",
+    )
+    # -- alerts
+    escalation_policy: Path | None = Field(
+        None,
+        alias="EHCNA_ESCALATION_POLICY",
+        description="who is reminded and alerted, when, how; the directory of teams "
+        "(default: the policy shipped in the package, `ehcna/config/escalation.toml`)",
+    )
+    smtp_host: str | None = Field(
+        None, alias="EHCNA_SMTP_HOST", description="mail server (default: the policy's)"
+    )
+    smtp_port: int | None = Field(None, alias="EHCNA_SMTP_PORT", ge=1, le=65535, description="its port")
+    smtp_tls: Literal["none", "starttls", "ssl"] | None = Field(
+        None, alias="EHCNA_SMTP_TLS", description="`none`, `starttls` or `ssl`"
+    )
+    smtp_username: str | None = Field(None, alias="EHCNA_SMTP_USERNAME", description="its user name")
+    smtp_password: SecretStr | None = Field(
+        None, alias="EHCNA_SMTP_PASSWORD", description="its password (only ever from the environment)"
+    )
+    notify_api_key: SecretStr | None = Field(
+        None, alias="EHCNA_NOTIFY_API_KEY", description="GOV.UK Notify, with the template ids in the policy"
+    )
+    webhook_urls: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        alias="EHCNA_WEBHOOK_*",
+        description="each webhook's URL, under the name its policy entry gives as `url_env`",
+    )
+    public_url: str | None = Field(
+        None,
+        alias="EHCNA_PUBLIC_URL",
+        pattern=r"^https?://",
+        description="where the web app is served: links to case pages in alerts (default: the policy's)",
+    )
+    # -- the web app
+    secret_key: SecretStr | None = Field(
+        None,
+        alias="EHCNA_SECRET_KEY",
+        description="signs session cookies; set it in production (default: a file made once in `var/`)",
+    )
+    cookie_secure: bool = Field(
+        False, alias="EHCNA_COOKIE_SECURE", description="`1`: session cookies over HTTPS only (behind TLS)"
+    )
+    web_host: str = Field(
+        "127.0.0.1", alias="EHCNA_WEB_HOST", description="the address the web app listens on"
+    )
+    web_port: int = Field(8000, alias="EHCNA_WEB_PORT", ge=1, le=65535, description="its port")
+    organisation: str = Field(
+        "Special educational needs and disabilities",
+        alias="EHCNA_ORGANISATION",
+        description="the service name in the pages' header",
+    )
+    var_dir: Path = Field(
+        Path("var"), alias="EHCNA_VAR_DIR", description="files the engine makes for itself in development"
+    )
+    # -- the embedded stack of `make run` (dev/devstack.py)
+    dev_temporal_port: int = Field(
+        7233, alias="EHCNA_TEMPORAL_PORT", description="`make run`: Temporal's port"
+    )
+    dev_temporal_ui_port: int = Field(
+        8233, alias="EHCNA_TEMPORAL_UI_PORT", description="`make run`: the Temporal UI's port"
+    )
+    dev_mail_port: int = Field(
+        1025, alias="EHCNA_DEV_MAIL_PORT", description="`make run`: the mail catcher's port"
+    )
+
+    @classmethod
+    def variables(cls) -> dict[str, str]:
+        """Each variable's name and its meaning (``EHCNA_WEBHOOK_*`` stands for the family)."""
+        return {f.alias or name: f.description or "" for name, f in cls.model_fields.items()}
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
+        """The settings in ``environ`` (default: the process's); an empty value counts as unset."""
+        environ = os.environ if environ is None else environ
+        names = {f.alias: name for name, f in cls.model_fields.items() if f.alias}
+        given: dict[str, Any] = {a: environ[a] for a in names if environ.get(a)}
+        given["EHCNA_WEBHOOK_*"] = {
+            k: v for k, v in environ.items() if k.startswith(WEBHOOK_URL_PREFIX) and v
+        }
+        try:
+            return cls.model_validate(given)
+        except ValidationError as err:
+            problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in err.errors())
+            raise SettingsError(f"the environment is refused: {problems}") from None
+
+    def webhook_url(self, variable: str) -> str | None:
+        secret = self.webhook_urls.get(variable)
+        return secret.get_secret_value() if secret else None

@@ -14,11 +14,11 @@ import sys
 from pathlib import Path
 
 from domain.events import CaseEvent
+from ehcna.bootstrap import build_worker
 from ehcna.gateway.client import connect
 from ehcna.settings import Settings
 from ehcna.store.adapters import StoreCaseRecords
 from ehcna.store.db import make_engine, session_factory
-from worker import build_worker
 
 
 class DieAfterCommit(StoreCaseRecords):

@@ -19,7 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.ports import CaseRecordPort, NotificationPort
-from worker import build_worker
+from ehcna.bootstrap import build_worker
 from workflows import search_attributes as sa
 
 

@@ -17,7 +17,6 @@ loading.
 
 import argparse
 import asyncio
-import dataclasses
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -27,11 +26,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
 from domain.clock import london_date
+from ehcna.gateway.cases import CaseGateway
 from ehcna.gateway.client import connect
 from ehcna.importer.csv_format import AdviceLine, ParsedFile, read_advice, read_cases
 from ehcna.importer.load import LoadReport, load_closed, load_open, stored_refs
 from ehcna.importer.plan import ImportPlan, plan_import
-from ehcna.settings import Settings, load_settings
+from ehcna.notifications.policy import PolicyError, load_policy
+from ehcna.settings import Settings
 from ehcna.store.db import make_engine, session_factory
 from ehcna.store.migrate import upgrade
 
@@ -68,18 +69,18 @@ def _at_least_one(text: str) -> int:
     return int(text)
 
 
-def run(args: argparse.Namespace) -> int:
-    return asyncio.run(import_files(args))
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    return asyncio.run(import_files(args, settings))
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def _settings(args: argparse.Namespace, settings: Settings) -> Settings:
     given = {
         "temporal_address": args.temporal_address,
         "temporal_namespace": args.namespace,
         "task_queue": args.task_queue,
         "database_url": args.database_url,
     }
-    return dataclasses.replace(load_settings(), **{k: v for k, v in given.items() if v})
+    return settings.model_copy(update={k: v for k, v in given.items() if v})
 
 
 def read_and_plan(cases: Path, advice: Path | None, today: date) -> ImportPlan:
@@ -87,7 +88,9 @@ def read_and_plan(cases: Path, advice: Path | None, today: date) -> ImportPlan:
     return plan_import(read_cases(cases), advice_rows, today)
 
 
-async def import_files(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+async def import_files(
+    args: argparse.Namespace, settings: Settings, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
     out, err = out or sys.stdout, err or sys.stderr
     for path in (args.cases, args.advice):
         if path is not None and not path.is_file():
@@ -107,19 +110,25 @@ async def import_files(args: argparse.Namespace, out: TextIO | None = None, err:
     if args.dry_run:
         _summary(out, "dry run, nothing written", plan, LoadReport(), dry_run=True)
         return 0
-    return await _load(plan, _settings(args), today, args.concurrency, out, err)
+    return await _load(plan, _settings(args, settings), today, args.concurrency, out, err)
 
 
 async def _load(
     plan: ImportPlan, settings: Settings, today: date, concurrency: int, out: TextIO, err: TextIO
 ) -> int:
-    client = None
+    cases = None
     if plan.open:  # Temporal is needed only for open cases; reach it before writing anything
+        try:
+            timing = load_policy(settings.escalation_policy).timing()  # open cases start with its offsets
+        except PolicyError as e:
+            print(f"error: {e}", file=err)
+            return EXIT_REFUSED
         try:
             client = await connect(settings)
         except RuntimeError as e:
             print(f"error: cannot reach Temporal at {settings.temporal_address}: {e}", file=err)
             return EXIT_UNAVAILABLE
+        cases = CaseGateway(client, settings.task_queue, timing=timing)
     engine = None
     report = LoadReport()
     try:
@@ -130,9 +139,8 @@ async def _load(
         stored = stored_refs(sessions, [p.ref for p in plan.open])
         with tqdm(total=len(plan.cases), desc="import", unit="case", file=err, disable=None) as bar:
             load_closed(sessions, plan.closed, datetime.now(UTC), report, bar.update)
-            if client is not None:
-                queue = settings.task_queue
-                await load_open(client, plan.open, queue, today, report, bar.update, concurrency, stored)
+            if cases is not None:
+                await load_open(cases, plan.open, today, report, bar.update, concurrency, stored)
     except SQLAlchemyError as e:
         print(f"error: the store at {settings.database_url} failed: {e}", file=err)
         return EXIT_FAILED

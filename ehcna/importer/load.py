@@ -6,7 +6,7 @@ finished one left unchanged, by running it again:
 - a closed case is claimed by its audit row ``import:<ref>`` (unique key) in
   the transaction that writes it, and skipped if the store has the case;
 - an open case is its workflow ``ehcna-<ref>``, started once with its real
-  day 0 and its recorded steps; a second start is refused (``DuplicateCase``),
+  day 0 and its recorded steps; a second start is refused (``AlreadyStarted``),
   and a case the store already holds is not started again (its workflow may
   be gone from Temporal once closed past the namespace's retention).
 """
@@ -18,17 +18,14 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
-from temporalio.client import Client
-from temporalio.service import RPCError
 
-from domain.errors import RuleViolation
-from ehcna.gateway.assessments import DuplicateCase, start_assessment
+from ehcna.gateway.cases import CaseGateway
+from ehcna.gateway.errors import AlreadyStarted, GatewayError, RuleRefused
+from ehcna.gateway.ids import case_workflow_id
 from ehcna.importer.csv_format import RowError
 from ehcna.importer.plan import IMPORT_ACTOR, CasePlan
-from ehcna.notifications.policy import policy_timing
 from ehcna.store.models import CaseRow
 from ehcna.store.records import append_audit, save_case, set_appeal_flags
-from workflows.ids import assessment_id
 
 IMPORT_ACTION = "import"
 
@@ -83,7 +80,7 @@ def _write_closed(session: Session, plan: CasePlan, at: datetime) -> bool:
     if not claimed:
         return False
     # version: as if the workflow had recorded the start and each step
-    save_case(session, plan.case, assessment_id(plan.ref), len(plan.steps) + 1, at)
+    save_case(session, plan.case, case_workflow_id(plan.ref), len(plan.steps) + 1, at)
     flags = plan.flags
     if flags.request_mediation or flags.request_tribunal:
         set_appeal_flags(
@@ -114,9 +111,8 @@ def stored_refs(sessions: sessionmaker[Session], refs: Sequence[str], chunk: int
 
 
 async def load_open(
-    client: Client,
+    cases: CaseGateway,
     plans: Sequence[CasePlan],
-    task_queue: str,
     today: date,
     report: LoadReport,
     done: Callable[[], object] = lambda: None,
@@ -137,23 +133,19 @@ async def load_open(
             if plan.ref in stored:
                 report.skipped_existing.append(plan.ref)
             else:
-                await _start_open(client, plan, task_queue, today, report)
+                await _start_open(cases, plan, today, report)
         done()
 
     await asyncio.gather(*(start(p) for p in plans))
 
 
-async def _start_open(
-    client: Client, plan: CasePlan, task_queue: str, today: date, report: LoadReport
-) -> None:
+async def _start_open(cases: CaseGateway, plan: CasePlan, today: date, report: LoadReport) -> None:
     try:
-        await start_assessment(
-            client, plan.start, task_queue, today, timing=policy_timing(), prior_actions=plan.steps
-        )
+        await cases.start(plan.start, today, prior_actions=plan.steps)
         report.open_started += 1
-    except DuplicateCase:
+    except AlreadyStarted:
         report.skipped_existing.append(plan.ref)
-    except RuleViolation as err:  # planned with an earlier "today"; a rule may now disagree
+    except RuleRefused as err:  # planned with an earlier "today"; a rule may now disagree
         report.failed.append(RowError(plan.file, plan.line, None, f"{err.field}: {err.reason}"))
-    except RPCError as err:  # the others still go; running the import again retries this one
-        report.failed.append(RowError(plan.file, plan.line, None, f"not started: Temporal: {err}"))
+    except GatewayError as err:  # the others still go; running the import again retries this one
+        report.failed.append(RowError(plan.file, plan.line, None, f"not started: {err.reason}"))

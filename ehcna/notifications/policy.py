@@ -6,8 +6,6 @@ settings. It is validated whole at worker start: a bad file stops the worker
 with a message naming each key and its problem. Secrets are never in it.
 """
 
-import functools
-import os
 import tomllib
 from datetime import timedelta
 from pathlib import Path
@@ -23,9 +21,8 @@ from ehcna.notifications.channels.webhook import WebhookConfig
 from ehcna.notifications.directory import Directory, Id
 from workflows.activity_options import ACTIVITY_TIMEOUT
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_POLICY_PATH = ROOT / "config" / "escalation.toml"
-POLICY_ENV = "EHCNA_ESCALATION_POLICY"
+# shipped inside the package, so an installed engine has its default policy
+DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "config" / "escalation.toml"
 
 # an alert activity must finish its sends well inside its start-to-close timeout
 ATTEMPT_SECONDS = ACTIVITY_TIMEOUT.total_seconds() - 1
@@ -156,15 +153,9 @@ def parse_policy(text: str, source: str = "<policy>") -> Policy:
         raise PolicyError(f"escalation policy {source} is refused:\n  {problems}") from None
 
 
-@functools.cache
-def policy_timing() -> AlarmTiming:
-    """The alarm offsets new cases start with, from the policy file (read once per process)."""
-    return load_policy().timing()
-
-
 def load_policy(path: str | Path | None = None) -> Policy:
-    """Read and validate the policy (the path given, else $EHCNA_ESCALATION_POLICY, else the default)."""
-    path = Path(path or os.environ.get(POLICY_ENV) or DEFAULT_POLICY_PATH)
+    """Read and validate the policy (the path given, else the one shipped in the package)."""
+    path = Path(path or DEFAULT_POLICY_PATH)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as err:

@@ -27,6 +27,7 @@ from domain.kpis import Period, parse_date, parse_month, parse_year
 from ehcna.reports.exports import write_k1_monthly_csv, write_kpis_csv, write_kpis_json, write_sen2_csv
 from ehcna.reports.overview import Overview, build_overview
 from ehcna.reports.terminal import render
+from ehcna.settings import Settings
 from ehcna.store.db import make_engine, normalise_url
 
 USAGE_ERROR = 2
@@ -122,13 +123,9 @@ def _period(args: argparse.Namespace) -> Period:
 
 
 @contextmanager
-def _reading(args: argparse.Namespace) -> Iterator[Connection]:
+def _reading(args: argparse.Namespace, settings: Settings) -> Iterator[Connection]:
     """A connection to the read model, or exit with a message that names the database."""
-    url = args.database_url
-    if url is None:
-        from ehcna.settings import load_settings
-
-        url = load_settings().database_url
+    url = args.database_url or settings.database_url
     parsed = make_url(normalise_url(url))
     shown = parsed.render_as_string(hide_password=True)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
@@ -158,14 +155,14 @@ def _output(path: Path | None) -> Iterator[TextIO]:
 # ---------------------------------------------------------------- handlers
 
 
-def _overview(args: argparse.Namespace) -> Overview:
+def _overview(args: argparse.Namespace, settings: Settings) -> Overview:
     period = _period(args)
-    with _reading(args) as conn:
+    with _reading(args, settings) as conn:
         return build_overview(conn, period, _today())
 
 
-def _kpi(args: argparse.Namespace) -> int:
-    overview = _overview(args)
+def _kpi(args: argparse.Namespace, settings: Settings) -> int:
+    overview = _overview(args, settings)
     match args.format:
         case "json":
             write_kpis_json(overview, sys.stdout)
@@ -176,8 +173,8 @@ def _kpi(args: argparse.Namespace) -> int:
     return 0
 
 
-def _export_kpis(args: argparse.Namespace) -> int:
-    overview = _overview(args)
+def _export_kpis(args: argparse.Namespace, settings: Settings) -> int:
+    overview = _overview(args, settings)
     with _output(args.out) as out:
         if args.format == "json":
             write_kpis_json(overview, out)
@@ -200,9 +197,9 @@ def _received(args: argparse.Namespace) -> Period | None:
     return Period.between(start, end)
 
 
-def _export_sen2(args: argparse.Namespace) -> int:
+def _export_sen2(args: argparse.Namespace, settings: Settings) -> int:
     received = _received(args)
-    with _reading(args) as conn, _output(args.out) as out:
+    with _reading(args, settings) as conn, _output(args.out) as out:
         count = write_sen2_csv(conn, out, received=received, with_ref=args.with_ref)
     if args.out:
         print(f"wrote {count} requests to {args.out}", file=sys.stderr)

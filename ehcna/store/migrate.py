@@ -1,6 +1,5 @@
-"""Apply the Alembic migrations to a database: ``python -m ehcna.store.migrate [URL]``."""
+"""Apply the Alembic migrations to a database (``ehcna migrate``; the worker does it at start too)."""
 
-import sys
 from pathlib import Path
 
 from alembic import command
@@ -22,10 +21,3 @@ def upgrade(url: str = DEFAULT_URL) -> None:
     """Bring the database at ``url`` to the latest schema (creating a SQLite file if needed)."""
     make_engine(url).dispose()  # creates the SQLite file's folder
     command.upgrade(alembic_config(url), "head")
-
-
-if __name__ == "__main__":
-    from ehcna.settings import load_settings
-
-    upgrade(sys.argv[1] if len(sys.argv) > 1 else load_settings().database_url)
-    print("database is at the latest schema")

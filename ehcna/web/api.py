@@ -10,12 +10,12 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.case import RequestSource
 from domain.commands import Actor, Role, StartAssessment
-from domain.errors import RuleViolation
 from domain.views import CaseView
-from ehcna.gateway.assessments import start_assessment
-from ehcna.store.records import case_stored
+from ehcna.gateway.cases import CaseSummary
+from ehcna.gateway.errors import GatewayError
 from ehcna.web import queries
-from ehcna.web.case_actions import ACTIONS, IDEMPOTENCY_DOC, IdempotencyKey, body_model, read, refused, send
+from ehcna.web.case_actions import ACTIONS, IDEMPOTENCY_DOC, IdempotencyKey, body_model, read, send
+from ehcna.web.errors import http_error, refused
 from ehcna.web.queries import today
 from ehcna.web.security import (
     MANAGERS,
@@ -52,16 +52,13 @@ async def start_case(
 ) -> Any:
     cmd = StartAssessment(**body.model_dump(), by=actor)
     try:
-        handle, view = await start_assessment(
-            svc.client, cmd, svc.task_queue, today(), timing=svc.timing, stored=case_stored(svc.sessions)
-        )
-    except RuleViolation as err:
-        code = status.HTTP_409_CONFLICT if err.field == "ref" else status.HTTP_422_UNPROCESSABLE_CONTENT
-        raise refused(err.field, err.reason, code) from None
-    return Started(workflow_id=handle.id, case=view)
+        started = await svc.cases.start(cmd, today())
+    except GatewayError as err:
+        raise http_error(err) from None
+    return Started(workflow_id=started.workflow_id, case=started.view)
 
 
-@router.get("/cases", response_model=list[queries.CaseSummary])
+@router.get("/cases", response_model=list[CaseSummary])
 async def list_cases(
     stage: str | None = Query(None, pattern=r"^[a-z_]{1,20}$"),
     team: str | None = Query(None, pattern=r"^[A-Za-z0-9 _-]{1,64}$"),
@@ -94,7 +91,7 @@ REFUSED = {
 }
 
 
-def _register_action(name: str, update: Any, command: type[BaseModel]) -> None:
+def _register_action(name: str, command: type[BaseModel]) -> None:
     Body = body_model(command)
 
     async def act(
@@ -104,7 +101,7 @@ def _register_action(name: str, update: Any, command: type[BaseModel]) -> None:
         svc: Services = Depends(services),
         idempotency_key: IdempotencyKey = None,
     ) -> CaseView:
-        return await send(svc, ref, update, command(**body.model_dump(), by=actor), idempotency_key)
+        return await send(svc, ref, command(**body.model_dump(), by=actor), idempotency_key)
 
     router.add_api_route(
         f"/cases/{{ref}}/{name}",
@@ -121,8 +118,8 @@ def _register_action(name: str, update: Any, command: type[BaseModel]) -> None:
     )
 
 
-for _name, (_update, _command) in ACTIONS.items():
-    _register_action(_name, _update, _command)
+for _name, _command in ACTIONS.items():
+    _register_action(_name, _command)
 
 
 @router.get("/inbox", response_model=list[queries.Task])
@@ -139,66 +136,49 @@ def inbox(
     return queries.advice_tasks(svc, team)
 
 
-async def _task_action(
-    name: str,
-    svc: Services,
-    request: Request,
-    actor: Actor,
-    ref: str,
-    advice_id: str,
-    body: BaseModel,
-    idempotency_key: str | None,
-) -> CaseView:
+# a provider's actions on one advice request: URL verb -> (case action, summary, description)
+TASK_ACTIONS = {
+    "submit": ("submit-advice", "Submit Task", "The provider's advice, returned on a date."),
+    "exception": (
+        "record-exception",
+        "Task Exception",
+        "A reg 8(2) exception (A-PERS, A-ABS, A-APPT) recorded by the provider.",
+    ),
+}
+
+
+def _register_task_action(verb: str, action: str, summary: str, description: str) -> None:
     """An action on one advice request, by its provider's team (or a case officer)."""
-    await run_in_threadpool(advice_request_for, svc, request, actor, ref, advice_id)  # a DB read
-    update, command = ACTIONS[name]
-    return await send(
-        svc, ref, update, command(**body.model_dump(), advice_id=advice_id, by=actor), idempotency_key
+    command = ACTIONS[action]
+    Body = body_model(command, ("advice_id",), f"Task{verb.title()}")
+
+    async def act(
+        ref: str,
+        advice_id: str,
+        body: Body,
+        request: Request,
+        actor: Actor = Depends(current_actor),
+        svc: Services = Depends(services),
+        idempotency_key: IdempotencyKey = None,
+    ) -> CaseView:
+        await run_in_threadpool(advice_request_for, svc, request, actor, ref, advice_id)  # a DB read
+        cmd = command(**body.model_dump(), advice_id=advice_id, by=actor)
+        return await send(svc, ref, cmd, idempotency_key)
+
+    router.add_api_route(
+        f"/tasks/{{ref}}/{{advice_id}}/{verb}",
+        act,
+        methods=["POST"],
+        response_model=CaseView,
+        name=f"task_{verb}",
+        summary=summary,
+        description=f"{description}\n\n{IDEMPOTENCY_DOC}",
+        responses=REFUSED,
     )
 
 
-SubmitBody = body_model(ACTIONS["submit-advice"][1], ("advice_id",), "TaskSubmission")
-ExceptionBody = body_model(ACTIONS["record-exception"][1], ("advice_id",), "TaskException")
-
-
-@router.post(
-    "/tasks/{ref}/{advice_id}/submit",
-    response_model=CaseView,
-    summary="Submit Task",
-    description=f"The provider's advice, returned on a date.\n\n{IDEMPOTENCY_DOC}",
-    responses=REFUSED,
-)
-async def submit_task(
-    ref: str,
-    advice_id: str,
-    body: SubmitBody,  # type: ignore[valid-type]
-    request: Request,
-    actor: Actor = Depends(current_actor),
-    svc: Services = Depends(services),
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
-    return await _task_action("submit-advice", svc, request, actor, ref, advice_id, body, idempotency_key)
-
-
-@router.post(
-    "/tasks/{ref}/{advice_id}/exception",
-    response_model=CaseView,
-    summary="Task Exception",
-    description=(
-        f"A reg 8(2) exception (A-PERS, A-ABS, A-APPT) recorded by the provider.\n\n{IDEMPOTENCY_DOC}"
-    ),
-    responses=REFUSED,
-)
-async def task_exception(
-    ref: str,
-    advice_id: str,
-    body: ExceptionBody,  # type: ignore[valid-type]
-    request: Request,
-    actor: Actor = Depends(current_actor),
-    svc: Services = Depends(services),
-    idempotency_key: IdempotencyKey = None,
-) -> Any:
-    return await _task_action("record-exception", svc, request, actor, ref, advice_id, body, idempotency_key)
+for _verb, (_action, _summary, _description) in TASK_ACTIONS.items():
+    _register_task_action(_verb, _action, _summary, _description)
 
 
 @router.get("/kpis")

@@ -1,10 +1,9 @@
-"""The web application: ``python -m ehcna.web.app``, or uvicorn with ``app_from_settings`` as factory."""
+"""The web application: the JSON API and the pages. Built and served by ``ehcna.bootstrap``
+(``ehcna web``); tests give it their own services."""
 
-import os
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
@@ -12,33 +11,12 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import ValidationError
 from starlette.middleware.sessions import SessionMiddleware
 
-from ehcna.gateway.client import connect
-from ehcna.notifications.policy import Policy, load_policy
-from ehcna.notifications.wiring import load_policy_or_exit
-from ehcna.settings import load_settings
-from ehcna.store.db import make_engine, session_factory
 from ehcna.web import security
 from ehcna.web.api import router as api_router
 from ehcna.web.pages import register as register_pages
 from ehcna.web.services import Services
 
-SECRET_ENV = "EHCNA_SECRET_KEY"
 OPENAPI_URL = "/openapi.json"
-# a SIGTERM lets requests in flight finish for this long, then the app exits anyway
-# (a request waiting on a workflow that no worker serves would otherwise keep it up for ever)
-GRACEFUL_SHUTDOWN_SECONDS = 5  # under the 10 s a container is given to stop
-
-
-def secret_key(var_dir: Path = Path("var")) -> str:
-    """The session-signing key: from the environment; in development, a file made once under var/."""
-    if key := os.environ.get(SECRET_ENV):
-        return key
-    path = var_dir / "secret_key"
-    if not path.exists():
-        var_dir.mkdir(exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
 
 
 async def _invalid_input(request: Request, exc: Exception) -> JSONResponse:
@@ -86,26 +64,22 @@ def _add_api_docs(app: FastAPI) -> None:
 
 
 def create_app(
-    services: Services | None = None, session_secret: str | None = None, policy: Policy | None = None
+    services: Services | None = None,
+    *,
+    build: Callable[[], Awaitable[Services]] | None = None,
+    session_secret: str | None = None,
+    cookie_secure: bool = False,
 ) -> FastAPI:
-    """The app; ``services`` given by tests, otherwise built from settings (and the escalation
-    policy, read from the worker's file unless given) at start-up."""
+    """The app, with its ``services`` given (tests) or built by ``build`` at start-up (production:
+    the Temporal client must be made inside the server's event loop). Without ``session_secret``
+    sessions are signed with a key of this process only."""
+    if services is not None and build is not None:
+        raise ValueError("give the app its services or how to build them, not both")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if services is None:
-            settings = load_settings()
-            rules = policy or load_policy()  # $EHCNA_ESCALATION_POLICY, else the shipped default
-            app.state.services = Services(
-                client=await connect(settings),
-                sessions=session_factory(make_engine(settings.database_url)),
-                task_queue=settings.task_queue,
-                public_url=os.environ.get("EHCNA_PUBLIC_URL", "http://localhost:8000"),
-                timing=rules.timing(),
-                team_names=rules.directory.team_name,  # the pages name teams as the directory does
-            )
-        else:
-            app.state.services = services
+        if build is not None:
+            app.state.services = await build()
         yield
 
     app = FastAPI(
@@ -120,10 +94,10 @@ def create_app(
     )
     app.add_middleware(
         SessionMiddleware,
-        secret_key=session_secret or secret_key(),
+        secret_key=session_secret or secrets.token_urlsafe(48),
         session_cookie="ehcna_session",
         same_site="lax",
-        https_only=os.environ.get("EHCNA_COOKIE_SECURE") == "1",
+        https_only=cookie_secure,
         max_age=8 * 3600,
     )
     app.add_exception_handler(ValidationError, _invalid_input)
@@ -134,24 +108,3 @@ def create_app(
     if services is not None:
         app.state.services = services  # usable at once, with or without the lifespan
     return app
-
-
-def app_from_settings(policy: Policy | None = None) -> FastAPI:
-    return create_app(policy=policy)
-
-
-def main() -> None:
-    import uvicorn
-
-    # first, as the worker does: a bad policy file stops here, naming each key and its problem
-    policy = load_policy_or_exit()
-    uvicorn.run(
-        app_from_settings(policy),
-        host=os.environ.get("EHCNA_WEB_HOST", "127.0.0.1"),
-        port=int(os.environ.get("EHCNA_WEB_PORT", "8000")),
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-    )
-
-
-if __name__ == "__main__":
-    main()

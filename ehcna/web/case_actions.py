@@ -1,14 +1,9 @@
-"""Sending an action to a case's workflow, and turning its refusals into HTTP answers."""
+"""The actions people take on a case, by the name in their URL, and sending them through the gateway."""
 
-import asyncio
-import hashlib
-import json
 from typing import Annotated, Any
 
-from fastapi import Header, HTTPException, status
+from fastapi import Header
 from pydantic import BaseModel, create_model
-from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
-from temporalio.service import RPCError, RPCStatusCode
 
 from domain.commands import (
     DecideToAssess,
@@ -24,24 +19,23 @@ from domain.commands import (
     Withdraw,
 )
 from domain.views import CaseView
-from ehcna.gateway.assessments import refusal_of
+from ehcna.gateway.errors import GatewayError
+from ehcna.web.errors import http_error
 from ehcna.web.services import Services
-from workflows.assessment import AssessmentWorkflow
-from workflows.ids import assessment_id
 
-# action name in the URL -> (workflow update, command)
-ACTIONS: dict[str, tuple[Any, type[BaseModel]]] = {
-    "decide-to-assess": (AssessmentWorkflow.decide_to_assess, DecideToAssess),
-    "request-advice": (AssessmentWorkflow.request_advice, RequestAdvice),
-    "submit-advice": (AssessmentWorkflow.submit_advice, SubmitAdvice),
-    "advice-not-received": (AssessmentWorkflow.record_advice_not_received, RecordAdviceNotReceived),
-    "record-exception": (AssessmentWorkflow.record_exception, RecordException),
-    "decide-to-issue": (AssessmentWorkflow.decide_to_issue, DecideToIssue),
-    "serve-draft": (AssessmentWorkflow.serve_draft, ServeDraft),
-    "family-response": (AssessmentWorkflow.record_family_response, RecordFamilyResponse),
-    "issue-final-plan": (AssessmentWorkflow.issue_final_plan, IssueFinalPlan),
-    "withdraw": (AssessmentWorkflow.withdraw, Withdraw),
-    "transfer-out": (AssessmentWorkflow.transfer_out, TransferOut),
+# action name in the URL -> the command it sends
+ACTIONS: dict[str, type[BaseModel]] = {
+    "decide-to-assess": DecideToAssess,
+    "request-advice": RequestAdvice,
+    "submit-advice": SubmitAdvice,
+    "advice-not-received": RecordAdviceNotReceived,
+    "record-exception": RecordException,
+    "decide-to-issue": DecideToIssue,
+    "serve-draft": ServeDraft,
+    "family-response": RecordFamilyResponse,
+    "issue-final-plan": IssueFinalPlan,
+    "withdraw": Withdraw,
+    "transfer-out": TransferOut,
 }
 
 
@@ -51,10 +45,6 @@ def body_model(command: type[BaseModel], from_path: tuple[str, ...] = (), name: 
     skip = {"by", "kind", *from_path}
     fields: dict[str, Any] = {n: (f.annotation, f) for n, f in command.model_fields.items() if n not in skip}
     return create_model(name or f"{command.__name__}Body", **fields)
-
-
-def refused(field: str, reason: str, code: int = status.HTTP_409_CONFLICT) -> HTTPException:
-    return HTTPException(code, {"field": field, "reason": reason})
 
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -81,72 +71,16 @@ IdempotencyKey = Annotated[
 ]
 
 
-def update_id(ref: str, command: BaseModel, key: str) -> str:
-    """The workflow update id of a keyed request: one per user, case, key and request.
-
-    The Temporal server keeps one update per id on a workflow run: a second
-    request with the same id is attached to the first (in flight or completed)
-    and gets its outcome, so a retried request is never applied twice. The
-    command carries who acts (``by``), so two users' keys never meet.
-    """
-    request = command.model_dump(mode="json")
-    material = json.dumps([ref, key, request], sort_keys=True, separators=(",", ":"))
-    return f"api-{hashlib.sha256(material.encode()).hexdigest()}"
-
-
-async def send(
-    svc: Services, ref: str, update: Any, command: BaseModel, idempotency_key: str | None = None
-) -> CaseView:
-    """Apply ``command`` through the workflow's validated update; refusals become 409.
-
-    With ``idempotency_key`` the update has a stable id (``update_id``), so
-    sending the same request again returns the first one's result.
-    """
-    handle = svc.client.get_workflow_handle(assessment_id(ref))
-    uid = update_id(ref, command, idempotency_key) if idempotency_key else None
+async def send(svc: Services, ref: str, command: Any, idempotency_key: str | None = None) -> CaseView:
+    """Apply ``command`` to case ``ref``; what the gateway refuses becomes its HTTP answer."""
     try:
-        async with asyncio.timeout(svc.action_timeout):
-            return await handle.execute_update(update, command, id=uid)
-    except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
-        # no worker took it in time (stopped, or overwhelmed): the action may still be applied
-        # later, so the answer says how to learn its fate rather than that it failed
-        raise unavailable(
-            "the case did not answer in time and the action may still be applied: look at the case "
-            f"before trying again (a program retries with the same {IDEMPOTENCY_HEADER} to get its result)"
-        ) from None
-    except WorkflowUpdateFailedError as err:
-        rule = refusal_of(err)
-        if rule is None:
-            raise
-        raise refused(rule.field, rule.reason) from None
-    except RPCError as err:
-        # a closed case answers NOT_FOUND too ("workflow execution already completed"): a refusal
-        if "completed" in err.message:
-            raise refused("case", f"case {ref} is closed; no further action can be taken") from None
-        if err.status == RPCStatusCode.NOT_FOUND:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no open case {ref}") from None
-        if err.status == RPCStatusCode.RESOURCE_EXHAUSTED:
-            # e.g. Temporal's limit of actions in flight on one case: nothing was applied
-            busy = f"the case is busy with other actions; nothing was applied ({err.message})"
-            raise unavailable(busy) from None
-        raise
-
-
-def unavailable(reason: str) -> HTTPException:
-    return HTTPException(
-        status.HTTP_503_SERVICE_UNAVAILABLE,
-        {"field": "case", "reason": reason},
-        headers={"Retry-After": "5"},
-    )
+        return await svc.cases.act(ref, command, idempotency_key)
+    except GatewayError as err:
+        raise http_error(err) from None
 
 
 async def read(svc: Services, ref: str) -> CaseView:
-    handle = svc.client.get_workflow_handle(assessment_id(ref))
     try:
-        return await handle.query(AssessmentWorkflow.state)
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no case {ref}") from None
-        if err.status == RPCStatusCode.FAILED_PRECONDITION:  # "no poller seen": no worker running
-            raise unavailable(f"case {ref} cannot be read: no worker is answering for it") from None
-        raise
+        return await svc.cases.read(ref)
+    except GatewayError as err:
+        raise http_error(err) from None

@@ -1,11 +1,10 @@
 """Reads shared by the JSON API and the pages: case lists, advice tasks, history, teams, alerts.
 
 Live lists (open cases, breaches, what is due soon) come from the workflows'
-own search attributes, so a breach shows the moment the workflow records it;
+own search attributes through the gateway, so a breach shows the moment the workflow records it;
 everything else reads the SQL read model.
 """
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -15,10 +14,12 @@ from sqlalchemy import ColumnElement, Connection, and_, case, false, func, selec
 from domain.case import AdviceStatus
 from domain.clock import london_date
 from domain.kpis import Figure, Period
+from ehcna.gateway.cases import CaseSummary
+from ehcna.gateway.errors import GatewayError
 from ehcna.store.alerts import AlertRow, AlertState, alerts_for_case
 from ehcna.store.models import AdviceRow, AuditRow
+from ehcna.web.errors import http_error
 from ehcna.web.services import Services
-from workflows import search_attributes as sa
 
 
 def today() -> date:
@@ -38,21 +39,6 @@ def reader(svc: Services) -> Connection:
 # ---------------------------------------------------------------- open cases (live)
 
 
-# Values that go into a visibility query (it has no parameters): a team or stage name, nothing else.
-_KEYWORD = re.compile(r"^[A-Za-z0-9 _-]{1,64}$")
-
-
-class CaseSummary(BaseModel):
-    ref: str
-    stage: str | None
-    team: str | None
-    next_deadline: datetime | None  # the start, in England, of the day the next deadline falls on
-    breached: bool | None
-
-    def days_to_next_deadline(self, on: date) -> int | None:
-        return (london_date(self.next_deadline) - on).days if self.next_deadline else None
-
-
 async def open_cases(
     svc: Services,
     *,
@@ -62,34 +48,13 @@ async def open_cases(
     due_within_days: int | None = None,
     limit: int = 100,
 ) -> list[CaseSummary]:
-    """Running cases, soonest next deadline first."""
-    for value in (team, stage):
-        if value is not None and not _KEYWORD.match(value):
-            raise ValueError(f"{value!r} is not a team or stage name")
-    terms = ["WorkflowType = 'Assessment'", "ExecutionStatus = 'Running'"]
-    if stage:
-        terms.append(f"CaseStage = '{stage}'")
-    if team:
-        terms.append(f"Team = '{team}'")
-    if breached is not None:
-        terms.append(f"Breached = {'true' if breached else 'false'}")
-    if due_within_days is not None:
-        until = datetime.now(UTC) + timedelta(days=due_within_days)
-        terms.append(f"NextDeadline <= '{until.isoformat()}'")
-    out: list[CaseSummary] = []
-    async for wf in svc.client.list_workflows(" AND ".join(terms), limit=limit):
-        attrs = wf.typed_search_attributes
-        out.append(
-            CaseSummary(
-                ref=wf.id.removeprefix("ehcna-"),
-                stage=attrs.get(sa.CASE_STAGE),
-                team=attrs.get(sa.TEAM),
-                next_deadline=attrs.get(sa.NEXT_DEADLINE),
-                breached=attrs.get(sa.BREACHED),
-            )
+    """Running cases, soonest next deadline first (from the workflows, through the gateway)."""
+    try:
+        return await svc.cases.open_cases(
+            team=team, stage=stage, breached=breached, due_within_days=due_within_days, limit=limit
         )
-    out.sort(key=lambda c: (c.next_deadline is None, c.next_deadline or datetime.max.replace(tzinfo=UTC)))
-    return out
+    except GatewayError as err:
+        raise http_error(err) from None
 
 
 # ---------------------------------------------------------------- advice tasks

@@ -1,25 +1,22 @@
-"""What the web service needs, built once at start-up and shared by requests."""
+"""What the web service needs, built once at start-up (``ehcna.bootstrap``) and shared by requests."""
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
-from temporalio.client import Client
 
-from domain.alarms import AlarmTiming
+from ehcna.gateway.cases import CaseGateway
+
+DEFAULT_ORGANISATION = "Special educational needs and disabilities"
 
 
 @dataclass(frozen=True)
 class Services:
-    client: Client
-    sessions: sessionmaker[Session]
-    task_queue: str
-    public_url: str = "http://localhost:8000"
-    timing: AlarmTiming | None = None  # the escalation policy's offsets for new cases
-    # how long a request waits for its action to be applied and recorded before answering 503
-    action_timeout: float = 30.0
+    cases: CaseGateway  # the engine's one way to the case workflows
+    sessions: sessionmaker[Session]  # the read model
     # what the pages call a team: its name in the escalation policy's directory; else its id
     team_names: Mapping[str, str] | Callable[[str], str] | None = None
+    organisation: str = DEFAULT_ORGANISATION  # shown in the pages' header
 
     def team_name(self, team_id: str) -> str:
         """The team's name for a person to read; a team not named shows its id."""

@@ -5,6 +5,7 @@ import io
 from dataclasses import dataclass
 
 from ehcna.importer.command import import_files, register
+from ehcna.settings import Settings
 
 
 @dataclass
@@ -22,7 +23,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 async def run_import(*argv: object) -> Run:
     out, err = io.StringIO(), io.StringIO()
-    status = await import_files(parse([str(a) for a in argv]), out, err)
+    status = await import_files(parse([str(a) for a in argv]), Settings.from_env(), out, err)
     return Run(status, out.getvalue(), err.getvalue())
 
 

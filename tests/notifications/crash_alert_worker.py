@@ -12,15 +12,14 @@ import os
 import sys
 from pathlib import Path
 
+from ehcna.bootstrap import build_worker, channel_senders
 from ehcna.gateway.client import connect
 from ehcna.notifications.delivery import Deliverer, Outgoing
 from ehcna.notifications.policy import load_policy
 from ehcna.notifications.port import AlertingNotifications
-from ehcna.notifications.wiring import channel_senders
 from ehcna.settings import Settings
 from ehcna.store.adapters import BreachRecordingNotifications, StoreCaseRecords
 from ehcna.store.db import make_engine, session_factory
-from worker import build_worker
 
 
 class DieBeforeSend(Deliverer):
@@ -38,7 +37,7 @@ async def main(address: str, task_queue: str, url: str, policy_path: str, marker
     sessions = session_factory(make_engine(url))
     deliverer = DieBeforeSend(
         sessions,
-        channel_senders(policy, os.environ),
+        channel_senders(policy, Settings.from_env()),
         policy.delivery.give_up_after,
         policy.delivery.attempt_budget_seconds,
     )

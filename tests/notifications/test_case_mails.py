@@ -6,8 +6,9 @@ from domain.case import Outcome, RequestSource
 from domain.clock import london_date
 from domain.commands import RecordException, StartAssessment, Withdraw
 from domain.statutory_exceptions import ExceptionCode
-from ehcna.gateway.assessments import start_assessment
-from ehcna.notifications.wiring import build_notifications
+from ehcna.bootstrap import build_notifications
+from ehcna.gateway.cases import CaseGateway
+from ehcna.settings import Settings
 from ehcna.store.adapters import StoreCaseRecords
 from tests.notifications.policies import PEOPLE, make_policy
 from tests.notifications.sinks import smtp_sink
@@ -20,14 +21,15 @@ async def test_a_late_decision_sends_reminder_breach_escalation_and_the_family_n
     ref = "TS-MAILS"
     with smtp_sink() as smtp:
         policy = make_policy(smtp.port)
-        notifications = build_notifications(policy, db.sessions, environ={})
+        notifications = build_notifications(policy, db.sessions, settings=Settings())
         async with (
             time_skipping_env() as env,
             running_worker(env.client, StoreCaseRecords(db.sessions), notifications.port) as (_, queue),
         ):
             today = london_date(await env.get_current_time())
             start = StartAssessment(ref=ref, day0=today, request_source=RequestSource.PARENT, team="north")
-            handle, _ = await start_assessment(env.client, start, queue, today, timing=policy.timing())
+            started = await CaseGateway(env.client, queue, timing=policy.timing()).start(start, today)
+            handle = env.client.get_workflow_handle_for(AssessmentWorkflow.run, started.workflow_id)
             case = CaseDriver(env, handle, today, ref)
             # T1 is due on day 42: reminded on day 35, breached at the end of day 42,
             # escalated on day 49; the exception recorded on day 50 is told to the family

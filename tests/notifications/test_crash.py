@@ -11,11 +11,12 @@ from sqlalchemy import select
 from domain.case import RequestSource
 from domain.clock import london_date
 from domain.commands import StartAssessment
-from ehcna.gateway.assessments import start_assessment
+from ehcna.gateway.cases import CaseGateway
 from ehcna.notifications.policy import load_policy
 from ehcna.store.alerts import AlertRow
 from tests.notifications.policies import PEOPLE, write_policy
 from tests.notifications.sinks import smtp_sink
+from workflows.assessment import AssessmentWorkflow
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,7 +63,8 @@ async def test_killed_between_claim_and_send_the_restarted_worker_sends_exactly_
             day0 = today - timedelta(days=43)
             start = StartAssessment(ref=ref, day0=day0, request_source=RequestSource.PARENT, team="north")
             timing = load_policy(policy_path).timing()
-            handle, _ = await start_assessment(env.client, start, queue, today, timing=timing)
+            started = await CaseGateway(env.client, queue, timing=timing).start(start, today)
+            handle = env.client.get_workflow_handle_for(AssessmentWorkflow.run, started.workflow_id)
             assert await asyncio.wait_for(first.wait(), 60) == 137 and marker.exists()
             assert "T1:breach:0#north-lead#email" in marker.read_text()
             assert alert_rows(db, ref) == [("north-lead", "claimed", 1)]  # claimed, never sent

@@ -9,9 +9,10 @@ from temporalio.worker import Worker
 
 from domain.case import AdviceKind, AdviceRequest, AdviceStatus, Case, Decision, Outcome, RequestSource
 from domain.clock import london_date, start_of_day
+from ehcna.bootstrap import build_notifications
+from ehcna.gateway.schedules import ensure_digest_schedule
 from ehcna.notifications.policy import parse_policy
-from ehcna.notifications.schedule import ensure_digest_schedule
-from ehcna.notifications.wiring import build_notifications
+from ehcna.settings import Settings
 from ehcna.store import alerts
 from ehcna.store.alerts import AlertKind, Claim
 from ehcna.store.records import save_case
@@ -73,7 +74,9 @@ def seed(db, today: date = TODAY) -> None:
 async def test_each_manager_gets_their_cases_at_risk_breaches_and_advice_overdue_once_a_day(db):
     seed(db)
     with smtp_sink() as smtp:
-        digests = build_notifications(parse_policy(policy_text(smtp.port)), db.sessions, environ={}).digests
+        digests = build_notifications(
+            parse_policy(policy_text(smtp.port)), db.sessions, settings=Settings()
+        ).digests
         assert await digests.send_daily_digests(TODAY) == 2
         assert await digests.send_daily_digests(TODAY) == 2  # retried: the same two, none sent again
         mails = smtp.received()
@@ -106,7 +109,7 @@ async def test_the_schedule_starts_the_digest_workflow_which_sends_it(dev_server
     queue = f"digest-{uuid4().hex[:6]}"
     with smtp_sink() as smtp:
         policy = parse_policy(policy_text(smtp.port))
-        digests = build_notifications(policy, db.sessions, environ={}).digests
+        digests = build_notifications(policy, db.sessions, settings=Settings()).digests
         await ensure_digest_schedule(env.client, queue, policy.digest, schedule_id)
         handle = env.client.get_schedule_handle(schedule_id)
         try:

@@ -11,9 +11,10 @@ from domain.case import Case, RequestSource
 from domain.events import ExceptionNotice
 from domain.statutory_calendar import Duty
 from domain.statutory_exceptions import ExceptionCode, RecordedException
+from ehcna.bootstrap import build_notifications, channel_senders
 from ehcna.notifications.delivery import DELIVERY_PENDING, Deliverer
 from ehcna.notifications.port import AlertingNotifications
-from ehcna.notifications.wiring import build_notifications, channel_senders
+from ehcna.settings import Settings
 from ehcna.store import alerts
 from ehcna.store.alerts import AlertRow, AlertState
 from ehcna.store.models import BreachRow
@@ -35,7 +36,7 @@ def rows(db) -> list[AlertRow]:
 
 
 async def test_reminder_breach_and_escalation_reach_the_right_people_with_the_facts(db, smtp):
-    port = build_notifications(make_policy(smtp.port), db.sessions, environ={}).port
+    port = build_notifications(make_policy(smtp.port), db.sessions, settings=Settings()).port
     await port.alarm(alarm_event(AlarmLevel.REMINDER, 7))
     await port.alarm(alarm_event(AlarmLevel.BREACH))
     await port.alarm(alarm_event(AlarmLevel.ESCALATION, 7))
@@ -80,15 +81,15 @@ async def test_reminder_breach_and_escalation_reach_the_right_people_with_the_fa
 
 
 async def test_the_case_link_follows_the_web_app_s_public_url(db, smtp):
-    environ = {"EHCNA_PUBLIC_URL": "http://localhost:8000"}
-    port = build_notifications(make_policy(smtp.port), db.sessions, environ=environ).port
+    settings = Settings.from_env({"EHCNA_PUBLIC_URL": "http://localhost:8000"})
+    port = build_notifications(make_policy(smtp.port), db.sessions, settings=settings).port
     await port.alarm(alarm_event(AlarmLevel.BREACH, ref="EH 7/b"))
     (mail,) = smtp.received()
     assert "Open the case: http://localhost:8000/cases/EH%207%2Fb" in mail.text
 
 
 async def test_advice_reminders_go_to_the_provider_and_its_breach_to_both_managers(db, smtp):
-    port = build_notifications(make_policy(smtp.port), db.sessions, environ={}).port
+    port = build_notifications(make_policy(smtp.port), db.sessions, settings=Settings()).port
     await port.alarm(alarm_event(AlarmLevel.REMINDER, 14, Duty.T2, "EP-1", holder="ep-service"))
     await port.alarm(alarm_event(AlarmLevel.REMINDER, 14, Duty.T2, "HEALTH-1", holder="icb-community-paeds"))
     await port.alarm(alarm_event(AlarmLevel.REMINDER, 21, Duty.T2, "HEALTH-1", holder="icb-community-paeds"))
@@ -106,7 +107,7 @@ async def test_advice_reminders_go_to_the_provider_and_its_breach_to_both_manage
 
 
 async def test_a_retried_or_replayed_alarm_sends_nothing_twice(db, smtp):
-    port = build_notifications(make_policy(smtp.port), db.sessions, environ={}).port
+    port = build_notifications(make_policy(smtp.port), db.sessions, settings=Settings()).port
     event = alarm_event(AlarmLevel.REMINDER, 7)
     for _ in range(3):
         await port.alarm(event)
@@ -116,7 +117,7 @@ async def test_a_retried_or_replayed_alarm_sends_nothing_twice(db, smtp):
 
 async def test_an_outage_delays_the_alert_and_it_arrives_once(db):
     with smtp_sink(running=False) as smtp:
-        port = build_notifications(make_policy(smtp.port), db.sessions, environ={}).port
+        port = build_notifications(make_policy(smtp.port), db.sessions, settings=Settings()).port
         event = alarm_event(AlarmLevel.BREACH)
         for attempt in (1, 2):  # the activity retry, while the server is down
             with pytest.raises(ApplicationError) as pending:
@@ -135,7 +136,7 @@ async def test_an_outage_delays_the_alert_and_it_arrives_once(db):
 
 async def test_a_refused_address_fails_for_good_and_the_head_of_service_is_told(db, smtp):
     smtp.refuse.add(PEOPLE["north-lead"])
-    port = build_notifications(make_policy(smtp.port), db.sessions, environ={}).port
+    port = build_notifications(make_policy(smtp.port), db.sessions, settings=Settings()).port
     await port.alarm(alarm_event(AlarmLevel.BREACH))  # no retry: trying again cannot help
     (notice,) = smtp.received()
     assert notice.to == PEOPLE["hos"]
@@ -166,7 +167,9 @@ async def test_a_failure_notice_left_unsent_by_a_crash_is_sent_on_the_retry(db, 
             await super()._send(item)
 
     def port(deliverer_type: type[Deliverer]) -> AlertingNotifications:
-        deliverer = deliverer_type(db.sessions, channel_senders(policy, {}), policy.delivery.give_up_after, 3)
+        deliverer = deliverer_type(
+            db.sessions, channel_senders(policy, Settings()), policy.delivery.give_up_after, 3
+        )
         return AlertingNotifications(policy, deliverer, db.sessions)
 
     event = alarm_event(AlarmLevel.BREACH)
@@ -184,7 +187,11 @@ async def test_past_the_give_up_point_the_alert_is_failed_and_raised(db):
     with smtp_sink(running=False) as smtp:
         policy = make_policy(smtp.port, give_up_after="PT2H")
         deliverer = Deliverer(
-            db.sessions, channel_senders(policy, {}), policy.delivery.give_up_after, 3, clock=lambda: now[0]
+            db.sessions,
+            channel_senders(policy, Settings()),
+            policy.delivery.give_up_after,
+            3,
+            clock=lambda: now[0],
         )
         port = AlertingNotifications(policy, deliverer, db.sessions)
         event = alarm_event(AlarmLevel.BREACH)
@@ -205,7 +212,7 @@ async def test_past_the_give_up_point_the_alert_is_failed_and_raised(db):
 
 async def test_the_window_between_send_and_mark_repeats_a_mail_at_most_once(db, smtp, monkeypatch):
     """Documented limit: the server accepted the mail, the SENT mark did not commit (crash, DB down)."""
-    port = build_notifications(make_policy(smtp.port), db.sessions, environ={}).port
+    port = build_notifications(make_policy(smtp.port), db.sessions, settings=Settings()).port
     real = alerts.mark_sent
     calls = []
 
@@ -234,7 +241,9 @@ async def test_the_family_and_the_case_team_are_told_of_an_exception(db, smtp):
     with db.sessions.begin() as s:
         case = Case(ref="EH-9", day0=date(2026, 1, 5), request_source=RequestSource.PARENT, team="north")
         save_case(s, case, "ehcna-EH-9", 1, datetime(2026, 1, 5, tzinfo=UTC))
-    port = build_notifications(make_policy(smtp.port), db.sessions, environ={}, family=Contacts()).port
+    port = build_notifications(
+        make_policy(smtp.port), db.sessions, settings=Settings(), family=Contacts()
+    ).port
     notice = ExceptionNotice(
         workflow_id="ehcna-EH-9",
         case_ref="EH-9",

@@ -8,8 +8,9 @@ import pytest
 from domain.alarms import Alarm, AlarmLevel
 from domain.escalation import Role
 from domain.statutory_calendar import Duty
+from ehcna.bootstrap import load_policy_or_exit
 from ehcna.notifications.policy import DEFAULT_POLICY_PATH, PolicyError, load_policy, parse_policy
-from ehcna.notifications.wiring import load_policy_or_exit
+from ehcna.settings import Settings
 from tests.notifications.policies import make_policy, policy_text
 
 
@@ -127,10 +128,10 @@ def test_the_worker_stops_with_the_message_on_a_bad_file(tmp_path, capsys):
     bad = tmp_path / "escalation.toml"
     bad.write_text(policy_text(25).replace('give_up_after = "PT6H"', 'give_up_after = "soon"'))
     with pytest.raises(SystemExit) as stop:
-        load_policy_or_exit(bad)
+        load_policy_or_exit(Settings(escalation_policy=bad))
     assert stop.value.code == 2
     err = capsys.readouterr().err
     assert str(bad) in err and "delivery.give_up_after" in err and "'soon'" in err
     with pytest.raises(SystemExit):
-        load_policy_or_exit(tmp_path / "missing.toml")
+        load_policy_or_exit(Settings(escalation_policy=tmp_path / "missing.toml"))
     assert "cannot be read" in capsys.readouterr().err

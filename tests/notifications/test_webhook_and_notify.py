@@ -6,8 +6,9 @@ from sqlalchemy import select
 from temporalio.exceptions import ApplicationError
 
 from domain.alarms import AlarmLevel
+from ehcna.bootstrap import build_notifications
 from ehcna.notifications.policy import parse_policy
-from ehcna.notifications.wiring import build_notifications
+from ehcna.settings import Settings
 from ehcna.store.alerts import AlertRow
 from tests.notifications.events import alarm_event
 from tests.notifications.policies import PEOPLE, policy_text
@@ -34,7 +35,7 @@ def states(db) -> list[tuple[str, str, int]]:
 async def test_a_webhook_is_retried_on_500s_and_delivered_once(db):
     with smtp_sink() as smtp, http_sink(answer=lambda n: 500 if n < 2 else 200) as hook:
         port = build_notifications(
-            webhook_policy(smtp.port, hook.url, retries=2), db.sessions, environ={}
+            webhook_policy(smtp.port, hook.url, retries=2), db.sessions, settings=Settings()
         ).port
         event = alarm_event(AlarmLevel.BREACH)
         await port.alarm(event)
@@ -52,7 +53,7 @@ async def test_a_webhook_is_retried_on_500s_and_delivered_once(db):
 async def test_a_webhook_down_past_its_quick_retries_is_retried_by_the_activity(db):
     with smtp_sink() as smtp, http_sink(answer=lambda n: 503 if n < 5 else 200) as hook:
         port = build_notifications(
-            webhook_policy(smtp.port, hook.url, retries=1), db.sessions, environ={}
+            webhook_policy(smtp.port, hook.url, retries=1), db.sessions, settings=Settings()
         ).port
         event = alarm_event(AlarmLevel.BREACH)
         for _ in range(2):
@@ -67,7 +68,7 @@ async def test_a_webhook_down_past_its_quick_retries_is_retried_by_the_activity(
 async def test_the_chat_mode_posts_a_body_teams_and_slack_accept(db):
     with smtp_sink() as smtp, http_sink() as hook:
         port = build_notifications(
-            webhook_policy(smtp.port, hook.url, fmt="chat"), db.sessions, environ={}
+            webhook_policy(smtp.port, hook.url, fmt="chat"), db.sessions, settings=Settings()
         ).port
         await port.alarm(alarm_event(AlarmLevel.BREACH))
         (req,) = hook.requests
@@ -78,7 +79,7 @@ async def test_the_chat_mode_posts_a_body_teams_and_slack_accept(db):
 
 async def test_a_webhook_that_refuses_the_post_fails_for_good(db):
     with smtp_sink() as smtp, http_sink(answer=lambda n: 404) as hook:
-        port = build_notifications(webhook_policy(smtp.port, hook.url), db.sessions, environ={}).port
+        port = build_notifications(webhook_policy(smtp.port, hook.url), db.sessions, settings=Settings()).port
         await port.alarm(alarm_event(AlarmLevel.BREACH))
         assert len(hook.requests) == 2  # the failed post, then the head of service's notice on the channel
         (notice,) = smtp.received()
@@ -89,12 +90,12 @@ async def test_a_webhook_that_refuses_the_post_fails_for_good(db):
 async def test_a_webhook_whose_url_is_not_set_is_left_out(db):
     with smtp_sink() as smtp:
         text = policy_text(smtp.port, "http://127.0.0.1:9").replace(
-            'url = "http://127.0.0.1:9"', 'url_env = "EHCNA_TEST_UNSET_WEBHOOK"'
+            'url = "http://127.0.0.1:9"', 'url_env = "EHCNA_WEBHOOK_TEST_UNSET"'
         )
         text = text.replace(
             BREACH_BY_EMAIL, 'breach = { to = ["head_of_service"], channels = ["email", "webhook"] }'
         )
-        port = build_notifications(parse_policy(text), db.sessions, environ={}).port
+        port = build_notifications(parse_policy(text), db.sessions, settings=Settings()).port
         await port.alarm(alarm_event(AlarmLevel.BREACH))
         assert [m.to for m in smtp.received()] == [PEOPLE["hos"]]
     assert states(db) == [("email", "sent", 1)]
@@ -114,8 +115,8 @@ async def test_gov_uk_notify_sends_through_the_template_with_the_key_from_the_en
     with smtp_sink() as smtp, http_sink(answer=lambda n: 201, reply={"id": "n-1"}) as notify:
         text = policy_text(smtp.port, extra=NOTIFY.format(url=notify.url))
         text = text.replace(BREACH_BY_EMAIL, 'breach = { to = ["case_manager"], channels = ["notify"] }')
-        environ = {"EHCNA_NOTIFY_API_KEY": f"ehcna_test-{SERVICE_ID}-{SECRET}"}
-        port = build_notifications(parse_policy(text), db.sessions, environ=environ).port
+        settings = Settings.from_env({"EHCNA_NOTIFY_API_KEY": f"ehcna_test-{SERVICE_ID}-{SECRET}"})
+        port = build_notifications(parse_policy(text), db.sessions, settings=settings).port
         event = alarm_event(AlarmLevel.BREACH)
         await port.alarm(event)
         await port.alarm(event)
@@ -138,7 +139,7 @@ async def test_notify_without_its_api_key_is_not_enabled(db):
         text = text.replace(
             BREACH_BY_EMAIL, 'breach = { to = ["case_manager"], channels = ["notify", "email"] }'
         )
-        port = build_notifications(parse_policy(text), db.sessions, environ={}).port
+        port = build_notifications(parse_policy(text), db.sessions, settings=Settings()).port
         await port.alarm(alarm_event(AlarmLevel.BREACH))
         assert [m.to for m in smtp.received()] == [PEOPLE["north-lead"]]
     assert states(db) == [("email", "sent", 1)]

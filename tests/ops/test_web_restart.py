@@ -34,9 +34,9 @@ from domain.case import AdviceStatus
 from domain.clock import london_date
 from domain.commands import Actor, DecideToAssess, Role, SubmitAdvice
 from domain.views import CaseView
+from ehcna.gateway.cases import update_id
 from ehcna.store.models import AdviceRow, AuditRow, DecisionRow
 from ehcna.web.accounts import issue_token, save_account
-from ehcna.web.case_actions import update_id
 from tests.notifications.sinks import smtp_sink
 from tests.ops.processes import ROOT, free_port, start_worker, stop
 from workflows.assessment import AssessmentWorkflow
@@ -130,7 +130,7 @@ class WebApp:
         log = _log_file(self.logs / f"web-{self.starts}.log")
         try:
             self.proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "ehcna.web.app", cwd=ROOT, env=self.env, stdout=log, stderr=log
+                sys.executable, "-m", "ehcna", "web", cwd=ROOT, env=self.env, stdout=log, stderr=log
             )
         finally:
             log.close()  # the child has its own descriptor

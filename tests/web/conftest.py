@@ -9,8 +9,8 @@ from domain.commands import Role
 from ehcna.store.adapters import StoreCaseRecords
 from ehcna.web.accounts import issue_token, save_account
 from ehcna.web.app import create_app
-from ehcna.web.services import Services
 from tests.temporal_servers import running_worker
+from tests.web.apps import web_services
 
 PEOPLE = {
     "officer": (Role.CASE_OFFICER, "north"),
@@ -40,7 +40,9 @@ async def api(dev_server, db) -> AsyncIterator[Api]:
             save_account(s, name, role, team, f"{name}-password")
             tokens[name] = issue_token(s, name, "tests")
     async with running_worker(dev_server.env.client, records=StoreCaseRecords(db.sessions)) as (_, queue):
-        app = create_app(Services(dev_server.env.client, db.sessions, queue), session_secret="test-secret")
+        app = create_app(
+            web_services(dev_server.env.client, db.sessions, queue), session_secret="test-secret"
+        )
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
             yield Api(http, tokens, db, app)

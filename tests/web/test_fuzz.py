@@ -110,7 +110,7 @@ async def test_no_generated_request_gets_a_server_error(dev_server, db, tmp_path
             }
             with web_log.open("wb") as log:
                 web = await asyncio.create_subprocess_exec(
-                    sys.executable, "-m", "ehcna.web.app", cwd=ROOT, env=env, stdout=log, stderr=log
+                    sys.executable, "-m", "ehcna", "web", cwd=ROOT, env=env, stdout=log, stderr=log
                 )
             processes.append(web)
             await wait_for_port(port, web)

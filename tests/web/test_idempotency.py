@@ -20,6 +20,7 @@ from ehcna.web.app import create_app
 from ehcna.web.case_actions import ACTIONS
 from ehcna.web.services import Services
 from tests.temporal_servers import build_worker_on
+from tests.web.apps import web_services
 
 
 def today():
@@ -183,7 +184,7 @@ async def test_an_action_no_worker_takes_answers_503_and_its_keyed_retry_applies
     headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid4())}
     ref = new_ref()
     decide = {"yes": True, "on": str(today())}
-    async with app_client(Services(client, db.sessions, queue, action_timeout=1.0)) as http:
+    async with app_client(web_services(client, db.sessions, queue, action_timeout=1.0)) as http:
         body = {"ref": ref, "day0": str(today()), "request_source": "PARENT", "team": "north"}
         assert (await http.post("/api/cases", json=body, headers=headers)).status_code == 201
         late = await http.post(f"/api/cases/{ref}/decide-to-assess", json=decide, headers=headers)
@@ -193,7 +194,7 @@ async def test_an_action_no_worker_takes_answers_503_and_its_keyed_retry_applies
 
     async with (
         build_worker_on(client, queue, StoreCaseRecords(db.sessions)),
-        app_client(Services(client, db.sessions, queue)) as http,
+        app_client(web_services(client, db.sessions, queue)) as http,
     ):
         retried = await http.post(f"/api/cases/{ref}/decide-to-assess", json=decide, headers=headers)
         assert retried.status_code == 200, retried.text

@@ -560,7 +560,7 @@ def test_every_code_a_page_shows_has_a_name_in_words():
         (Role, names.ROLE_NAMES),
     ):
         assert set(codes) <= set(named), codes
-    kinds = {model.model_fields["kind"].default for _, model in ACTIONS.values()}
+    kinds = {model.model_fields["kind"].default for model in ACTIONS.values()}
     assert kinds | {"start"} <= set(names.STEP_NAMES)
 
     def row(row_id: str, title: str) -> OverviewRow:
@@ -647,11 +647,11 @@ async def test_every_form_page_goes_through_the_one_submit_run():
 def test_every_action_form_asks_for_fields_its_command_has():
     assert set(ACTION_FORMS) == set(ACTIONS)
     for name, form in ACTION_FORMS.items():
-        command = ACTIONS[name][1]
+        command = ACTIONS[name]
         assert {f.name for f in form.fields} <= set(command.model_fields), name
     for fields, command in (
-        (SUBMIT_ADVICE, ACTIONS["submit-advice"][1]),
-        (ADVICE_EXCEPTION, ACTIONS["record-exception"][1]),
+        (SUBMIT_ADVICE, ACTIONS["submit-advice"]),
+        (ADVICE_EXCEPTION, ACTIONS["record-exception"]),
     ):
         assert {f.name for f in fields} <= set(command.model_fields)
     form, answers = parse(START, {"day0-day": "29", "day0-month": "2", "day0-year": "2028", "ref": " R-1 "})

@@ -25,7 +25,7 @@ from domain.commands import (
     SubmitAdvice,
 )
 from domain.views import CaseView
-from ehcna.gateway.assessments import start_assessment
+from ehcna.gateway.cases import CaseGateway
 from workflows.advice import AdviceWorkflow
 from workflows.assessment import AssessmentWorkflow
 from workflows.ids import advice_workflow_id
@@ -84,7 +84,8 @@ class CaseDriver:
             ref=ref, day0=day0, request_source=RequestSource.PARENT, team="north", year_group=year_group
         )
         steps = prior(day0) if prior else ()
-        handle, _ = await start_assessment(env.client, cmd, task_queue, today, prior_actions=steps)
+        started = await CaseGateway(env.client, task_queue).start(cmd, today, prior_actions=steps)
+        handle = env.client.get_workflow_handle_for(AssessmentWorkflow.run, started.workflow_id)
         return cls(env, handle, day0, ref)
 
     @property

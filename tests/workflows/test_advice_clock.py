@@ -7,7 +7,7 @@ from domain.alarms import AlarmLevel
 from domain.case import AdviceKind, AdviceRequest, AdviceStatus
 from domain.clock import london_date
 from domain.events import AlarmEvent, ExceptionNotice
-from worker import build_worker
+from ehcna.bootstrap import build_worker
 from workflows.advice import AdviceWorkflow
 from workflows.inputs import AdviceInput, AdviceUpdate
 

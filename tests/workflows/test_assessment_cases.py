@@ -14,7 +14,7 @@ from domain.case import AdviceKind, AdviceStatus, Outcome, Stage
 from domain.commands import DecideToAssess, RecordException, Withdraw
 from domain.deadlines import DeadlineStatus
 from domain.statutory_exceptions import ExceptionCode
-from ehcna.gateway.assessments import refusal_of
+from ehcna.gateway.errors import refusal_of
 from tests.temporal_servers import running_worker, time_skipping_env
 from tests.workflows.case_driver import OFFICER, REQUIRED_ADVICE, CaseDriver, save_history
 from workflows.assessment import AssessmentWorkflow

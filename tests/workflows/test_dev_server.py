@@ -23,7 +23,7 @@ from domain.commands import (
 )
 from domain.deadlines import DeadlineStatus
 from domain.statutory_exceptions import ExceptionCode
-from ehcna.gateway.assessments import refusal_of
+from ehcna.gateway.errors import refusal_of
 from tests.temporal_servers import binary
 from tests.workflows.case_driver import OFFICER, PROVIDER_TEAMS, REQUIRED_ADVICE, CaseDriver, provider
 from workflows.assessment import AssessmentWorkflow

@@ -14,7 +14,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from worker import WORKFLOWS
+from ehcna.bootstrap import WORKFLOWS
 
 # v1: before alerts were sent beside the main loop (workflow.patched "alarms-in-background");
 # v2: before case events were recorded by a local activity (workflow.patched "record-locally")

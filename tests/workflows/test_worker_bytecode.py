@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import workflows
-from worker import cache_workflow_bytecode
+from ehcna.bootstrap import cache_workflow_bytecode
 
 
 def test_workflow_bytecode_is_written_even_when_python_would_not(tmp_path, monkeypatch):

@@ -5,7 +5,6 @@ engine fills both, so one template serves every alert.
 """
 
 import asyncio
-from collections.abc import Mapping
 from typing import Any, Self
 
 from notifications_python_client.errors import APIError
@@ -15,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ehcna.notifications.channels.base import DeliveryError
 from ehcna.notifications.directory import FAMILY, Target
 from ehcna.notifications.messages import Message
+from ehcna.settings import Settings
 
 API_KEY_ENV = "EHCNA_NOTIFY_API_KEY"
 NOTIFY_URL = "https://api.notifications.service.gov.uk"
@@ -48,8 +48,8 @@ class NotifySender:
         )
 
     @classmethod
-    def from_environment(cls, config: NotifyConfig, environ: Mapping[str, str]) -> Self:
-        key = environ.get(API_KEY_ENV)
+    def from_settings(cls, config: NotifyConfig, settings: Settings) -> Self:
+        key = settings.notify_api_key.get_secret_value() if settings.notify_api_key else ""
         if not key:
             raise ValueError(f"notify: the policy uses GOV.UK Notify but {API_KEY_ENV} is not set")
         return cls(config, key)

@@ -6,7 +6,6 @@ import email.policy
 import hashlib
 import smtplib
 import ssl
-from collections.abc import Mapping
 from email.message import EmailMessage
 from email.utils import formatdate
 from enum import StrEnum
@@ -17,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ehcna.notifications.channels.base import DeliveryError
 from ehcna.notifications.directory import Target
 from ehcna.notifications.messages import Message
+from ehcna.settings import Settings
 
 # headers up to RFC 5322's hard limit stay on one line: Python's folding can leave a
 # subject starting with a space
@@ -57,19 +57,18 @@ class SmtpSender:
         self._password = password
 
     @classmethod
-    def from_environment(cls, config: SmtpConfig, environ: Mapping[str, str]) -> Self:
-        """Host, port, TLS and username may come from the environment; the password comes only from it."""
-        overrides: dict[str, Any] = {}
-        for field, var in (
-            ("host", "EHCNA_SMTP_HOST"),
-            ("port", "EHCNA_SMTP_PORT"),
-            ("tls", "EHCNA_SMTP_TLS"),
-            ("username", "EHCNA_SMTP_USERNAME"),
-        ):
-            if environ.get(var):
-                overrides[field] = environ[var]
+    def from_settings(cls, config: SmtpConfig, settings: Settings) -> Self:
+        """Host, port, TLS and username may come from the settings; the password comes only from them."""
+        given = {
+            "host": settings.smtp_host,
+            "port": settings.smtp_port,
+            "tls": settings.smtp_tls,
+            "username": settings.smtp_username,
+        }
+        overrides = {field: value for field, value in given.items() if value is not None}
         merged = SmtpConfig.model_validate({**config.model_dump(), **overrides})
-        return cls(merged, environ.get("EHCNA_SMTP_PASSWORD") or None)
+        password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+        return cls(merged, password or None)
 
     def accepts(self, target: Target) -> bool:
         return True

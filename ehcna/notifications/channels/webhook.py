@@ -1,7 +1,6 @@
 """Webhooks: an HTTP POST with a JSON body, or a chat message Teams and Slack accept."""
 
 import asyncio
-from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Self
 
@@ -11,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ehcna.notifications.channels.base import DeliveryError
 from ehcna.notifications.directory import Target
 from ehcna.notifications.messages import Message
+from ehcna.settings import WEBHOOK_URL_PREFIX, Settings
 
 
 class WebhookFormat(StrEnum):
@@ -24,7 +24,7 @@ class WebhookConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     url: str | None = Field(default=None, pattern=r"^https?://")
-    url_env: str | None = None
+    url_env: str | None = Field(default=None, pattern=rf"^{WEBHOOK_URL_PREFIX}[A-Z0-9_]+$")
     format: WebhookFormat = WebhookFormat.JSON
     timeout_seconds: float = Field(default=2.0, gt=0, le=30)
     # quick retries within one attempt; past them the activity's own retry backs off
@@ -64,9 +64,11 @@ class WebhookSender:
         self._urls = urls
 
     @classmethod
-    def from_environment(cls, configs: dict[str, WebhookConfig], environ: Mapping[str, str]) -> Self:
+    def from_settings(cls, configs: dict[str, WebhookConfig], settings: Settings) -> Self:
         """Each webhook with a URL; one whose ``url_env`` is unset is left out (``accepts`` says so)."""
-        urls = {name: cfg.url or environ.get(cfg.url_env or "", "") for name, cfg in configs.items()}
+        urls = {
+            name: cfg.url or settings.webhook_url(cfg.url_env or "") or "" for name, cfg in configs.items()
+        }
         return cls(configs, {name: url for name, url in urls.items() if url})
 
     def accepts(self, target: Target) -> bool:

@@ -5,13 +5,12 @@ from fastapi.responses import HTMLResponse, Response
 
 from domain.commands import REF_PATTERN, Actor, Role, StartAssessment
 from domain.deadlines import Deadline
-from domain.errors import RuleViolation
 from domain.statutory_calendar import Duty
 from domain.views import CaseView
-from ehcna.gateway.assessments import start_assessment
-from ehcna.store.records import case_stored
+from ehcna.gateway.errors import GatewayError
 from ehcna.web import queries
 from ehcna.web.case_actions import ACTIONS, read, send
+from ehcna.web.errors import http_error
 from ehcna.web.pages import csrf
 from ehcna.web.pages.action_forms import ACTION_FORMS, START, ActionForm
 from ehcna.web.pages.auth import allow
@@ -59,17 +58,9 @@ async def start_case(
 
     async def start(command: StartAssessment) -> None:
         try:
-            await start_assessment(
-                svc.client,
-                command,
-                svc.task_queue,
-                queries.today(),
-                timing=svc.timing,
-                stored=case_stored(svc.sessions),
-            )
-        except RuleViolation as err:  # a reference already used is a conflict; a bad date is not
-            code = status.HTTP_409_CONFLICT if err.field == "ref" else status.HTTP_422_UNPROCESSABLE_CONTENT
-            raise HTTPException(code, {"field": err.field, "reason": err.reason}) from None
+            await svc.cases.start(command, queries.today())
+        except GatewayError as err:  # a reference already used is a conflict; a bad date is not
+            raise http_error(err) from None
 
     return await submit_form(
         request,
@@ -165,14 +156,13 @@ async def act(
     spec = _action(action)
     data = csrf.fields(await csrf.checked_form(request))
     view = await read(svc, _ref(ref))
-    update, model = ACTIONS[action]
     return await submit_form(
         request,
         spec.fields_for(view),
         data,
-        model,
+        ACTIONS[action],
         given={"by": actor},
-        send=lambda command: send(svc, ref, update, command),
+        send=lambda command: send(svc, ref, command),
         show=lambda form, code: _action_page(request, actor, spec, ref, form, code),
         done=spec.done,
         then=f"/cases/{ref}",

@@ -124,14 +124,13 @@ async def _submit(
     """A provider's form for one advice request: ``action`` of web.case_actions, for that request."""
     data = csrf.fields(await csrf.checked_form(request))
     task = _own_task(svc, request, actor, ref, advice_id)
-    update, model = ACTIONS[action]
     return await submit_form(
         request,
         fields,
         data,
-        model,
+        ACTIONS[action],
         given={"advice_id": advice_id, "by": actor},
-        send=lambda command: send(svc, ref, update, command),
+        send=lambda command: send(svc, ref, command),
         show=lambda form, code: page(request, actor, task, form, code),
         done=done,
         then=then,

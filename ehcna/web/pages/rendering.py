@@ -1,6 +1,5 @@
 """Templates and what every page knows: who is signed in, the menu for their role, the CSRF token."""
 
-import os
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -20,7 +19,6 @@ from ehcna.web.pages import csrf, names
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 SERVICE_NAME = "EHC needs assessments"
 # The organisation in the header; the service is not on GOV.UK, so it uses the generic header.
-ORGANISATION = os.environ.get("EHCNA_ORGANISATION", "Special educational needs and disabilities")
 
 
 @dataclass(frozen=True)
@@ -134,7 +132,6 @@ def _environment() -> Environment:
     )
     env.globals.update(
         service_name=SERVICE_NAME,
-        organisation=ORGANISATION,
         deadline_tags=DEADLINE_TAGS,
         stage_tags=STAGE_TAGS,
         alert_tags=ALERT_TAGS,
@@ -187,6 +184,7 @@ def render(
         csrf_field=csrf.FIELD,
         csrf_token=csrf.token(request),
         flash=request.session.pop("flash", None) if actor else None,
+        organisation=request.app.state.services.organisation,
         **context,
     )
     return HTMLResponse(html, status_code=status_code, headers=PAGE_HEADERS)

@@ -1,0 +1,259 @@
+"""The one place where the engine is put together: settings, policy, store, Temporal client,
+notification channels, the worker and the web app.
+
+``worker.py``, ``starter.py``, the web app and the CLI call these builders;
+nothing else reads the environment or decides which adapter serves a port.
+"""
+
+import asyncio
+import compileall
+import secrets
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import structlog
+from fastapi import FastAPI
+from sqlalchemy.orm import Session, sessionmaker
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+import workflows
+from activities.casework import CaseRecordActivities, NotificationActivities
+from activities.digest import DigestActivities
+from activities.ports import CaseRecordPort, LoggingCaseRecords, LoggingNotifications, NotificationPort
+from domain.escalation import Channel
+from ehcna.gateway.cases import CaseGateway
+from ehcna.gateway.client import connect
+from ehcna.gateway.schedules import ensure_digest_schedule
+from ehcna.logconfig import configure_logging
+from ehcna.notifications.channels.base import ChannelSender
+from ehcna.notifications.channels.notify import NotifySender
+from ehcna.notifications.channels.smtp import SmtpSender
+from ehcna.notifications.channels.webhook import WebhookSender
+from ehcna.notifications.delivery import Deliverer
+from ehcna.notifications.digest import DigestSender
+from ehcna.notifications.policy import Links, Policy, PolicyError, load_policy
+from ehcna.notifications.port import AlertingNotifications, FamilyContacts
+from ehcna.settings import Settings, SettingsError
+from ehcna.store.adapters import BreachRecordingNotifications, StoreCaseRecords
+from ehcna.store.db import make_engine, session_factory
+from ehcna.store.migrate import upgrade
+from ehcna.store.records import case_stored
+from ehcna.web.app import create_app
+from ehcna.web.services import Services
+from workflows.advice import AdviceWorkflow
+from workflows.assessment import AssessmentWorkflow
+from workflows.digest import DigestWorkflow
+
+EXIT_BAD_CONFIGURATION = 2
+WORKFLOWS = [AssessmentWorkflow, AdviceWorkflow, DigestWorkflow]
+# a SIGTERM lets requests in flight finish for this long, then the app exits anyway
+# (a request waiting on a workflow that no worker serves would otherwise keep it up for ever)
+GRACEFUL_SHUTDOWN_SECONDS = 5  # under the 10 s a container is given to stop
+
+
+# -- configuration: a bad environment or policy stops the process with each problem named
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as err:
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_CONFIGURATION) from None
+
+
+def load_policy_or_exit(settings: Settings) -> Policy:
+    """The policy, or the process ends with the file, each key and its problem on stderr."""
+    try:
+        return load_policy(settings.escalation_policy)
+    except PolicyError as err:
+        print(f"error: {err}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_CONFIGURATION) from None
+
+
+def sessions_for(database_url: str) -> sessionmaker[Session]:
+    return session_factory(make_engine(database_url))
+
+
+# -- notifications
+
+
+def channel_senders(policy: Policy, settings: Settings) -> dict[Channel, ChannelSender]:
+    """The channels that can send: email with [email]; Notify with [notify] and its API key;
+    each webhook whose URL is set. A channel left out is logged, and its alerts are not claimed."""
+    log = structlog.get_logger("ehcna.notifications")
+    senders: dict[Channel, ChannelSender] = {}
+    if policy.email is not None:
+        senders[Channel.EMAIL] = SmtpSender.from_settings(policy.email, settings)
+    if policy.notify is not None:
+        if settings.notify_api_key:
+            senders[Channel.NOTIFY] = NotifySender.from_settings(policy.notify, settings)
+        else:
+            log.warning("channel_disabled", channel="notify", reason="EHCNA_NOTIFY_API_KEY is not set")
+    if policy.webhooks:
+        for name, cfg in policy.webhooks.items():
+            if cfg.url is None and not settings.webhook_url(cfg.url_env or ""):
+                log.warning("channel_disabled", channel=f"webhook {name}", reason=f"{cfg.url_env} is not set")
+        senders[Channel.WEBHOOK] = WebhookSender.from_settings(policy.webhooks, settings)
+    return senders
+
+
+@dataclass(frozen=True)
+class Notifications:
+    policy: Policy
+    port: NotificationPort  # for build_worker(notifications=...)
+    digests: DigestActivities  # its send_daily_digests goes in the worker's activities
+
+
+def build_notifications(
+    policy: Policy,
+    sessions: sessionmaker[Session],
+    settings: Settings | None = None,
+    family: FamilyContacts | None = None,
+) -> Notifications:
+    """Alerts by the policy through the configured channels, each breach kept in the store first."""
+    settings = settings or Settings()
+    if settings.public_url:
+        policy = policy.model_copy(update={"links": Links(case_base_url=settings.public_url)})
+    deliverer = Deliverer(
+        sessions,
+        channel_senders(policy, settings),
+        give_up_after=policy.delivery.give_up_after,
+        attempt_budget_seconds=policy.delivery.attempt_budget_seconds,
+    )
+    alerting = AlertingNotifications(policy, deliverer, sessions, family)
+    digests = DigestSender(policy, sessions, deliverer, on_failed=alerting.raise_undelivered)
+    return Notifications(policy, BreachRecordingNotifications(sessions, alerting), DigestActivities(digests))
+
+
+# -- the worker
+
+
+def cache_workflow_bytecode(folder: Path = Path(workflows.__file__).parent) -> None:
+    """Write the workflow modules' bytecode if it is missing or stale.
+
+    The sandbox runs each workflow module afresh for every workflow it creates;
+    with PYTHONDONTWRITEBYTECODE set (as in many images and shells) it would
+    compile the source every time. A read-only tree is left as it is.
+    """
+    compileall.compile_dir(folder, quiet=2)
+
+
+def build_worker(
+    client: Client,
+    task_queue: str,
+    records: CaseRecordPort | None = None,
+    notifications: NotificationPort | None = None,
+    digests: DigestActivities | None = None,
+) -> Worker:
+    """The worker with every workflow and activity, its ports injected (logging ones if not given)."""
+    cache_workflow_bytecode()
+    record_acts = CaseRecordActivities(records or LoggingCaseRecords())
+    notify_acts = NotificationActivities(notifications or LoggingNotifications())
+    activities: list[Callable[..., Awaitable[object]]] = [
+        record_acts.record_case_event,
+        notify_acts.raise_alarm,
+        notify_acts.notify_exception_recorded,
+    ]
+    if digests is not None:
+        activities.append(digests.send_daily_digests)
+    return Worker(client, task_queue=task_queue, workflows=WORKFLOWS, activities=activities)
+
+
+def store_ports(database_url: str) -> tuple[StoreCaseRecords, BreachRecordingNotifications]:
+    """Migrate the read model and return the ports that write it (alerts only logged)."""
+    upgrade(database_url)
+    sessions = sessions_for(database_url)
+    return StoreCaseRecords(sessions), BreachRecordingNotifications(sessions, LoggingNotifications())
+
+
+async def run_worker(settings: Settings) -> None:
+    log = structlog.get_logger("ehcna.worker")
+    policy = load_policy_or_exit(settings)  # first: a bad file stops here, naming each key and problem
+    upgrade(settings.database_url)
+    sessions = sessions_for(settings.database_url)
+    alerts = build_notifications(policy, sessions, settings)
+    client = await connect(settings)
+    await ensure_digest_schedule(client, settings.task_queue, policy.digest)
+    worker = build_worker(
+        client,
+        settings.task_queue,
+        records=StoreCaseRecords(sessions),
+        notifications=alerts.port,
+        digests=alerts.digests,
+    )
+    log.info(
+        "worker_started",
+        address=settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        task_queue=settings.task_queue,
+    )
+    await worker.run()
+
+
+# -- programs that start cases, and the web app
+
+
+def case_gateway(client: Client, settings: Settings, policy: Policy) -> CaseGateway:
+    """The gateway new cases start through, with the policy's alarm offsets and the store's refs."""
+    return CaseGateway(
+        client,
+        settings.task_queue,
+        timing=policy.timing(),
+        stored=case_stored(sessions_for(settings.database_url)),
+    )
+
+
+def web_app(settings: Settings, policy: Policy) -> FastAPI:
+    """The web app; its Temporal client is made on start-up, inside the server's event loop."""
+
+    async def services() -> Services:
+        client = await connect(settings)
+        return Services(
+            cases=case_gateway(client, settings, policy),
+            sessions=sessions_for(settings.database_url),
+            team_names=policy.directory.team_name,  # the pages name teams as the directory does
+            organisation=settings.organisation,
+        )
+
+    return create_app(
+        build=services, session_secret=secret_key(settings), cookie_secure=settings.cookie_secure
+    )
+
+
+def secret_key(settings: Settings) -> str:
+    """The session-signing key: from the settings; in development, a file made once in the var folder."""
+    if settings.secret_key:
+        return settings.secret_key.get_secret_value()
+    path = settings.var_dir / "secret_key"
+    if not path.exists():
+        settings.var_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def run_web(settings: Settings) -> None:
+    import uvicorn
+
+    # first, as the worker does: a bad policy file stops here, naming each key and its problem
+    policy = load_policy_or_exit(settings)
+    uvicorn.run(
+        web_app(settings, policy),
+        host=settings.web_host,
+        port=settings.web_port,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+    )
+
+
+def main_worker(settings: Settings | None = None) -> None:
+    """``python worker.py`` (or ``ehcna worker``): the worker until it is stopped."""
+    configure_logging()
+    settings = settings or load_settings()
+    try:
+        asyncio.run(run_worker(settings))
+    except KeyboardInterrupt:
+        pass
