@@ -37,9 +37,13 @@ run: setup
 demo: setup
 	$(BIN)/ehcna import docs/examples/cases.csv --advice docs/examples/advice.csv
 
+# style, the layers of architecture.md (import contracts in pyproject.toml) and the types
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+	$(BIN)/mypy --strict domain workflows
 
 test: setup system lint
 	$(BIN)/python -m pytest -q

@@ -7,6 +7,7 @@ alarms at once and a case whose step is done fires nothing more.
 
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -70,7 +71,7 @@ def alarms_for(deadline: Deadline, timing: AlarmTiming) -> list[Alarm]:
     """The alarms of one open deadline (none once its event is recorded)."""
     if not deadline.is_open or deadline.duty is Duty.T4:
         return []
-    base = {
+    base: dict[str, Any] = {
         "deadline_key": deadline.key,
         "duty": deadline.duty,
         "subject": deadline.subject,

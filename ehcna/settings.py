@@ -13,6 +13,11 @@ from pathlib import Path
 from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic.config import JsonDict
+
+# which processes of the production shape cannot do without a setting (its default is for development)
+ALL_PROCESSES: JsonDict = {"needed_by": ["migrate", "worker", "web"]}
+RUNNING_PROCESSES: JsonDict = {"needed_by": ["worker", "web"]}
 
 # webhook URLs are secrets named in the escalation policy (``url_env``): each such name has this prefix
 WEBHOOK_URL_PREFIX = "EHCNA_WEBHOOK_"
@@ -27,7 +32,10 @@ class Settings(BaseModel):
 
     # -- Temporal
     temporal_address: str = Field(
-        "localhost:7233", alias="TEMPORAL_ADDRESS", description="the Temporal cluster"
+        "localhost:7233",
+        alias="TEMPORAL_ADDRESS",
+        description="the Temporal cluster",
+        json_schema_extra=RUNNING_PROCESSES,
     )
     temporal_namespace: str = Field("default", alias="TEMPORAL_NAMESPACE", description="its namespace")
     task_queue: str = Field("ehcna", alias="EHCNA_TASK_QUEUE", description="the worker's task queue")
@@ -36,6 +44,7 @@ class Settings(BaseModel):
         "sqlite:///var/ehcna.db",
         alias="EHCNA_DATABASE_URL",
         description="the read model; `postgresql://user@host/db` for PostgreSQL",
+        json_schema_extra=ALL_PROCESSES,
     )
     # -- alerts
     escalation_policy: Path | None = Field(
@@ -68,12 +77,14 @@ class Settings(BaseModel):
         alias="EHCNA_PUBLIC_URL",
         pattern=r"^https?://",
         description="where the web app is served: links to case pages in alerts (default: the policy's)",
+        json_schema_extra={"needed_by": ["worker"]},
     )
     # -- the web app
     secret_key: SecretStr | None = Field(
         None,
         alias="EHCNA_SECRET_KEY",
         description="signs session cookies; set it in production (default: a file made once in `var/`)",
+        json_schema_extra={"needed_by": ["web"]},
     )
     cookie_secure: bool = Field(
         False, alias="EHCNA_COOKIE_SECURE", description="`1`: session cookies over HTTPS only (behind TLS)"
@@ -105,6 +116,17 @@ class Settings(BaseModel):
     def variables(cls) -> dict[str, str]:
         """Each variable's name and its meaning (``EHCNA_WEBHOOK_*`` stands for the family)."""
         return {f.alias or name: f.description or "" for name, f in cls.model_fields.items()}
+
+    @classmethod
+    def needed_by(cls, process: str) -> set[str]:
+        """The variables a production process must be given (``migrate``, ``worker`` or ``web``)."""
+        out = set()
+        for f in cls.model_fields.values():
+            extra = f.json_schema_extra if isinstance(f.json_schema_extra, dict) else {}
+            needed = extra.get("needed_by")
+            if f.alias and isinstance(needed, list) and process in needed:
+                out.add(f.alias)
+        return out
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:

@@ -4,10 +4,10 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.casework import NotificationActivities
+    from activities.options import ACTIVITY_RETRY, ACTIVITY_TIMEOUT
     from domain.alarms import Alarm, advice_alarms
     from domain.case import AdviceRequest
     from domain.events import AlarmEvent
-    from workflows.activity_options import ACTIVITY_RETRY, ACTIVITY_TIMEOUT
     from workflows.inputs import AdviceInput, AdviceUpdate
 
 from workflows.alarm_clock import ALARMS_IN_BACKGROUND, AlarmClock, sleep_until

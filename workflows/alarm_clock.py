@@ -1,8 +1,9 @@
 """Fires the alarms of a schedule once each, in workflow time."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
 
@@ -25,7 +26,7 @@ class AlarmClock:
     async def fire_due(
         self,
         schedule: Callable[[], list[Alarm]],
-        send: Callable[[Alarm], Awaitable[None]],
+        send: Callable[[Alarm], Coroutine[Any, Any, None]],
         in_background: bool = False,
     ) -> None:
         """Send every due alarm, recomputing the schedule after each.

@@ -7,13 +7,16 @@ The main loop records, keeps the advice clocks running as child workflows,
 fires alarms at absolute instants and keeps the search attributes current.
 """
 
+from datetime import date, datetime
 from typing import Any
 
 from temporalio import workflow
+from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.casework import CaseRecordActivities, NotificationActivities
+    from activities.options import ACTIVITY_RETRY, ACTIVITY_TIMEOUT
     from domain import assessment as rules
     from domain.alarms import Alarm, case_alarms
     from domain.case import Case
@@ -38,7 +41,6 @@ with workflow.unsafe.imports_passed_through():
     from domain.events import AlarmEvent, CaseEvent, ExceptionNotice
     from domain.views import CaseView, case_view
     from workflows import search_attributes as sa
-    from workflows.activity_options import ACTIVITY_RETRY, ACTIVITY_TIMEOUT
     from workflows.ids import advice_workflow_id
     from workflows.inputs import AdviceInput, AdviceUpdate, AssessmentInput
 
@@ -88,7 +90,7 @@ class AssessmentWorkflow:
 
     # -- reading ---------------------------------------------------------
 
-    def _today(self):
+    def _today(self) -> date:
         return london_date(workflow.now())
 
     @workflow.query
@@ -324,7 +326,7 @@ class AssessmentWorkflow:
             retry_policy=ACTIVITY_RETRY,
         )
 
-    def _next_wake(self):
+    def _next_wake(self) -> datetime | None:
         candidates = [
             self._alarms.next_at(self._schedule()),
             next_status_change(self._case, workflow.now()),
@@ -342,7 +344,7 @@ class AssessmentWorkflow:
         }
         if wanted == self._search:
             return
-        updates = [
+        updates: list[SearchAttributeUpdate[Any]] = [
             sa.CASE_STAGE.value_set(wanted[sa.CASE_STAGE.name]),
             sa.TEAM.value_set(wanted[sa.TEAM.name]),
             sa.BREACHED.value_set(wanted[sa.BREACHED.name]),

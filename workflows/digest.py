@@ -12,7 +12,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.digest import DigestActivities
     from domain.clock import london_date
 
-from workflows.activity_options import ACTIVITY_RETRY
+from activities.options import ACTIVITY_RETRY
 
 # reading every open case of a service takes longer than one alert
 DIGEST_TIMEOUT = timedelta(minutes=2)

@@ -147,8 +147,8 @@ async def _load(
     finally:
         if engine is not None:
             engine.dispose()
-    for e in report.failed:
-        print(e, file=err)
+    for failure in report.failed:
+        print(failure, file=err)
     _summary(out, "imported", plan, report)
     return EXIT_FAILED if report.failed else 0
 

@@ -24,8 +24,9 @@ from ehcna.gateway.errors import AlreadyStarted, GatewayError, RuleRefused
 from ehcna.gateway.ids import case_workflow_id
 from ehcna.importer.csv_format import RowError
 from ehcna.importer.plan import IMPORT_ACTOR, CasePlan
+from ehcna.store.audit import append_audit
 from ehcna.store.models import CaseRow
-from ehcna.store.records import append_audit, save_case, set_appeal_flags
+from ehcna.store.records import save_case, set_appeal_flags
 
 IMPORT_ACTION = "import"
 

@@ -71,7 +71,7 @@ def outgoing(
         address=target.address,
         channel=str(target.channel),
         subject=message.subject[:300],
-        **context,  # type: ignore[arg-type]
+        **context,
     )
     return Outgoing(target, message, claim)
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from domain.deadlines import AT_RISK_WITHIN_DAYS
 from ehcna.notifications.directory import Directory
@@ -16,7 +17,7 @@ Item = tuple[str, str | None]  # a line, and the case it links to
 
 
 def _sections(digest: ManagerDigest) -> list[tuple[str, list[Item]]]:
-    def items(lines: list) -> list[Item]:
+    def items(lines: Sequence[Any]) -> list[Item]:
         return [(line.describe(digest.day), line.case_ref) for line in lines]
 
     out = [

@@ -13,13 +13,13 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from activities.options import ACTIVITY_TIMEOUT
 from domain.alarms import AlarmTiming
 from domain.escalation import Channel, EscalationRules, Role, Step
 from ehcna.notifications.channels.notify import NotifyConfig
 from ehcna.notifications.channels.smtp import SmtpConfig
 from ehcna.notifications.channels.webhook import WebhookConfig
 from ehcna.notifications.directory import Directory, Id
-from workflows.activity_options import ACTIVITY_TIMEOUT
 
 # shipped inside the package, so an installed engine has its default policy
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "config" / "escalation.toml"
@@ -55,9 +55,10 @@ class Delivery(_Strict):
 class Digest(_Strict):
     hour: int = Field(default=7, ge=0, le=23)  # Europe/London
     minute: int = Field(default=30, ge=0, le=59)
-    to: list[Literal["manager", "head_of_service"]] = Field(default_factory=lambda: ["manager"], min_length=1)
+    to: list[Literal["manager", "head_of_service"]] = Field(default_factory=lambda: ["manager"], min_length=1)  # type: ignore[arg-type]  # pydantic checks the literal at run time
     channels: list[Literal[Channel.EMAIL, Channel.NOTIFY]] = Field(
-        default_factory=lambda: [Channel.EMAIL], min_length=1
+        default_factory=lambda: [Channel.EMAIL],  # type: ignore[arg-type]  # a Literal of an enum member
+        min_length=1,
     )
     send_when_empty: bool = False
 

@@ -6,9 +6,10 @@ the same period a year earlier and that change, and a trend arrow. Below it,
 K1 by month for 24 months with the national figure of each month's year.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from domain.kpis import (
     ISSUE_BANDS,
@@ -166,7 +167,7 @@ def overview_rows(
     return rows
 
 
-def _union(keyed: Iterable[dict[str, object]], key: Callable[[str], object] | None = None) -> list[str]:
+def _union(keyed: Iterable[Mapping[str, object]], key: Callable[[str], Any] | None = None) -> list[str]:
     """The keys found in any of the periods, so a row missing in one period still shows (as 0)."""
     found: set[str] = set()
     for d in keyed:

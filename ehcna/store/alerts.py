@@ -83,7 +83,7 @@ def claim(session: Session, claims: Iterable[Claim], at: datetime) -> None:
     for c in claims:
         insert_ignore(
             session,
-            AlertRow.__table__,  # type: ignore[arg-type]
+            AlertRow.__table__,
             {
                 "key": c.key,
                 "source_key": c.source_key,

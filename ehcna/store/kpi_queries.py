@@ -51,8 +51,8 @@ advice: Table = AdviceRow.__table__  # type: ignore[assignment]
 decisions: Table = DecisionRow.__table__  # type: ignore[assignment]
 breaches: Table = BreachRow.__table__  # type: ignore[assignment]
 
-_ONE = literal_column("1")
-_ZERO = literal_column("0")
+_ONE: ColumnElement[int] = literal_column("1")
+_ZERO: ColumnElement[int] = literal_column("0")
 
 
 class month_of(FunctionElement[str]):

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from domain.alarms import AlarmLevel
 from domain.case import AdviceRequest, Case
 from domain.clock import london_date
-from domain.commands import Actor
 from domain.events import AlarmEvent, CaseEvent
 from domain.statutory_calendar import (
     advice_due,
@@ -25,7 +24,8 @@ from domain.statutory_calendar import (
     final_plan_deadline,
     no_plan_notice_deadline,
 )
-from ehcna.store.models import AdviceRow, AuditRow, BreachRow, CaseRow, DecisionRow, ExceptionRow
+from ehcna.store.audit import append_audit
+from ehcna.store.models import AdviceRow, BreachRow, CaseRow, DecisionRow, ExceptionRow
 from ehcna.store.upsert import insert_ignore, upsert, upsert_if_newer
 
 
@@ -55,34 +55,6 @@ def record_case_event(session: Session, event: CaseEvent) -> bool:
     if fresh:
         save_case(session, event.case, event.workflow_id, event.seq, event.at)
     return fresh
-
-
-def append_audit(
-    session: Session,
-    *,
-    key: str,
-    case_ref: str | None,
-    seq: int | None,
-    action: str,
-    by: Actor,
-    at: datetime,
-    detail: dict[str, Any],
-) -> bool:
-    return insert_ignore(
-        session,
-        AuditRow.__table__,
-        {
-            "key": key,
-            "case_ref": case_ref,
-            "seq": seq,
-            "action": action,
-            "actor_user": by.user,
-            "actor_role": str(by.role),
-            "actor_team": by.team,
-            "at": at,
-            "detail": detail,
-        },
-    )
 
 
 def save_case(session: Session, case: Case, workflow_id: str, version: int, at: datetime) -> None:

@@ -7,9 +7,9 @@ building and compiling a fresh construct for every row was most of its cost.
 
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Table
+from sqlalchemy import FromClause, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
@@ -19,19 +19,24 @@ def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-def _insert(dialect: str, table: Table) -> Any:
+def _insert(dialect: str, table: FromClause) -> Any:
     return (postgresql if dialect == "postgresql" else sqlite).insert(table)
 
 
+def _key(table: FromClause) -> list[Any]:
+    """The primary key's columns (every table given here is a mapped Table)."""
+    return list(cast(Table, table).primary_key.columns)
+
+
 @lru_cache(maxsize=256)
-def _ignoring(dialect: str, table: Table) -> Insert:
+def _ignoring(dialect: str, table: FromClause) -> Insert:
     # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT
-    return _insert(dialect, table).on_conflict_do_nothing().returning(*table.primary_key.columns)
+    return _insert(dialect, table).on_conflict_do_nothing().returning(*_key(table))
 
 
 @lru_cache(maxsize=256)
 def _updating(
-    dialect: str, table: Table, columns: tuple[str, ...], keys: tuple[str, ...], newer: str | None
+    dialect: str, table: FromClause, columns: tuple[str, ...], keys: tuple[str, ...], newer: str | None
 ) -> Insert:
     stmt = _insert(dialect, table)
     stmt = stmt.on_conflict_do_update(
@@ -39,15 +44,15 @@ def _updating(
         set_={c: stmt.excluded[c] for c in columns if c not in keys},
         where=(table.c[newer] < stmt.excluded[newer]) if newer else None,
     )
-    return stmt.returning(*table.primary_key.columns) if newer else stmt
+    return stmt.returning(*_key(table)) if newer else stmt
 
 
-def insert_ignore(session: Session, table: Table, row: dict[str, Any]) -> bool:
+def insert_ignore(session: Session, table: FromClause, row: dict[str, Any]) -> bool:
     """Insert ``row`` unless its key exists; True when it was inserted."""
     return session.execute(_ignoring(_dialect(session), table), row).first() is not None
 
 
-def upsert(session: Session, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> None:
+def upsert(session: Session, table: FromClause, rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> None:
     """Insert ``rows`` (all with the same columns), or overwrite the existing rows with the same ``keys``."""
     if not rows:
         return
@@ -56,7 +61,7 @@ def upsert(session: Session, table: Table, rows: Sequence[dict[str, Any]], keys:
 
 
 def upsert_if_newer(
-    session: Session, table: Table, row: dict[str, Any], keys: Sequence[str], version: str
+    session: Session, table: FromClause, row: dict[str, Any], keys: Sequence[str], version: str
 ) -> bool:
     """Insert ``row``, or overwrite the stored row only if its ``version`` is lower; True if written."""
     stmt = _updating(_dialect(session), table, tuple(row), tuple(keys), version)

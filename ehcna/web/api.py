@@ -85,7 +85,7 @@ async def get_case(ref: str, actor: Actor = Depends(officer), svc: Services = De
     return CaseDetail(case=await read(svc, ref), timeline=timeline)
 
 
-REFUSED = {
+REFUSED: dict[int | str, dict[str, Any]] = {
     409: {"description": "refused by a statutory or engine rule: field and reason"},
     503: {"description": "not answered in time or the case busy: field, reason and Retry-After"},
 }
@@ -96,12 +96,13 @@ def _register_action(name: str, command: type[BaseModel]) -> None:
 
     async def act(
         ref: str,
-        body: Body,
+        body: Body,  # type: ignore[valid-type]  # a model made at run time from the command
         actor: Actor = Depends(officer),
         svc: Services = Depends(services),
         idempotency_key: IdempotencyKey = None,
     ) -> CaseView:
-        return await send(svc, ref, command(**body.model_dump(), by=actor), idempotency_key)
+        cmd = command(**body.model_dump(), by=actor)  # type: ignore[attr-defined]  # as above
+        return await send(svc, ref, cmd, idempotency_key)
 
     router.add_api_route(
         f"/cases/{{ref}}/{name}",
@@ -155,14 +156,14 @@ def _register_task_action(verb: str, action: str, summary: str, description: str
     async def act(
         ref: str,
         advice_id: str,
-        body: Body,
+        body: Body,  # type: ignore[valid-type]  # a model made at run time from the command
         request: Request,
         actor: Actor = Depends(current_actor),
         svc: Services = Depends(services),
         idempotency_key: IdempotencyKey = None,
     ) -> CaseView:
         await run_in_threadpool(advice_request_for, svc, request, actor, ref, advice_id)  # a DB read
-        cmd = command(**body.model_dump(), advice_id=advice_id, by=actor)
+        cmd = command(**body.model_dump(), advice_id=advice_id, by=actor)  # type: ignore[attr-defined]
         return await send(svc, ref, cmd, idempotency_key)
 
     router.add_api_route(

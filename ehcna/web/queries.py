@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Connection, and_, case, false, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, and_, case, false, func, select
 
 from domain.case import AdviceStatus
 from domain.clock import london_date
@@ -33,7 +33,8 @@ def last_complete_month(on: date) -> Period:
 
 def reader(svc: Services) -> Connection:
     """A plain connection for the KPI queries (SQLAlchemy Core)."""
-    return svc.sessions.kw["bind"].connect()
+    engine: Engine = svc.sessions.kw["bind"]
+    return engine.connect()
 
 
 # ---------------------------------------------------------------- open cases (live)

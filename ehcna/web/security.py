@@ -8,8 +8,8 @@ from fastapi import Depends, HTTPException, Request, status
 
 from domain.commands import Actor, Role
 from ehcna.store.accounts import AccountRow
+from ehcna.store.audit import append_audit
 from ehcna.store.models import AdviceRow
-from ehcna.store.records import append_audit
 from ehcna.web.accounts import actor_for_token, actor_of
 from ehcna.web.queries import advice_request
 from ehcna.web.services import Services

@@ -57,9 +57,9 @@ def k1_chart(points: list[ChartPoint], element_id: str = "k1-chart") -> Chart:
         )
     for i, point in enumerate(points):
         x0 = LEFT + i * slot
-        pct = point.k1.percent
-        if pct is not None:
-            top = y(pct)
+        percent = point.k1.percent
+        if percent is not None:
+            top = y(percent)
             parts.append(
                 f'<rect x="{x0 + slot * 0.2:.1f}" y="{top:.1f}" width="{slot * 0.6:.1f}" '
                 f'height="{TOP + plot_h - top:.1f}" fill="{BAR_COLOUR}"/>'

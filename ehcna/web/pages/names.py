@@ -98,4 +98,4 @@ def deadline_name(label: str) -> str:
     duty, _, kind = label.partition(" ")
     if duty == Duty.T2 and kind:
         return advice_step(kind)
-    return DUTY_TITLES.get(duty, label)
+    return DUTY_TITLES.get(Duty(duty), label) if duty in Duty.__members__.values() else label
