@@ -194,10 +194,6 @@ def is_breached(case: Case, as_of: date) -> bool:
     return any(d.status is DeadlineStatus.BREACHED for d in deadlines(case, as_of))
 
 
-def days_until(due: date, as_of: date) -> int:
-    return (due - as_of).days
-
-
 def outcome_week(case: Case) -> float | None:
     """Weeks from day 0 to the final plan (K6, K7)."""
     if case.outcome is not Outcome.PLAN_ISSUED or case.final_plan_issued_on is None:

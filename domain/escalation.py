@@ -21,7 +21,9 @@ from domain.case import AdviceKind
 from domain.statutory_calendar import Duty
 
 
-class Role(StrEnum):
+class Audience(StrEnum):
+    """Who an alert goes to, resolved through the directory when it is sent (not a user's role)."""
+
     HOLDER_TEAM = "holder_team"  # the team that must act (the provider team for advice)
     HOLDER_MANAGER = "holder_manager"
     CASE_TEAM = "case_team"  # the case officers' team
@@ -36,14 +38,16 @@ class Channel(StrEnum):
     WEBHOOK = "webhook"  # the recipients' team channel
 
 
-class _Strict(BaseModel):
+class PolicyModel(BaseModel):
+    """A section of the escalation policy file: an unknown key is refused, nothing changes once read."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Step(_Strict):
+class Step(PolicyModel):
     """One alert: to whom, through which channels."""
 
-    to: list[Role] = Field(min_length=1)
+    to: list[Audience] = Field(min_length=1)
     channels: list[Channel] = Field(default_factory=lambda: [Channel.EMAIL, Channel.WEBHOOK], min_length=1)
 
 
@@ -60,7 +64,7 @@ def _unique_offsets(values: list[int], what: str) -> None:
         raise ValueError(f"each {what} may appear once, got {sorted(values)}")
 
 
-class DeadlinePolicy(_Strict):
+class DeadlinePolicy(PolicyModel):
     """The alerts of one deadline kind."""
 
     remind: list[Reminder] = Field(default_factory=list)
@@ -74,7 +78,7 @@ class DeadlinePolicy(_Strict):
         return self
 
 
-class EscalationRules(_Strict):
+class EscalationRules(PolicyModel):
     """The deadline kinds with alerts. T4 has none: it is the family's window."""
 
     T1: DeadlinePolicy

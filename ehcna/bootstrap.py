@@ -34,7 +34,7 @@ from ehcna.notifications.channels.smtp import SmtpSender
 from ehcna.notifications.channels.webhook import WebhookSender
 from ehcna.notifications.delivery import Deliverer
 from ehcna.notifications.digest import DigestSender
-from ehcna.notifications.policy import Links, Policy, PolicyError, load_policy
+from ehcna.notifications.policy import DEFAULT_POLICY_PATH, Links, Policy, PolicyError, load_policy
 from ehcna.notifications.port import AlertingNotifications, FamilyContacts
 from ehcna.settings import Settings, SettingsError
 from ehcna.store.adapters import BreachRecordingNotifications, StoreCaseRecords
@@ -187,6 +187,7 @@ async def run_worker(settings: Settings) -> None:
     )
     log.info(
         "worker_started",
+        policy=str(settings.escalation_policy or DEFAULT_POLICY_PATH),
         address=settings.temporal_address,
         namespace=settings.temporal_namespace,
         task_queue=settings.task_queue,

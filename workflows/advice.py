@@ -3,14 +3,11 @@
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.casework import NotificationActivities
-    from activities.options import ACTIVITY_RETRY, ACTIVITY_TIMEOUT
     from domain.alarms import Alarm, advice_alarms
     from domain.case import AdviceRequest
-    from domain.events import AlarmEvent
     from workflows.inputs import AdviceInput, AdviceUpdate
 
-from workflows.alarm_clock import ALARMS_IN_BACKGROUND, AlarmClock, sleep_until
+from workflows.alarm_clock import ALARMS_IN_BACKGROUND, AlarmClock, raise_alarm, sleep_until
 
 # v2 of the advice clock: the first pass fires what was due for the advice as it was asked for
 FIRST_PASS_AS_ASKED = "advice-first-pass-as-asked"
@@ -51,20 +48,8 @@ class AdviceWorkflow:
         return advice_alarms(self._advice, self._excepted, workflow.now(), self._input.timing)
 
     async def _send(self, alarm: Alarm) -> None:
-        event = AlarmEvent(
-            workflow_id=self._input.case_workflow_id,
-            case_ref=self._input.case_ref,
-            team=self._input.team,
-            holder=self._advice.provider_team,
-            alarm=alarm,
-            raised_at=workflow.now(),
-        )
-        await workflow.execute_activity_method(
-            NotificationActivities.raise_alarm,
-            event,
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY,
-        )
+        i = self._input
+        await raise_alarm(i.case_workflow_id, i.case_ref, i.team, self._advice.provider_team, alarm)
 
     @workflow.run
     async def run(self, inp: AdviceInput) -> AdviceRequest:

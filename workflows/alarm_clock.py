@@ -8,7 +8,10 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from activities.casework import NotificationActivities
+    from activities.options import ACTIVITY_RETRY, ACTIVITY_TIMEOUT
     from domain.alarms import Alarm, due_alarms, next_alarm_at
+    from domain.events import AlarmEvent
 
 
 # workflow.patched id of the change that moved alert delivery off the main loop
@@ -55,6 +58,28 @@ class AlarmClock:
 
     def next_at(self, alarms: list[Alarm]) -> datetime | None:
         return next_alarm_at(alarms, self.fired)
+
+
+async def raise_alarm(case_workflow_id: str, case_ref: str, team: str, holder: str, alarm: Alarm) -> None:
+    """Send one reminder, breach alert or escalation through the notification activity.
+
+    ``team`` is the case officers' team; ``holder`` the team that must act (the
+    provider team for advice). The same for a case's own deadlines and its advice clocks.
+    """
+    event = AlarmEvent(
+        workflow_id=case_workflow_id,
+        case_ref=case_ref,
+        team=team,
+        holder=holder,
+        alarm=alarm,
+        raised_at=workflow.now(),
+    )
+    await workflow.execute_activity_method(
+        NotificationActivities.raise_alarm,
+        event,
+        start_to_close_timeout=ACTIVITY_TIMEOUT,
+        retry_policy=ACTIVITY_RETRY,
+    )
 
 
 async def sleep_until(wake_at: datetime | None, woken: Callable[[], bool]) -> None:

@@ -38,14 +38,14 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.deadlines import next_status_change
     from domain.errors import RuleViolation
-    from domain.events import AlarmEvent, CaseEvent, ExceptionNotice
+    from domain.events import CaseEvent, ExceptionNotice
     from domain.views import CaseView, case_view
     from workflows import search_attributes as sa
     from workflows.ids import advice_workflow_id
     from workflows.inputs import AdviceInput, AdviceUpdate, AssessmentInput
 
 from workflows.advice import AdviceWorkflow
-from workflows.alarm_clock import ALARMS_IN_BACKGROUND, AlarmClock, sleep_until
+from workflows.alarm_clock import ALARMS_IN_BACKGROUND, AlarmClock, raise_alarm, sleep_until
 
 RULE_VIOLATION = "RuleViolation"
 # v3: a case event is recorded by a local activity, inside the workflow task that
@@ -311,20 +311,8 @@ class AssessmentWorkflow:
         return case_alarms(self._case, workflow.now(), self._input.timing)
 
     async def _send_alarm(self, alarm: Alarm) -> None:
-        event = AlarmEvent(
-            workflow_id=workflow.info().workflow_id,
-            case_ref=self._case.ref,
-            team=self._case.team,
-            holder=self._case.team,
-            alarm=alarm,
-            raised_at=workflow.now(),
-        )
-        await workflow.execute_activity_method(
-            NotificationActivities.raise_alarm,
-            event,
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=ACTIVITY_RETRY,
-        )
+        case = self._case
+        await raise_alarm(workflow.info().workflow_id, case.ref, case.team, case.team, alarm)
 
     def _next_wake(self) -> datetime | None:
         candidates = [

@@ -34,7 +34,7 @@ from ehcna.notifications.channels.base import ChannelSender, DeliveryError
 from ehcna.notifications.directory import Target
 from ehcna.notifications.messages import Message
 from ehcna.store import alerts
-from ehcna.store.alerts import AlertKind, Claim
+from ehcna.store.alerts import AlertKind, AlertState, Claim
 
 DELIVERY_PENDING = "DeliveryPending"
 
@@ -126,7 +126,7 @@ class Deliverer:
         dropped = await self._tx(alerts.drop_unresolved, sources, keys, self._clock())
         if dropped:
             self._log.warning("alerts_no_longer_resolved", keys=dropped)
-        rows: list[alerts.AlertRow] = await self._tx(alerts.unsent, keys)
+        rows: list[alerts.AlertRow] = await self._tx(alerts.in_state, keys, AlertState.CLAIMED)
         by_key = {i.claim.key: i for i in items}
         started = time.monotonic()
         waiting: list[str] = []
@@ -139,7 +139,7 @@ class Deliverer:
                 waiting.append(f"{row.key}: {delayed}")
         if on_failed is not None:
             # every failed row, not only this attempt's: a retry finishes notices a crash left unsent
-            failed = await self._tx(alerts.failed_among, keys)
+            failed = await self._tx(alerts.in_state, keys, AlertState.FAILED)
             if failed:
                 await on_failed([Failed(by_key[r.key], r.last_error or "failed") for r in failed])
         if waiting:

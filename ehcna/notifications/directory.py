@@ -8,9 +8,9 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
-from domain.escalation import Channel, Role
+from domain.escalation import Audience, Channel, PolicyModel
 
 _EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 
@@ -26,16 +26,12 @@ Email = Annotated[str, AfterValidator(_email)]
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]+$", max_length=60)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Person(_Strict):
+class Person(PolicyModel):
     name: str = Field(min_length=1)
     email: Email
 
 
-class Team(_Strict):
+class Team(PolicyModel):
     name: str = Field(min_length=1)
     members: list[str] = Field(default_factory=list)  # person ids
     manager: str  # person id
@@ -43,7 +39,7 @@ class Team(_Strict):
     webhook: str | None = None  # name of a [webhooks.<name>] section: the team's channel
 
 
-class Directory(_Strict):
+class Directory(PolicyModel):
     head_of_service: str
     people: dict[Id, Person]
     teams: dict[str, Team]
@@ -113,7 +109,7 @@ FAMILY = "family"
 
 def resolve(
     directory: Directory,
-    roles: list[Role],
+    roles: list[Audience],
     channels: list[Channel],
     case_team: str,
     holder: str,
@@ -130,15 +126,15 @@ def resolve(
 
     for role in roles:
         match role:
-            case Role.HOLDER_TEAM | Role.CASE_TEAM:
-                _, team = directory.team(holder if role is Role.HOLDER_TEAM else case_team)
+            case Audience.HOLDER_TEAM | Audience.CASE_TEAM:
+                _, team = directory.team(holder if role is Audience.HOLDER_TEAM else case_team)
                 add(team.members or [team.manager], team.webhook)
-            case Role.HOLDER_MANAGER | Role.CASE_MANAGER:
-                _, team = directory.team(holder if role is Role.HOLDER_MANAGER else case_team)
+            case Audience.HOLDER_MANAGER | Audience.CASE_MANAGER:
+                _, team = directory.team(holder if role is Audience.HOLDER_MANAGER else case_team)
                 add([team.manager], team.webhook)
-            case Role.HEAD_OF_SERVICE:
+            case Audience.HEAD_OF_SERVICE:
                 add([directory.head_of(case_team)], directory.service_webhook)
-            case Role.FAMILY:
+            case Audience.FAMILY:
                 pass  # below: the family is reached by email only, when a contact is known
     out: list[Target] = []
     for channel in channels:
@@ -148,6 +144,6 @@ def resolve(
         for pid in people:
             person = directory.people[pid]
             out.append(Target(pid, person.name, channel, person.email))
-        if Role.FAMILY in roles and family_email:
+        if Audience.FAMILY in roles and family_email:
             out.append(Target(FAMILY, "the family", channel, family_email))
     return out

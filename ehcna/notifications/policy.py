@@ -11,11 +11,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from activities.options import ACTIVITY_TIMEOUT
 from domain.alarms import AlarmTiming
-from domain.escalation import Channel, EscalationRules, Role, Step
+from domain.escalation import Audience, Channel, EscalationRules, PolicyModel, Step
 from ehcna.notifications.channels.notify import NotifyConfig
 from ehcna.notifications.channels.smtp import SmtpConfig
 from ehcna.notifications.channels.webhook import WebhookConfig
@@ -32,15 +32,11 @@ class PolicyError(Exception):
     """The policy file cannot be used; the message names the file, each key and its problem."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Links(_Strict):
+class Links(PolicyModel):
     case_base_url: str = Field(pattern=r"^https?://")  # the case page is <case_base_url>/cases/<ref>
 
 
-class Delivery(_Strict):
+class Delivery(PolicyModel):
     # past this since an alert was first claimed, a failing delivery is recorded FAILED
     # and raised to the head of service (ISO 8601 duration in the file, e.g. "PT6H")
     give_up_after: timedelta = Field(default=timedelta(hours=6), gt=timedelta(0))
@@ -52,7 +48,7 @@ class Delivery(_Strict):
     )
 
 
-class Digest(_Strict):
+class Digest(PolicyModel):
     hour: int = Field(default=7, ge=0, le=23)  # Europe/London
     minute: int = Field(default=30, ge=0, le=59)
     to: list[Literal["manager", "head_of_service"]] = Field(default_factory=lambda: ["manager"], min_length=1)  # type: ignore[arg-type]  # pydantic checks the literal at run time
@@ -64,10 +60,10 @@ class Digest(_Strict):
 
 
 def _default_exception_notice() -> Step:
-    return Step(to=[Role.FAMILY, Role.CASE_TEAM], channels=[Channel.EMAIL])
+    return Step(to=[Audience.FAMILY, Audience.CASE_TEAM], channels=[Channel.EMAIL])
 
 
-class Policy(_Strict):
+class Policy(PolicyModel):
     links: Links
     delivery: Delivery = Field(default_factory=Delivery)
     email: SmtpConfig | None = None
@@ -103,7 +99,7 @@ class Policy(_Strict):
         if Channel.NOTIFY in used and self.notify is None:
             problems.append("notify: the policy uses GOV.UK Notify but has no [notify] section")
         for where, step in self.steps():
-            if Role.FAMILY in step.to and where != "exception_notice":
+            if Audience.FAMILY in step.to and where != "exception_notice":
                 problems.append(f"{where}.to: 'family' is told of exceptions only, not of deadlines")
         named = {t.webhook for t in self.directory.teams.values()} | {self.directory.service_webhook}
         for name in sorted(n for n in named if n):

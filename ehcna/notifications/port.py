@@ -11,7 +11,7 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from domain.escalation import Role
+from domain.escalation import Audience
 from domain.events import AlarmEvent, ExceptionNotice
 from ehcna.notifications.delivery import Deliverer, Failed, outgoing
 from ehcna.notifications.directory import FAMILY, Target, resolve
@@ -83,7 +83,7 @@ class AlertingNotifications:
     async def exception_recorded(self, notice: ExceptionNotice) -> None:
         step = self._policy.exception_notice
         team = await asyncio.to_thread(self._team_of, notice.case_ref)
-        family_email = await self._family.email_of(notice.case_ref) if Role.FAMILY in step.to else None
+        family_email = await self._family.email_of(notice.case_ref) if Audience.FAMILY in step.to else None
         targets = resolve(self._policy.directory, step.to, step.channels, team, team, family_email)
         items = [
             outgoing(
@@ -107,7 +107,7 @@ class AlertingNotifications:
         for f in failed:
             c = f.outgoing.claim
             team = c.team or d.fallback_team
-            for t in self._usable(resolve(d, [Role.HEAD_OF_SERVICE], channels, team, team)):
+            for t in self._usable(resolve(d, [Audience.HEAD_OF_SERVICE], channels, team, team)):
                 msg = undelivered_message(
                     t.name,
                     f"{c.recipient_name} <{c.address}>",

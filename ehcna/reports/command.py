@@ -30,7 +30,6 @@ from ehcna.reports.terminal import render
 from ehcna.settings import Settings
 from ehcna.store.db import make_engine, normalise_url
 
-USAGE_ERROR = 2
 DATABASE_ERROR = 1
 
 

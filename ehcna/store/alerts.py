@@ -105,20 +105,9 @@ def claim(session: Session, claims: Iterable[Claim], at: datetime) -> None:
         )
 
 
-def unsent(session: Session, keys: Sequence[str]) -> list[AlertRow]:
-    """The rows among ``keys`` still CLAIMED, in the order of ``keys``."""
-    rows = session.scalars(
-        select(AlertRow).where(AlertRow.key.in_(keys), AlertRow.state == str(AlertState.CLAIMED))
-    ).all()
-    by_key = {r.key: r for r in rows}
-    return [by_key[k] for k in keys if k in by_key]
-
-
-def failed_among(session: Session, keys: Sequence[str]) -> list[AlertRow]:
-    """The rows among ``keys`` given up on, in the order of ``keys``."""
-    rows = session.scalars(
-        select(AlertRow).where(AlertRow.key.in_(keys), AlertRow.state == str(AlertState.FAILED))
-    ).all()
+def in_state(session: Session, keys: Sequence[str], state: AlertState) -> list[AlertRow]:
+    """The rows among ``keys`` in ``state`` (CLAIMED: not yet sent; FAILED: given up on), in key order."""
+    rows = session.scalars(select(AlertRow).where(AlertRow.key.in_(keys), AlertRow.state == str(state))).all()
     by_key = {r.key: r for r in rows}
     return [by_key[k] for k in keys if k in by_key]
 

@@ -3,7 +3,7 @@
 import pytest
 from pydantic import ValidationError
 
-from domain.escalation import Channel, Role
+from domain.escalation import Audience, Channel
 from ehcna.notifications.directory import Directory, resolve
 from tests.notifications.policies import PEOPLE, make_policy
 
@@ -20,7 +20,7 @@ def who(targets) -> list[tuple[str, str, str]]:
 
 def test_team_roles_resolve_to_members_and_managers_of_the_right_team():
     d = directory()
-    roles = [Role.HOLDER_TEAM, Role.CASE_MANAGER]
+    roles = [Audience.HOLDER_TEAM, Audience.CASE_MANAGER]
     assert who(resolve(d, roles, [EMAIL], case_team="north", holder="ep-service")) == [
         ("ep-1", "email", PEOPLE["ep-1"]),
         ("north-lead", "email", PEOPLE["north-lead"]),
@@ -29,7 +29,13 @@ def test_team_roles_resolve_to_members_and_managers_of_the_right_team():
 
 def test_each_person_and_each_channel_is_addressed_once():
     d = directory()
-    roles = [Role.CASE_TEAM, Role.HOLDER_TEAM, Role.CASE_MANAGER, Role.HOLDER_MANAGER, Role.HEAD_OF_SERVICE]
+    roles = [
+        Audience.CASE_TEAM,
+        Audience.HOLDER_TEAM,
+        Audience.CASE_MANAGER,
+        Audience.HOLDER_MANAGER,
+        Audience.HEAD_OF_SERVICE,
+    ]
     targets = resolve(d, roles, [EMAIL, WEBHOOK], case_team="north", holder="north")
     assert who(targets) == [
         ("north-1", "email", PEOPLE["north-1"]),
@@ -41,13 +47,13 @@ def test_each_person_and_each_channel_is_addressed_once():
 
 
 def test_a_team_not_in_the_directory_goes_to_the_fallback_team():
-    targets = resolve(directory(), [Role.HOLDER_TEAM], [EMAIL], case_team="north", holder="oak-school")
+    targets = resolve(directory(), [Audience.HOLDER_TEAM], [EMAIL], case_team="north", holder="oak-school")
     assert who(targets) == [("admin", "email", PEOPLE["admin"])]
 
 
 def test_the_family_is_reached_only_when_a_contact_is_known():
     d = directory()
-    roles = [Role.FAMILY, Role.CASE_MANAGER]
+    roles = [Audience.FAMILY, Audience.CASE_MANAGER]
     assert [t.recipient for t in resolve(d, roles, [EMAIL], "north", "north")] == ["north-lead"]
     with_contact = resolve(d, roles, [EMAIL], "north", "north", family_email="parent@example.net")
     assert who(with_contact)[-1] == ("family", "email", "parent@example.net")
@@ -60,7 +66,7 @@ def test_an_address_changed_in_one_place_changes_every_role_that_names_the_perso
         "north-lead": d.people["north-lead"].model_copy(update={"email": "new@example.org"}),
     }
     moved = d.model_copy(update={"people": people})
-    for roles in ([Role.CASE_MANAGER], [Role.HOLDER_MANAGER]):
+    for roles in ([Audience.CASE_MANAGER], [Audience.HOLDER_MANAGER]):
         assert who(resolve(moved, roles, [EMAIL], "north", "north")) == [
             ("north-lead", "email", "new@example.org")
         ]

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.alarms import Alarm, AlarmLevel
-from domain.escalation import Role
+from domain.escalation import Audience
 from domain.statutory_calendar import Duty
 from ehcna.bootstrap import load_policy_or_exit
 from ehcna.notifications.policy import DEFAULT_POLICY_PATH, PolicyError, load_policy, parse_policy
@@ -48,18 +48,18 @@ def test_the_shipped_default_policy_loads_and_times_every_deadline_kind():
 def test_each_advice_kind_is_reminded_only_at_its_own_offsets():
     rules = make_policy(25).deadlines
     health_21 = rules.step_for(alarm(Duty.T2, AlarmLevel.REMINDER, 21, "HEALTH-1"))
-    assert health_21 is not None and health_21.to == [Role.HOLDER_TEAM]
+    assert health_21 is not None and health_21.to == [Audience.HOLDER_TEAM]
     assert rules.step_for(alarm(Duty.T2, AlarmLevel.REMINDER, 14, "HEALTH-1")) is None  # EP's, not HEALTH's
     assert rules.step_for(alarm(Duty.T2, AlarmLevel.REMINDER, 21, "EP-1")) is None
     assert rules.step_for(alarm(Duty.T2, AlarmLevel.REMINDER, 14, "EP-1")) is not None
     breach = rules.step_for(alarm(Duty.T2, AlarmLevel.BREACH, 0, "EP-1"))
-    assert breach is not None and breach.to == [Role.HOLDER_MANAGER, Role.CASE_MANAGER]
+    assert breach is not None and breach.to == [Audience.HOLDER_MANAGER, Audience.CASE_MANAGER]
 
 
 def test_an_offset_from_an_earlier_policy_takes_the_nearest_step_not_silence():
     rules = make_policy(25).deadlines
     old = rules.step_for(alarm(Duty.T1, AlarmLevel.ESCALATION, 28))  # the policy now names only 7
-    assert old is not None and old.to == [Role.HEAD_OF_SERVICE]
+    assert old is not None and old.to == [Audience.HEAD_OF_SERVICE]
     assert rules.step_for(alarm(Duty.T3, AlarmLevel.REMINDER, 14)) is None  # T3 has no reminders now
 
 

@@ -1,6 +1,7 @@
 """Advice providers: their team's inbox, and a task page to submit advice or record a reg 8(2) exception."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, Response
@@ -38,103 +39,57 @@ def _own_task(svc: Services, request: Request, actor: Actor, ref: str, advice_id
     return row
 
 
-@router.get("/tasks/{ref}/{advice_id}")
-def task_page(
-    ref: str,
-    advice_id: str,
-    request: Request,
-    actor: Actor = Depends(provider),
-    svc: Services = Depends(services),
-) -> Response:
-    task = _own_task(svc, request, actor, ref, advice_id)
-    return _task_page(request, actor, task, blank(SUBMIT_ADVICE))
-
-
-@router.post("/tasks/{ref}/{advice_id}")
-async def submit(
-    ref: str,
-    advice_id: str,
-    request: Request,
-    actor: Actor = Depends(provider),
-    svc: Services = Depends(services),
-) -> Response:
-    return await _submit(
-        request,
-        actor,
-        svc,
-        ref,
-        advice_id,
-        "submit-advice",
-        SUBMIT_ADVICE,
-        _task_page,
-        done=f"Advice {advice_id} submitted for case {ref}",
-        then="/inbox",
-    )
-
-
-@router.get("/tasks/{ref}/{advice_id}/exception")
-def exception_page(
-    ref: str,
-    advice_id: str,
-    request: Request,
-    actor: Actor = Depends(provider),
-    svc: Services = Depends(services),
-) -> Response:
-    task = _own_task(svc, request, actor, ref, advice_id)
-    return _exception_page(request, actor, task, blank(ADVICE_EXCEPTION))
-
-
-@router.post("/tasks/{ref}/{advice_id}/exception")
-async def record_exception(
-    ref: str,
-    advice_id: str,
-    request: Request,
-    actor: Actor = Depends(provider),
-    svc: Services = Depends(services),
-) -> Response:
-    return await _submit(
-        request,
-        actor,
-        svc,
-        ref,
-        advice_id,
-        "record-exception",
-        ADVICE_EXCEPTION,
-        _exception_page,
-        done=f"Exception recorded for advice {advice_id} on case {ref}",
-        then=f"/tasks/{ref}/{advice_id}",
-    )
-
-
 TaskPage = Callable[[Request, Actor, AdviceRow, FormState, int], HTMLResponse]
 
 
-async def _submit(
-    request: Request,
-    actor: Actor,
-    svc: Services,
-    ref: str,
-    advice_id: str,
-    action: str,
-    fields: tuple[Field, ...],
-    page: TaskPage,
-    done: str,
-    then: str,
-) -> Response:
-    """A provider's form for one advice request: ``action`` of web.case_actions, for that request."""
-    data = csrf.fields(await csrf.checked_form(request))
-    task = _own_task(svc, request, actor, ref, advice_id)
-    return await submit_form(
-        request,
-        fields,
-        data,
-        ACTIONS[action],
-        given={"advice_id": advice_id, "by": actor},
-        send=lambda command: send(svc, ref, command),
-        show=lambda form, code: page(request, actor, task, form, code),
-        done=done,
-        then=then,
-    )
+@dataclass(frozen=True)
+class TaskForm:
+    """A provider's form on one advice request: its address, fields, case action and pages."""
+
+    suffix: str  # after /tasks/{ref}/{advice_id}
+    fields: tuple[Field, ...]
+    action: str  # of ehcna.web.case_actions.ACTIONS
+    page: TaskPage
+    done: str  # the success message; {ref} and {advice_id} filled in
+    then: str  # where to go next, likewise
+
+
+def _register(form: TaskForm) -> None:
+    path = f"/tasks/{{ref}}/{{advice_id}}{form.suffix}"
+
+    def show(
+        ref: str,
+        advice_id: str,
+        request: Request,
+        actor: Actor = Depends(provider),
+        svc: Services = Depends(services),
+    ) -> Response:
+        task = _own_task(svc, request, actor, ref, advice_id)
+        return form.page(request, actor, task, blank(form.fields), 200)
+
+    async def submit(
+        ref: str,
+        advice_id: str,
+        request: Request,
+        actor: Actor = Depends(provider),
+        svc: Services = Depends(services),
+    ) -> Response:
+        data = csrf.fields(await csrf.checked_form(request))
+        task = _own_task(svc, request, actor, ref, advice_id)
+        return await submit_form(
+            request,
+            form.fields,
+            data,
+            ACTIONS[form.action],
+            given={"advice_id": advice_id, "by": actor},
+            send=lambda command: send(svc, ref, command),
+            show=lambda state, code: form.page(request, actor, task, state, code),
+            done=form.done.format(ref=ref, advice_id=advice_id),
+            then=form.then.format(ref=ref, advice_id=advice_id),
+        )
+
+    router.add_api_route(path, show, methods=["GET"], response_class=HTMLResponse)
+    router.add_api_route(path, submit, methods=["POST"], response_class=HTMLResponse)
 
 
 def _task_page(
@@ -169,3 +124,24 @@ def _exception_page(
         button="Record exception",
         back=f"/tasks/{task.case_ref}/{task.advice_id}",
     )
+
+
+for _form in (
+    TaskForm(
+        "",
+        SUBMIT_ADVICE,
+        "submit-advice",
+        _task_page,
+        done="Advice {advice_id} submitted for case {ref}",
+        then="/inbox",
+    ),
+    TaskForm(
+        "/exception",
+        ADVICE_EXCEPTION,
+        "record-exception",
+        _exception_page,
+        done="Exception recorded for advice {advice_id} on case {ref}",
+        then="/tasks/{ref}/{advice_id}",
+    ),
+):
+    _register(_form)
