@@ -5,7 +5,7 @@
 
 One run, one fresh dev server (its own process), two workers in this
 process: the engine's (``worker.build_worker`` with the store ports of
-``worker.store_ports`` on a SQLite file in a temporary folder) and the
+``store_ports`` below on a SQLite file in a temporary folder) and the
 baseline's (``bench.baseline``). Each case is driven as people drive it, one
 action after another through the workflow updates the web app sends: day 0
 twenty days ago; the decision to assess; advice requested from the family
@@ -41,6 +41,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from temporalio.client import Client
 
+from activities.ports import LoggingNotifications
 from bench.baseline import BaselineCase, Step, baseline_worker
 from bench.harness import CpuMeter, dev_server, load_average, print_header, today
 from domain.case import AdviceKind, Outcome, RequestSource
@@ -54,9 +55,11 @@ from domain.commands import (
     StartAssessment,
     SubmitAdvice,
 )
-from ehcna.bootstrap import build_worker, store_ports
+from ehcna.bootstrap import build_worker, sessions_for
 from ehcna.gateway.cases import CaseGateway
+from ehcna.store.adapters import BreachRecordingNotifications, StoreCaseRecords
 from ehcna.store.db import make_engine
+from ehcna.store.migrate import upgrade
 from ehcna.store.models import AuditRow, CaseRow
 from tests.workflows.case_driver import OFFICER, PROVIDER_TEAMS, REQUIRED_ADVICE, provider
 from workflows.assessment import AssessmentWorkflow as Wf
@@ -125,6 +128,13 @@ def case_steps() -> list[CaseStep]:
         CaseStep("issue_final_plan", Wf.issue_final_plan, partial(_on, 20, IssueFinalPlan), closes=True),
     ]
     return steps
+
+
+def store_ports(database_url: str) -> tuple[StoreCaseRecords, BreachRecordingNotifications]:
+    """Migrate the read model and return the ports that write it (alerts only logged)."""
+    upgrade(database_url)
+    sessions = sessions_for(database_url)
+    return StoreCaseRecords(sessions), BreachRecordingNotifications(sessions, LoggingNotifications())
 
 
 async def engine_case(client: Client, queue: str, steps: list[CaseStep], ref: str) -> None:

@@ -163,13 +163,6 @@ def build_worker(
     return Worker(client, task_queue=task_queue, workflows=WORKFLOWS, activities=activities)
 
 
-def store_ports(database_url: str) -> tuple[StoreCaseRecords, BreachRecordingNotifications]:
-    """Migrate the read model and return the ports that write it (alerts only logged)."""
-    upgrade(database_url)
-    sessions = sessions_for(database_url)
-    return StoreCaseRecords(sessions), BreachRecordingNotifications(sessions, LoggingNotifications())
-
-
 async def run_worker(settings: Settings) -> None:
     log = structlog.get_logger("ehcna.worker")
     policy = load_policy_or_exit(settings)  # first: a bad file stops here, naming each key and problem

@@ -6,7 +6,7 @@ exit status. Raised only by the gateway.
 """
 
 from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, TemporalError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.errors import RuleViolation
@@ -79,7 +79,10 @@ def from_temporal(ref: str, err: Exception) -> GatewayError:
         rule = refusal_of(err)
         if rule is not None:
             return RuleRefused(rule.field, rule.reason)
-        return NotAnswered("case", f"case {ref} could not apply the action: {err.cause or err}")
+        # aborted (the case closed meanwhile, say) or failed in the handler: nothing was applied
+        return CaseBusy(
+            "case", f"case {ref} did not apply the action, nothing was applied: {err.cause or err}"
+        )
     if isinstance(err, TimeoutError | WorkflowUpdateRPCTimeoutOrCancelledError):
         # no worker took it in time (stopped, or overwhelmed): it may still be applied later
         return NotAnswered(
@@ -97,6 +100,7 @@ def from_temporal(ref: str, err: Exception) -> GatewayError:
             )
         if err.status == RPCStatusCode.FAILED_PRECONDITION:  # "no poller seen": no worker running
             return NotAnswered("case", f"case {ref} cannot be read: no worker is answering for it")
-        if err.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
-            return Unavailable("case", f"the workflow service cannot be reached ({err.message})")
-    raise err
+        return Unavailable("case", f"the workflow service did not serve the request ({err.message})")
+    if isinstance(err, TemporalError):
+        return Unavailable("case", f"the workflow service did not serve the request ({err})")
+    raise err  # not Temporal's: a defect of ours, to be seen as one

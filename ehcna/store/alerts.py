@@ -161,11 +161,3 @@ def alerts_for_case(session: Session, case_ref: str) -> list[AlertRow]:
     return list(
         session.scalars(select(AlertRow).where(AlertRow.case_ref == case_ref).order_by(AlertRow.id)).all()
     )
-
-
-def failed_alerts(session: Session, teams: Iterable[str] | None = None) -> list[AlertRow]:
-    """Alerts that could not be delivered (for the given case teams, or all), newest first."""
-    stmt = select(AlertRow).where(AlertRow.state == str(AlertState.FAILED))
-    if teams is not None:
-        stmt = stmt.where(AlertRow.team.in_(list(teams)))
-    return list(session.scalars(stmt.order_by(AlertRow.failed_at.desc())).all())

@@ -3,6 +3,7 @@
 import email
 import email.policy
 import json
+import logging
 import socket
 import threading
 import time
@@ -14,6 +15,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from aiosmtpd.controller import Controller
+
+# aiosmtpd logs each connection's end from its own thread, often after a test's captured
+# stderr is closed ("--- Logging error ---" in the output): its chatter is not the tests' concern
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 def free_port() -> int:
