@@ -10,7 +10,7 @@ from typing import Any
 
 import structlog
 
-WORKFLOW_ID_PREFIX = "ehcna-"
+from ehcna.gateway.ids import CASE_ID_PREFIX, case_ref_of
 
 
 def _case_ref_from_temporal(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
@@ -21,8 +21,8 @@ def _case_ref_from_temporal(_: Any, __: str, event: dict[str, Any]) -> dict[str,
         info = event.get(key)
         if isinstance(info, dict):
             wid = str(info.get("workflow_id", ""))
-            if wid.startswith(WORKFLOW_ID_PREFIX):
-                event["case_ref"] = wid.removeprefix(WORKFLOW_ID_PREFIX).split("-advice-")[0]
+            if wid.startswith(CASE_ID_PREFIX):
+                event["case_ref"] = case_ref_of(wid)
     return event
 
 

@@ -51,6 +51,9 @@ RULE_VIOLATION = "RuleViolation"
 # v3: a case event is recorded by a local activity, inside the workflow task that
 # applied it, so an update is answered in one round trip to the server, not three
 RECORD_LOCALLY = "record-locally"
+# v4: advice clocks get ids no case reference can take (workflows/ids.py); a case started
+# with the legacy ids keeps them for the children it already has
+ADVICE_IDS_APART = "advice-ids-apart"
 
 
 def refusal(err: RuleViolation) -> ApplicationError:
@@ -299,7 +302,9 @@ class AssessmentWorkflow:
                         excepted=excepted,
                         timing=self._input.timing,
                     ),
-                    id=advice_workflow_id(self._case.ref, advice.id),
+                    id=advice_workflow_id(
+                        self._case.ref, advice.id, apart=workflow.patched(ADVICE_IDS_APART)
+                    ),
                 )
                 self._told_children[advice.id] = update
             elif self._told_children[advice.id] != update and self._told_children[advice.id].advice.is_open:

@@ -46,9 +46,9 @@ from domain.commands import (
 from domain.errors import RuleViolation
 from domain.views import CaseView, case_view
 from ehcna.gateway.errors import AlreadyStarted, InvalidStart, Unavailable, from_temporal
+from ehcna.gateway.ids import case_ref_of, case_workflow_id, ref_problem
 from workflows import search_attributes as sa
 from workflows.assessment import AssessmentWorkflow
-from workflows.ids import assessment_id, case_ref_of
 from workflows.inputs import AssessmentInput
 
 # each command, the workflow update that applies it
@@ -168,6 +168,8 @@ class CaseGateway:
         ``prior_actions`` are steps taken before the case came to the engine (a
         migrated case); each is checked by the same rules here, before starting.
         """
+        if problem := ref_problem(cmd.ref):  # before anything is sent: it could take an advice clock's id
+            raise InvalidStart("ref", problem)
         try:
             case = start_case(cmd, today)
             for action in prior_actions:
@@ -181,7 +183,7 @@ class CaseGateway:
             handle: WorkflowHandle[Any, Any] = await self.client.start_workflow(
                 AssessmentWorkflow.run,
                 AssessmentInput(start=cmd, timing=self.timing, prior_actions=list(prior_actions)),
-                id=assessment_id(cmd.ref),
+                id=case_workflow_id(cmd.ref),
                 task_queue=self.task_queue,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
@@ -199,7 +201,7 @@ class CaseGateway:
         With ``idempotency_key`` the update has a stable id (``update_id``), so
         sending the same request again returns the first one's result.
         """
-        handle = self.client.get_workflow_handle(assessment_id(ref))
+        handle = self.client.get_workflow_handle(case_workflow_id(ref))
         uid = update_id(ref, command, idempotency_key) if idempotency_key else None
         try:
             async with asyncio.timeout(self.action_timeout):
@@ -210,7 +212,7 @@ class CaseGateway:
 
     async def read(self, ref: str) -> CaseView:
         """The case as its workflow holds it now."""
-        handle = self.client.get_workflow_handle(assessment_id(ref))
+        handle = self.client.get_workflow_handle(case_workflow_id(ref))
         try:
             view: CaseView = await handle.query(AssessmentWorkflow.state)
             return view

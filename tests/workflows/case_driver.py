@@ -40,7 +40,7 @@ PROVIDER_TEAMS = {
     AdviceKind.PFA: "pfa-team",
 }
 # histories recorded by the current code; earlier versions' stay in their own folders
-HISTORIES = Path(__file__).resolve().parent.parent / "histories" / "v3"
+HISTORIES = Path(__file__).resolve().parent.parent / "histories" / "v4"
 
 
 # reg 6(1): the family's views (recorded by the officer, no clock) and four bodies' advice
@@ -173,7 +173,7 @@ class CaseDriver:
 
 
 async def save_history(handle: WorkflowHandle, name: str) -> None:
-    """With EHCNA_RECORD_HISTORIES=1, write the history to tests/histories/v3/<name>.json."""
+    """With EHCNA_RECORD_HISTORIES=1, write the history to tests/histories/v4/<name>.json."""
     if os.environ.get("EHCNA_RECORD_HISTORIES") != "1":
         return
     history = await handle.fetch_history()

@@ -2,7 +2,7 @@
 
 A change that makes the workflows non-deterministic for cases already open
 fails here. Re-record only for a deliberate, patched change:
-``EHCNA_RECORD_HISTORIES=1 pytest tests/workflows/test_assessment_cases.py`` (writes v3/);
+``EHCNA_RECORD_HISTORIES=1 pytest tests/workflows/test_assessment_cases.py`` (writes v4/);
 move the previous version's files to a folder of their own first, so they keep being replayed.
 """
 
@@ -17,11 +17,12 @@ from temporalio.worker import Replayer
 from ehcna.bootstrap import WORKFLOWS
 
 # v1: before alerts were sent beside the main loop (workflow.patched "alarms-in-background");
-# v2: before case events were recorded by a local activity (workflow.patched "record-locally")
+# v2: before case events were recorded by a local activity (workflow.patched "record-locally");
+# v3: before advice clocks had ids no case reference can take (workflow.patched "advice-ids-apart")
 HISTORIES = sorted((Path(__file__).resolve().parent.parent / "histories").glob("v*/*.json"))
 
 
-@pytest.mark.parametrize("version", ["v1", "v2", "v3"])
+@pytest.mark.parametrize("version", ["v1", "v2", "v3", "v4"])
 def test_histories_are_recorded(version: str):
     names = {p.stem for p in HISTORIES if p.parent.name == version}
     assert {
