@@ -17,7 +17,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-MAILDIR = Path(__file__).resolve().parent.parent / "var" / "mail"
+MAILDIR = Path("var") / "mail"  # the default; make run passes its own var folder
 
 
 class KeepMail:
@@ -40,8 +40,8 @@ class KeepMail:
         return "250 kept"
 
 
-async def serve(port: int) -> None:
-    controller = Controller(KeepMail(MAILDIR), hostname="127.0.0.1", port=port)
+async def serve(port: int, folder: Path = MAILDIR) -> None:
+    controller = Controller(KeepMail(folder), hostname="127.0.0.1", port=port)
     controller.start()
     try:
         await asyncio.Event().wait()
@@ -51,6 +51,7 @@ async def serve(port: int) -> None:
 
 if __name__ == "__main__":
     try:
-        asyncio.run(serve(int(sys.argv[1]) if len(sys.argv) > 1 else 1025))
+        port = int(sys.argv[1]) if len(sys.argv) > 1 else 1025
+        asyncio.run(serve(port, Path(sys.argv[2]) if len(sys.argv) > 2 else MAILDIR))
     except KeyboardInterrupt:
         pass

@@ -206,11 +206,13 @@ def web_app(settings: Settings, policy: Policy) -> FastAPI:
 
     async def services() -> Services:
         client = await connect(settings)
+        managers = policy.directory.managers()  # person id -> the teams they manage
         return Services(
             cases=case_gateway(client, settings, policy),
             sessions=sessions_for(settings.database_url),
             team_names=policy.directory.team_name,  # the pages name teams as the directory does
             organisation=settings.organisation,
+            managed_teams=lambda actor: managers.get(actor.user, ()),
         )
 
     return create_app(

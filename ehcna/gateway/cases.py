@@ -45,7 +45,7 @@ from domain.commands import (
 )
 from domain.errors import RuleViolation
 from domain.views import CaseView, case_view
-from ehcna.gateway.errors import AlreadyStarted, InvalidStart, Unavailable, from_temporal
+from ehcna.gateway.errors import AlreadyStarted, CaseNotFound, InvalidStart, Unavailable, from_temporal
 from ehcna.gateway.ids import case_ref_of, case_workflow_id, ref_problem
 from workflows import search_attributes as sa
 from workflows.assessment import AssessmentWorkflow
@@ -218,6 +218,18 @@ class CaseGateway:
             return view
         except RPCError as err:
             raise from_temporal(ref, err) from None
+
+    async def team_of(self, ref: str) -> str:
+        """The case's team as its workflow was started with (its search attribute): no worker needed."""
+        handle = self.client.get_workflow_handle(case_workflow_id(ref))
+        try:
+            described = await handle.describe()
+        except RPCError as err:
+            raise from_temporal(ref, err) from None
+        team = described.typed_search_attributes.get(sa.TEAM)
+        if team is None:
+            raise CaseNotFound(ref)
+        return team
 
     async def open_cases(
         self,

@@ -3,11 +3,12 @@
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from domain.access import CaseAccess, visible_teams
 from domain.case import RequestSource
 from domain.commands import Actor, Role, StartAssessment
 from domain.views import CaseView
@@ -21,8 +22,11 @@ from ehcna.web.security import (
     MANAGERS,
     OFFICERS,
     PROVIDERS,
-    advice_request_for,
+    advice_task,
+    authorise,
+    case_access,
     current_actor,
+    forbid,
     require,
     services,
 )
@@ -30,6 +34,9 @@ from ehcna.web.services import Services
 
 router = APIRouter(prefix="/api")
 officer = require(OFFICERS, "case work")
+reads_case = case_access(CaseAccess.READ, officer)
+acts_on_case = case_access(CaseAccess.ACT, officer)
+owns_task = advice_task(current_actor)
 manager = require(MANAGERS, "the dashboards")
 
 
@@ -48,8 +55,9 @@ class Started(BaseModel):
 
 @router.post("/cases", status_code=status.HTTP_201_CREATED, response_model=Started)
 async def start_case(
-    body: StartBody, actor: Actor = Depends(officer), svc: Services = Depends(services)
+    body: StartBody, request: Request, actor: Actor = Depends(officer), svc: Services = Depends(services)
 ) -> Any:
+    await run_in_threadpool(authorise, svc, request, actor, CaseAccess.ACT, body.team, None)
     cmd = StartAssessment(**body.model_dump(), by=actor)
     try:
         started = await svc.cases.start(cmd, today())
@@ -65,10 +73,17 @@ async def list_cases(
     due_within_days: int | None = Query(None, ge=0, le=400),
     breached: bool | None = None,
     limit: int = Query(100, ge=1, le=500),
+    *,
+    request: Request,
     actor: Actor = Depends(officer),
     svc: Services = Depends(services),
 ) -> Any:
-    """Cases by the workflows' own search attributes (live: a breach shows as it happens)."""
+    """Cases by the workflows' own search attributes (live: a breach shows as it happens).
+    A case officer sees their own team's cases; asking for another team's is refused."""
+    own = visible_teams(actor)
+    if own is not None and team not in (None, own):
+        await run_in_threadpool(authorise, svc, request, actor, CaseAccess.READ, team, None)
+    team = team or own
     return await queries.open_cases(
         svc, team=team, stage=stage, breached=breached, due_within_days=due_within_days, limit=limit
     )
@@ -80,7 +95,7 @@ class CaseDetail(BaseModel):
 
 
 @router.get("/cases/{ref}", response_model=CaseDetail)
-async def get_case(ref: str, actor: Actor = Depends(officer), svc: Services = Depends(services)) -> Any:
+async def get_case(ref: str, actor: Actor = Depends(reads_case), svc: Services = Depends(services)) -> Any:
     timeline = await run_in_threadpool(queries.case_history, svc, ref)
     return CaseDetail(case=await read(svc, ref), timeline=timeline)
 
@@ -97,7 +112,7 @@ def _register_action(name: str, command: type[BaseModel]) -> None:
     async def act(
         ref: str,
         body: Body,  # type: ignore[valid-type]  # a model made at run time from the command
-        actor: Actor = Depends(officer),
+        actor: Actor = Depends(acts_on_case),
         svc: Services = Depends(services),
         idempotency_key: IdempotencyKey = None,
     ) -> CaseView:
@@ -125,16 +140,18 @@ for _name, _command in ACTIONS.items():
 
 @router.get("/inbox", response_model=list[queries.Task])
 def inbox(
+    request: Request,
     team: str | None = Query(None, pattern=r"^[A-Za-z0-9 _-]{1,64}$"),
     actor: Actor = Depends(current_actor),
     svc: Services = Depends(services),
 ) -> Any:
-    """Advice awaited from a team, soonest due first (a provider sees its own team only)."""
+    """Advice awaited from a team, soonest due first (a provider sees its own team only; a case
+    officer the advice asked for on their own team's cases)."""
     if actor.role in PROVIDERS:
-        team = actor.team
-    elif actor.role not in OFFICERS:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "the inbox is for providers and case officers")
-    return queries.advice_tasks(svc, team)
+        return queries.advice_tasks(svc, actor.team)
+    if actor.role not in OFFICERS:
+        forbid(svc, request, actor, "the inbox is for providers and case officers")
+    return queries.advice_tasks(svc, team, case_team=visible_teams(actor))
 
 
 # a provider's actions on one advice request: URL verb -> (case action, summary, description)
@@ -157,12 +174,10 @@ def _register_task_action(verb: str, action: str, summary: str, description: str
         ref: str,
         advice_id: str,
         body: Body,  # type: ignore[valid-type]  # a model made at run time from the command
-        request: Request,
-        actor: Actor = Depends(current_actor),
+        actor: Actor = Depends(owns_task),
         svc: Services = Depends(services),
         idempotency_key: IdempotencyKey = None,
     ) -> CaseView:
-        await run_in_threadpool(advice_request_for, svc, request, actor, ref, advice_id)  # a DB read
         cmd = command(**body.model_dump(), advice_id=advice_id, by=actor)  # type: ignore[attr-defined]
         return await send(svc, ref, cmd, idempotency_key)
 

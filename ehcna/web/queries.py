@@ -17,7 +17,7 @@ from domain.kpis import Figure, Period
 from ehcna.gateway.cases import CaseSummary
 from ehcna.gateway.errors import GatewayError
 from ehcna.store.alerts import AlertRow, AlertState, alerts_for_case
-from ehcna.store.models import AdviceRow, AuditRow
+from ehcna.store.models import AdviceRow, AuditRow, CaseRow
 from ehcna.web.errors import http_error
 from ehcna.web.services import Services
 
@@ -71,9 +71,13 @@ class Task(BaseModel):
     days_left: int | None
 
 
-def advice_tasks(svc: Services, team: str | None, limit: int = 500) -> list[Task]:
-    """Advice awaited (from ``team``, or from every team), soonest due first."""
+def advice_tasks(
+    svc: Services, team: str | None, limit: int = 500, case_team: str | None = None
+) -> list[Task]:
+    """Advice awaited (from ``team``, or every team; on ``case_team``'s cases, or all), soonest due first."""
     query = select(AdviceRow).where(AdviceRow.status == str(AdviceStatus.REQUESTED))
+    if case_team:
+        query = query.join(CaseRow, CaseRow.ref == AdviceRow.case_ref).where(CaseRow.team == case_team)
     if team:
         query = query.where(AdviceRow.provider_team == team)
     with svc.sessions() as session:
@@ -91,6 +95,12 @@ def advice_tasks(svc: Services, team: str | None, limit: int = 500) -> list[Task
         )
         for r in rows
     ]
+
+
+def case_team(svc: Services, ref: str) -> str | None:
+    """The team a case belongs to, as the store has it; None if the store has no such case."""
+    with svc.sessions() as session:
+        return session.scalar(select(CaseRow.team).where(CaseRow.ref == ref))
 
 
 def advice_request(svc: Services, ref: str, advice_id: str) -> AdviceRow | None:

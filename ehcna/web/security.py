@@ -1,17 +1,23 @@
-"""Who is asking, and may they: every request is authenticated; refusals are audited."""
+"""Who is asking, and may they: every request is authenticated, every case route authorised by team
+and role (``domain.access``) here, for the API and the pages alike; refusals are audited."""
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 from uuid import uuid4
 
 from fastapi import Depends, HTTPException, Request, status
+from starlette.concurrency import run_in_threadpool
 
+from domain.access import CaseAccess, refusal
 from domain.commands import Actor, Role
+from ehcna.gateway.errors import GatewayError
 from ehcna.store.accounts import AccountRow
 from ehcna.store.audit import append_audit
 from ehcna.store.models import AdviceRow
 from ehcna.web.accounts import actor_for_token, actor_of
-from ehcna.web.queries import advice_request
+from ehcna.web.errors import http_error
+from ehcna.web.queries import advice_request, case_team
 from ehcna.web.services import Services
 
 OFFICERS = {Role.CASE_OFFICER, Role.MANAGER, Role.ADMIN}
@@ -72,17 +78,70 @@ def require(roles: set[Role], what: str, who: Callable[..., Actor] = current_act
     return check
 
 
+async def team_of_case(svc: Services, ref: str) -> str:
+    """The case's team: from the store (recorded with the start), else from its workflow; 404 if none."""
+    team = await run_in_threadpool(case_team, svc, ref)
+    if team is not None:
+        return team
+    try:  # not recorded yet (no worker has run the case's first task): as Temporal was told at its start
+        return await svc.cases.team_of(ref)
+    except GatewayError as err:
+        raise http_error(err) from None
+
+
+def authorise(
+    svc: Services, request: Request, actor: Actor, access: CaseAccess, team: str, ref: str | None
+) -> None:
+    """Let ``actor`` ``access`` a case of ``team`` (``ref``; None for one being started), or 403 audited."""
+    reason = refusal(actor, access, team, svc.managed_teams(actor))
+    if reason is not None:
+        forbid(svc, request, actor, reason, case_ref=ref)
+
+
+def case_access(access: CaseAccess, who: Callable[..., Actor]) -> Callable[..., Any]:
+    """A dependency for every route with a case ``{ref}``: who may ``access`` it, by team and role."""
+
+    async def check(
+        ref: str, request: Request, actor: Actor = Depends(who), svc: Services = Depends(services)
+    ) -> Actor:
+        team = await team_of_case(svc, ref)
+        await run_in_threadpool(authorise, svc, request, actor, access, team, ref)
+        return actor
+
+    return check
+
+
 def advice_request_for(
     svc: Services, request: Request, actor: Actor, ref: str, advice_id: str
 ) -> AdviceRow | None:
     """The advice request ``actor`` may act on, or None if there is none (a case officer's to handle).
 
     A provider sees only its own team's requests: any other, existing or not, is 403 and audited,
-    as it is for every role that is neither provider nor case officer.
+    as it is for every role that is neither provider nor case officer. A case officer (or manager)
+    acts for a provider only on a case they may act on.
     """
     row = advice_request(svc, ref, advice_id)
-    if actor.role not in OFFICERS and (
-        actor.role not in PROVIDERS or row is None or row.provider_team != actor.team
-    ):
+    if actor.role in OFFICERS:  # on behalf of a provider (advice that came by post): the case's team rules
+        team = case_team(svc, ref)
+        if team is not None:
+            authorise(svc, request, actor, CaseAccess.ACT, team, ref)
+    elif actor.role not in PROVIDERS or row is None or row.provider_team != actor.team:
         forbid(svc, request, actor, "this advice request belongs to another team", case_ref=ref)
     return row
+
+
+def advice_task(who: Callable[..., Actor]) -> Callable[..., Any]:
+    """A dependency for routes on one advice request: its provider team's (or, for a case officer,
+    its case team's), checked before anything else of the request is read."""
+
+    async def check(
+        ref: str,
+        advice_id: str,
+        request: Request,
+        actor: Actor = Depends(who),
+        svc: Services = Depends(services),
+    ) -> Actor:
+        await run_in_threadpool(advice_request_for, svc, request, actor, ref, advice_id)
+        return actor
+
+    return check

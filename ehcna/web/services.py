@@ -1,10 +1,11 @@
 """What the web service needs, built once at start-up (``ehcna.bootstrap``) and shared by requests."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from domain.commands import Actor
 from ehcna.gateway.cases import CaseGateway
 
 DEFAULT_ORGANISATION = "Special educational needs and disabilities"
@@ -17,6 +18,8 @@ class Services:
     # what the pages call a team: its name in the escalation policy's directory; else its id
     team_names: Mapping[str, str] | Callable[[str], str] | None = None
     organisation: str = DEFAULT_ORGANISATION  # shown in the pages' header
+    # the teams a manager manages besides their own (the directory's); none by default
+    managed_teams: Callable[[Actor], Collection[str]] = lambda actor: ()
 
     def team_name(self, team_id: str) -> str:
         """The team's name for a person to read; a team not named shows its id."""

@@ -72,6 +72,7 @@ def test_the_compose_check_fails_when_a_process_lacks_a_setting_it_needs(tmp_pat
     assert found == ["web: EHCNA_SECRET_KEY has no value, and the web cannot run without it"]
 
 
-def test_the_temporal_ui_is_not_published_beyond_this_host():
+def test_the_temporal_ui_is_staff_only_and_read_only():
     ui = compose_check.load(COMPOSE)["services"]["temporal-ui"]
     assert all(str(port).startswith("127.0.0.1:") for port in ui.get("ports", [])), ui["ports"]
+    assert ui["environment"]["TEMPORAL_DISABLE_WRITE_ACTIONS"] == "true"

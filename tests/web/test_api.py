@@ -103,7 +103,7 @@ async def test_case_officer_starts_a_case_and_sees_its_deadlines(api):
             "ref": new_ref(),
             "day0": str(today() + timedelta(days=1)),
             "request_source": "PARENT",
-            "team": "n",
+            "team": "north",
         },
         headers=api.auth("officer"),
     )

@@ -2,8 +2,10 @@
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
-from domain.commands import REF_PATTERN, Actor, Role, StartAssessment
+from domain.access import CaseAccess, visible_teams
+from domain.commands import REF_PATTERN, Actor, StartAssessment
 from domain.deadlines import Deadline
 from domain.statutory_calendar import Duty
 from domain.views import CaseView
@@ -17,11 +19,13 @@ from ehcna.web.pages.auth import allow
 from ehcna.web.pages.forms import FormState, blank, submit_form
 from ehcna.web.pages.names import advice_step
 from ehcna.web.pages.rendering import render
-from ehcna.web.security import OFFICERS, services
+from ehcna.web.security import OFFICERS, authorise, case_access, services
 from ehcna.web.services import Services
 
 router = APIRouter(include_in_schema=False)
 officer = allow(OFFICERS, "case work")
+reads_case = case_access(CaseAccess.READ, officer)
+acts_on_case = case_access(CaseAccess.ACT, officer)
 
 
 def _ref(ref: str) -> str:
@@ -36,7 +40,7 @@ async def my_cases(
     request: Request, actor: Actor = Depends(officer), svc: Services = Depends(services)
 ) -> Response:
     """A case officer's team's open cases (a manager's: every team's), soonest deadline first."""
-    team = actor.team if actor.role is Role.CASE_OFFICER else None
+    team = visible_teams(actor)
     cases = await queries.open_cases(svc, team=team, limit=300)
     return render(request, "officer/cases.html", actor, cases=cases, team=team, today=queries.today())
 
@@ -57,6 +61,7 @@ async def start_case(
     data = csrf.fields(await csrf.checked_form(request))
 
     async def start(command: StartAssessment) -> None:
+        await run_in_threadpool(authorise, svc, request, actor, CaseAccess.ACT, command.team, None)
         try:
             await svc.cases.start(command, queries.today())
         except GatewayError as err:  # a reference already used is a conflict; a bad date is not
@@ -95,7 +100,7 @@ def _start_page(request: Request, actor: Actor, form: FormState, status_code: in
 
 @router.get("/cases/{ref}")
 async def case_page(
-    ref: str, request: Request, actor: Actor = Depends(officer), svc: Services = Depends(services)
+    ref: str, request: Request, actor: Actor = Depends(reads_case), svc: Services = Depends(services)
 ) -> Response:
     view = await read(svc, _ref(ref))
     actions = [f for f in ACTION_FORMS.values() if view.stage in f.stages]
@@ -137,7 +142,7 @@ async def action_page(
     ref: str,
     action: str,
     request: Request,
-    actor: Actor = Depends(officer),
+    actor: Actor = Depends(acts_on_case),
     svc: Services = Depends(services),
 ) -> Response:
     spec = _action(action)
@@ -150,7 +155,7 @@ async def act(
     ref: str,
     action: str,
     request: Request,
-    actor: Actor = Depends(officer),
+    actor: Actor = Depends(acts_on_case),
     svc: Services = Depends(services),
 ) -> Response:
     spec = _action(action)

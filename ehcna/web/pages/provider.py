@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, Response
 
+from domain.access import visible_teams
 from domain.case import AdviceStatus
 from domain.commands import Actor
 from ehcna.store.models import AdviceRow
@@ -28,7 +29,8 @@ provider = allow(PROVIDERS | OFFICERS, "advice requests")
 def inbox(request: Request, actor: Actor = Depends(provider), svc: Services = Depends(services)) -> Response:
     """Advice awaited from the provider's team (every team's, for a case officer), soonest due first."""
     team = actor.team if actor.role in PROVIDERS else None
-    tasks = queries.advice_tasks(svc, team)
+    case_team = None if actor.role in PROVIDERS else visible_teams(actor)
+    tasks = queries.advice_tasks(svc, team, case_team=case_team)
     return render(request, "provider/inbox.html", actor, tasks=tasks, team=team)
 
 

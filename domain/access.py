@@ -1,0 +1,41 @@
+"""Who may read and act on a case (architecture.md, "People, teams and access").
+
+Officers read and act on their own team's cases; a manager reads every case of
+the service and acts on those of the teams they manage; the head of service
+reads and acts on all. Providers reach cases only through the advice requests
+addressed to their team, never through the case. The rule is pure: the web
+layer asks it for every case route, API and page alike.
+"""
+
+from collections.abc import Collection
+from enum import StrEnum
+
+from domain.commands import Actor, Role
+
+
+class CaseAccess(StrEnum):
+    READ = "read"  # the case, its timeline and history
+    ACT = "act"  # any action on it, starting it included
+
+
+def refusal(actor: Actor, access: CaseAccess, case_team: str, managed: Collection[str] = ()) -> str | None:
+    """Why ``actor`` may not ``access`` a case of ``case_team``; None when they may.
+
+    ``managed``: the teams a manager manages (the directory's), beside their own.
+    """
+    if actor.role is Role.ADMIN:
+        return None
+    if actor.role is Role.MANAGER:
+        if access is CaseAccess.READ or case_team == actor.team or case_team in managed:
+            return None
+        return f"this case belongs to team {case_team}, which you do not manage"
+    if actor.role is Role.CASE_OFFICER:
+        if case_team == actor.team:
+            return None
+        return f"this case belongs to team {case_team}; case officers work on their own team's cases"
+    return f"cases are not open to the {actor.role} role"
+
+
+def visible_teams(actor: Actor) -> str | None:
+    """The one team whose cases a list shows ``actor``; None for every team (managers, head of service)."""
+    return actor.team if actor.role is Role.CASE_OFFICER else None
