@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
-ASSETS := ehcna/web/static/govuk/govuk-frontend.min.css
+ASSETS := ehcna/web/static/vendor/swagger-ui.css
 
 .PHONY: setup system run demo test lint fuzz bench clean
 
@@ -58,4 +58,4 @@ bench: setup
 	$(BIN)/python -m bench.import_open_cases
 
 clean:
-	rm -rf $(VENV) node_modules ehcna/web/static/govuk var .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) node_modules ehcna/web/static/govuk ehcna/web/static/vendor var .pytest_cache .ruff_cache .hypothesis

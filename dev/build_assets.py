@@ -53,6 +53,26 @@ def build(source: Path = SOURCE, target: Path = TARGET, gov_uk: bool = False) ->
     return sorted(p for p in target.rglob("*") if p.is_file())
 
 
+# the API documents' viewers, from their pinned npm packages (package.json): no CDN at run time
+DOCS_TARGET = ROOT / "ehcna" / "web" / "static" / "vendor"
+DOCS_FILES = {
+    ROOT / "node_modules" / "swagger-ui-dist" / "swagger-ui-bundle.js": "swagger-ui-bundle.js",
+    ROOT / "node_modules" / "swagger-ui-dist" / "swagger-ui.css": "swagger-ui.css",
+    ROOT / "node_modules" / "redoc" / "bundles" / "redoc.standalone.js": "redoc.standalone.js",
+}
+
+
+def build_docs(files: dict[Path, str] = DOCS_FILES, target: Path = DOCS_TARGET) -> list[Path]:
+    """Copy Swagger UI and ReDoc into ``target``; return the files written."""
+    missing = [str(src) for src in files if not src.is_file()]
+    if missing:
+        raise FileNotFoundError(f"missing {', '.join(missing)}: run `npm ci --no-audit --no-fund` first")
+    target.mkdir(parents=True, exist_ok=True)
+    for src, name in files.items():
+        shutil.copy2(src, target / name)
+    return sorted(target / name for name in files.values())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -61,10 +81,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         written = build(gov_uk=args.gov_uk)
+        docs = build_docs()
     except (FileNotFoundError, ValueError) as err:
         print(f"build_assets: {err}", file=sys.stderr)
         return 1
-    print(f"build_assets: {len(written)} files in {TARGET.relative_to(ROOT)}")
+    where = f"{TARGET.relative_to(ROOT)}, {len(docs)} in {DOCS_TARGET.relative_to(ROOT)}"
+    print(f"build_assets: {len(written)} files in {where}")
     return 0
 
 

@@ -36,7 +36,7 @@ from domain.commands import (
     Withdraw,
 )
 from domain.errors import RuleViolation
-from domain.statutory_calendar import advice_due, earliest_final_plan
+from domain.statutory_calendar import REGULATIONS_IN_FORCE, advice_due, earliest_final_plan
 from domain.statutory_exceptions import (
     RecordedException,
     validate_advice_exception,
@@ -44,6 +44,19 @@ from domain.statutory_exceptions import (
 )
 
 OFFICER_ROLES = {Role.CASE_OFFICER, Role.MANAGER, Role.ADMIN, Role.SYSTEM}
+
+
+def under_the_regulations(day0: date) -> None:
+    """A request received before the SEND Regulations 2014 came into force has no statutory clock here.
+
+    Checked where a case is started (not in ``start_case``, which replays old histories); a migration
+    of earlier history says so and is let through.
+    """
+    if day0 < REGULATIONS_IN_FORCE:
+        raise RuleViolation(
+            "day0",
+            f"day 0 ({day0}) is before the SEND Regulations 2014 came into force on 1 September 2014",
+        )
 
 
 def start_case(cmd: StartAssessment, today: date) -> Case:

@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from domain.case import AdviceKind
-from domain.statutory_calendar import FINAL_PLAN_WEEKS, within_weeks
+from domain.statutory_calendar import FINAL_PLAN_WEEKS, REGULATIONS_IN_FORCE, within_weeks
 
 # ---------------------------------------------------------------- measures
 
@@ -291,13 +291,21 @@ def parse_month(text: str) -> Period:
     year, month = int(parts[0]), int(parts[1])
     if not 1 <= month <= 12:
         raise ValueError(f"'{text}' is not a month: {month} is not between 1 and 12")
+    _measured(year, text)
     return Period.month(year, month)
+
+
+def _measured(year: int, text: str) -> None:
+    """The measures count from the 2014 reforms (and leave room for the year after a period)."""
+    if not REGULATIONS_IN_FORCE.year <= year <= 9998:
+        raise ValueError(f"'{text}' is outside the years measured ({REGULATIONS_IN_FORCE.year} onwards)")
 
 
 def parse_year(text: str) -> Period:
     text = text.strip()
     if len(text) != 4 or not text.isdigit() or int(text) < 1:
         raise ValueError(f"'{text}' is not a year; expected YYYY, e.g. 2025")
+    _measured(int(text), text)
     return Period.year(int(text))
 
 

@@ -28,6 +28,9 @@ DUTY_TITLES: dict[Duty, str] = {
     Duty.M14: "Draft plan served (week 14 milestone)",
 }
 
+# Part 3 of the Children and Families Act 2014 and the SEND Regulations 2014 came into force
+REGULATIONS_IN_FORCE = date(2014, 9, 1)
+
 DECISION_WEEKS = 6
 ADVICE_WEEKS = 6
 NO_PLAN_NOTICE_WEEKS = 16

@@ -26,7 +26,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from domain.alarms import AlarmTiming
-from domain.assessment import apply, start_case
+from domain.assessment import apply, start_case, under_the_regulations
 from domain.clock import london_date
 from domain.commands import (
     CaseCommand,
@@ -45,7 +45,14 @@ from domain.commands import (
 )
 from domain.errors import RuleViolation
 from domain.views import CaseView, case_view
-from ehcna.gateway.errors import AlreadyStarted, CaseNotFound, InvalidStart, Unavailable, from_temporal
+from ehcna.gateway.errors import (
+    AlreadyStarted,
+    CaseNotFound,
+    InvalidStart,
+    NotAnswered,
+    Unavailable,
+    from_temporal,
+)
 from ehcna.gateway.ids import case_ref_of, case_workflow_id, ref_problem
 from workflows import search_attributes as sa
 from workflows.assessment import AssessmentWorkflow
@@ -65,6 +72,8 @@ UPDATES: dict[type[BaseModel], Any] = {
     Withdraw: AssessmentWorkflow.withdraw,
     TransferOut: AssessmentWorkflow.transfer_out,
 }
+
+READ_TIMEOUT = 10.0  # seconds
 
 # what may go into a visibility query, which takes no parameters: a team or stage name, nothing else
 _KEYWORD = re.compile(r"^[A-Za-z0-9 _-]{1,64}$")
@@ -159,18 +168,28 @@ class CaseGateway:
         self.timing = timing or AlarmTiming()
         self._stored = stored
         self.action_timeout = action_timeout
+        # a read (a query, a description, a list) needs no worker's step: it is given less time
+        self.read_timeout = min(READ_TIMEOUT, action_timeout)
 
     async def start(
-        self, cmd: StartAssessment, today: date, prior_actions: Sequence[CaseCommand] = ()
+        self,
+        cmd: StartAssessment,
+        today: date,
+        prior_actions: Sequence[CaseCommand] = (),
+        *,
+        migrating: bool = False,
     ) -> Started:
         """Start the workflow of a new case; refuse a future day 0 or a reused reference.
 
         ``prior_actions`` are steps taken before the case came to the engine (a
         migrated case); each is checked by the same rules here, before starting.
+        ``migrating``: a council's history, which may begin before the Regulations.
         """
         if problem := ref_problem(cmd.ref):  # before anything is sent: it could take an advice clock's id
             raise InvalidStart("ref", problem)
         try:
+            if not migrating:
+                under_the_regulations(cmd.day0)
             case = start_case(cmd, today)
             for action in prior_actions:
                 case = apply(case, action, today)
@@ -180,20 +199,31 @@ class CaseGateway:
         if self._stored is not None and self._stored(cmd.ref):
             raise AlreadyStarted(cmd.ref)
         try:
-            handle: WorkflowHandle[Any, Any] = await self.client.start_workflow(
-                AssessmentWorkflow.run,
-                AssessmentInput(start=cmd, timing=self.timing, prior_actions=list(prior_actions)),
-                id=case_workflow_id(cmd.ref),
-                task_queue=self.task_queue,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-                search_attributes=initial_search_attributes(view),
-            )
+            async with asyncio.timeout(self.action_timeout):
+                handle: WorkflowHandle[Any, Any] = await self._start(cmd, prior_actions, view)
         except WorkflowAlreadyStartedError:
             raise AlreadyStarted(cmd.ref) from None
+        except TimeoutError:
+            raise NotAnswered(
+                "case",
+                f"the workflow service did not answer in time: case {cmd.ref} may have started, look for it",
+            ) from None
         except RPCError as err:
             raise Unavailable("case", f"case {cmd.ref} was not started: {err.message}") from None
         return Started(handle.id, view)
+
+    async def _start(
+        self, cmd: StartAssessment, prior_actions: Sequence[CaseCommand], view: CaseView
+    ) -> WorkflowHandle[Any, Any]:
+        return await self.client.start_workflow(
+            AssessmentWorkflow.run,
+            AssessmentInput(start=cmd, timing=self.timing, prior_actions=list(prior_actions)),
+            id=case_workflow_id(cmd.ref),
+            task_queue=self.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            search_attributes=initial_search_attributes(view),
+        )
 
     async def act(self, ref: str, command: CaseCommand, idempotency_key: str | None = None) -> CaseView:
         """Apply ``command`` through the workflow's validated update; the case as it then stands.
@@ -214,17 +244,19 @@ class CaseGateway:
         """The case as its workflow holds it now."""
         handle = self.client.get_workflow_handle(case_workflow_id(ref))
         try:
-            view: CaseView = await handle.query(AssessmentWorkflow.state)
-            return view
-        except RPCError as err:
+            async with asyncio.timeout(self.read_timeout):
+                view: CaseView = await handle.query(AssessmentWorkflow.state)
+                return view
+        except (RPCError, TimeoutError) as err:
             raise from_temporal(ref, err) from None
 
     async def team_of(self, ref: str) -> str:
         """The case's team as its workflow was started with (its search attribute): no worker needed."""
         handle = self.client.get_workflow_handle(case_workflow_id(ref))
         try:
-            described = await handle.describe()
-        except RPCError as err:
+            async with asyncio.timeout(self.read_timeout):
+                described = await handle.describe()
+        except (RPCError, TimeoutError) as err:
             raise from_temporal(ref, err) from None
         team = described.typed_search_attributes.get(sa.TEAM)
         if team is None:
@@ -247,19 +279,25 @@ class CaseGateway:
         query = open_cases_query(team=team, stage=stage, breached=breached, due_before=due_before)
         out: list[CaseSummary] = []
         try:
-            async for wf in self.client.list_workflows(query, limit=limit):
-                attrs = wf.typed_search_attributes
-                out.append(
-                    CaseSummary(
-                        ref=case_ref_of(wf.id),
-                        stage=attrs.get(sa.CASE_STAGE),
-                        team=attrs.get(sa.TEAM),
-                        next_deadline=attrs.get(sa.NEXT_DEADLINE),
-                        breached=attrs.get(sa.BREACHED),
-                    )
-                )
-        except RPCError as err:
-            raise Unavailable("cases", f"the case list cannot be read now ({err.message})") from None
+            async with asyncio.timeout(self.read_timeout):
+                out = await self._list(query, limit)
+        except (RPCError, TimeoutError) as err:
+            raise Unavailable("cases", f"the case list cannot be read now ({err})") from None
         far = datetime.max.replace(tzinfo=UTC)
         out.sort(key=lambda c: (c.next_deadline is None, c.next_deadline or far))
+        return out
+
+    async def _list(self, query: str, limit: int) -> list[CaseSummary]:
+        out: list[CaseSummary] = []
+        async for wf in self.client.list_workflows(query, limit=limit):
+            attrs = wf.typed_search_attributes
+            out.append(
+                CaseSummary(
+                    ref=case_ref_of(wf.id),
+                    stage=attrs.get(sa.CASE_STAGE),
+                    team=attrs.get(sa.TEAM),
+                    next_deadline=attrs.get(sa.NEXT_DEADLINE),
+                    breached=attrs.get(sa.BREACHED),
+                )
+            )
         return out

@@ -142,7 +142,7 @@ async def load_open(
 
 async def _start_open(cases: CaseGateway, plan: CasePlan, today: date, report: LoadReport) -> None:
     try:
-        await cases.start(plan.start, today, prior_actions=plan.steps)
+        await cases.start(plan.start, today, prior_actions=plan.steps, migrating=True)
         report.open_started += 1
     except AlreadyStarted:
         report.skipped_existing.append(plan.ref)

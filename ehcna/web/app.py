@@ -1,12 +1,16 @@
 """The web application: the JSON API and the pages. Built and served by ``ehcna.bootstrap``
 (``ehcna web``); tests give it their own services."""
 
+import math
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from html import escape
+from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import ValidationError
 from starlette.middleware.sessions import SessionMiddleware
@@ -14,6 +18,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from ehcna.web import security
 from ehcna.web.api import router as api_router
 from ehcna.web.pages import register as register_pages
+from ehcna.web.protection import Protection
 from ehcna.web.services import Services
 
 OPENAPI_URL = "/openapi.json"
@@ -24,6 +29,23 @@ async def _invalid_input(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ValidationError)
     errors = [{"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
     return JSONResponse({"detail": errors}, status_code=422)
+
+
+def _shown(value: Any) -> Any:
+    """An input as a JSON answer can carry it: 1e309 (infinity) and NaN as text, not a 500."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _shown(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_shown(v) for v in value]
+    return value
+
+
+async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's 422 for a request that fails its route's models, safe for any input."""
+    assert isinstance(exc, RequestValidationError)
+    return JSONResponse({"detail": _shown(jsonable_encoder(exc.errors()))}, status_code=422)
 
 
 async def _healthz() -> dict[str, str]:
@@ -52,11 +74,33 @@ def _add_api_docs(app: FastAPI) -> None:
             schema = {**schema, "servers": [{"url": prefix}, *schema.get("servers", [])]}
         return JSONResponse(schema)
 
+    def viewer(request: Request, title: str, head: str, body: str) -> HTMLResponse:
+        static = root_path(request) + "/static"
+        page = (
+            f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{app.title} - {title}</title>'
+            f'<link rel="icon" href="{static}/favicon.svg">{head.format(static=static)}</head>'
+            f"{body.format(static=static, document=escape(document_url(request)))}</html>"
+        )
+        return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+
     async def swagger_ui(request: Request) -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url=document_url(request), title=f"{app.title} - Swagger UI")
+        return viewer(
+            request,
+            "Swagger UI",
+            '<link rel="stylesheet" href="{static}/vendor/swagger-ui.css">',
+            '<body data-openapi="{document}"><div id="swagger-ui"></div>'
+            '<script src="{static}/vendor/swagger-ui-bundle.js"></script>'
+            '<script src="{static}/swagger-init.js"></script></body>',
+        )
 
     async def redoc(request: Request) -> HTMLResponse:
-        return get_redoc_html(openapi_url=document_url(request), title=f"{app.title} - ReDoc")
+        return viewer(
+            request,
+            "ReDoc",
+            "",
+            '<body><redoc spec-url="{document}"></redoc>'
+            '<script src="{static}/vendor/redoc.standalone.js"></script></body>',
+        )
 
     app.add_api_route(OPENAPI_URL, openapi, methods=["GET"], include_in_schema=False)
     for path, page in (("/docs", swagger_ui), ("/redoc", redoc)):
@@ -101,6 +145,8 @@ def create_app(
         max_age=8 * 3600,
     )
     app.add_exception_handler(ValidationError, _invalid_input)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_middleware(Protection, tls=cookie_secure)
     app.include_router(api_router)
     _add_api_docs(app)
     register_pages(app)
