@@ -24,9 +24,10 @@ from pathlib import Path
 from typing import IO
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from domain.clock import london_date
+from ehcna.gateway.codec import data_converter, key_ring
+from ehcna.settings import Settings
 from tests.temporal_servers import binary
 from workflows.search_attributes import dev_server_flags
 
@@ -271,7 +272,9 @@ async def dev_server(folder: Path) -> AsyncIterator[DevServer]:
         while client is None:
             proc.check_alive()
             try:
-                client = await Client.connect(address, data_converter=pydantic_data_converter)
+                client = await Client.connect(
+                    address, data_converter=data_converter(key_ring(Settings.from_env()))
+                )
             except RuntimeError:
                 if time.perf_counter() > deadline:
                     raise

@@ -130,6 +130,7 @@ def environment(settings: Settings, var: Path, database_url: str) -> dict[str, s
         "EHCNA_VAR_DIR": str(var),
         "EHCNA_WEB_PORT": str(settings.web_port),
         "EHCNA_PUBLIC_URL": f"http://localhost:{settings.web_port}",
+        "EHCNA_TEMPORAL_UI_URL": f"http://localhost:{settings.dev_temporal_ui_port}",
         # alerts go to the local mail catcher (dev/devmail.py), never off the machine
         "EHCNA_SMTP_HOST": "127.0.0.1",
         "EHCNA_SMTP_PORT": str(settings.dev_mail_port),
@@ -159,6 +160,8 @@ def main() -> int:
             "--ui-port",
             str(settings.dev_temporal_ui_port),
         ]
+        # the UI asks the web app to decrypt payloads, with the signed-in person's session
+        temporal += ["--ui-codec-endpoint", f"http://localhost:{settings.web_port}/codec"]
         stack.start(
             Service(
                 "temporal",

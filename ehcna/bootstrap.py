@@ -213,6 +213,7 @@ def web_app(settings: Settings, policy: Policy) -> FastAPI:
             team_names=policy.directory.team_name,  # the pages name teams as the directory does
             organisation=settings.organisation,
             managed_teams=lambda actor: managers.get(actor.user, ()),
+            temporal_ui_origin=settings.temporal_ui_url,
         )
 
     return create_app(

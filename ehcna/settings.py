@@ -72,6 +72,19 @@ class Settings(BaseModel):
         alias="EHCNA_WEBHOOK_*",
         description="each webhook's URL, under the name its policy entry gives as `url_env`",
     )
+    payload_keys: SecretStr | None = Field(
+        None,
+        alias="EHCNA_PAYLOAD_KEYS",
+        description="keys that encrypt what passes through Temporal: `id:base64 of 32 bytes`, newest first, "
+        "comma-separated (older ones still decrypt); default: a key made once in `var/`",
+        json_schema_extra=RUNNING_PROCESSES,
+    )
+    temporal_ui_url: str | None = Field(
+        None,
+        alias="EHCNA_TEMPORAL_UI_URL",
+        pattern=r"^https?://[^/]+$",
+        description="the Temporal UI's origin, allowed to ask the web app's codec endpoint to decrypt",
+    )
     public_url: str | None = Field(
         None,
         alias="EHCNA_PUBLIC_URL",

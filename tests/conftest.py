@@ -1,3 +1,4 @@
+import os
 from dataclasses import dataclass
 
 import pytest
@@ -5,9 +6,17 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
+from ehcna.gateway.codec import KeyRing
 from ehcna.store.db import make_engine, session_factory
 from tests.databases import backends, fresh_database
 from tests.temporal_servers import dev_server_env, running_worker
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One payload key ring for the whole run, in the environment before any test reads it: the
+    tests' clients, their workers and every process they start encrypt and decrypt alike (and no
+    key file is made in var/)."""
+    os.environ.setdefault("EHCNA_PAYLOAD_KEYS", KeyRing.new("tests").text())
 
 
 @dataclass

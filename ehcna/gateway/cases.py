@@ -45,6 +45,7 @@ from domain.commands import (
 )
 from domain.errors import RuleViolation
 from domain.views import CaseView, case_view
+from ehcna.gateway.codec import remote_codec
 from ehcna.gateway.errors import (
     AlreadyStarted,
     CaseNotFound,
@@ -262,6 +263,13 @@ class CaseGateway:
         if team is None:
             raise CaseNotFound(ref)
         return team
+
+    async def payloads(self, direction: str, body: object) -> dict[str, object]:
+        """Encode or decode payloads as Temporal's UI asks its remote codec (``ValueError`` if unreadable)."""
+        codec = self.client.data_converter.payload_codec
+        if codec is None:
+            raise ValueError("this engine's client does not encrypt payloads")
+        return await remote_codec(codec, direction, body)
 
     async def open_cases(
         self,

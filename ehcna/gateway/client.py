@@ -1,8 +1,8 @@
-"""Connecting to Temporal with the project's data converter."""
+"""Connecting to Temporal with the project's data converter: pydantic models, encrypted."""
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
+from ehcna.gateway.codec import data_converter, key_ring
 from ehcna.settings import Settings
 
 
@@ -10,5 +10,5 @@ async def connect(settings: Settings) -> Client:
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter(key_ring(settings)),
     )

@@ -17,6 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from ehcna.web import security
 from ehcna.web.api import router as api_router
+from ehcna.web.codec import router as codec_router
 from ehcna.web.pages import register as register_pages
 from ehcna.web.protection import Protection
 from ehcna.web.services import Services
@@ -148,6 +149,7 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_middleware(Protection, tls=cookie_secure)
     app.include_router(api_router)
+    app.include_router(codec_router)
     _add_api_docs(app)
     register_pages(app)
     app.add_api_route("/healthz", _healthz, methods=["GET"], include_in_schema=False)

@@ -2,6 +2,7 @@
 and role (``domain.access``) here, for the API and the pages alike; refusals are audited."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
@@ -15,10 +16,12 @@ from ehcna.gateway.errors import GatewayError
 from ehcna.store.accounts import AccountRow
 from ehcna.store.audit import append_audit
 from ehcna.store.models import AdviceRow
-from ehcna.web.accounts import actor_for_token, actor_of
+from ehcna.web import throttle
+from ehcna.web.accounts import account_for_password, actor_for_token, actor_of, end_sessions
 from ehcna.web.errors import http_error
 from ehcna.web.queries import advice_request, case_team
 from ehcna.web.services import Services
+from ehcna.web.throttle import Locked
 
 OFFICERS = {Role.CASE_OFFICER, Role.MANAGER, Role.ADMIN}
 MANAGERS = {Role.MANAGER, Role.ADMIN}
@@ -29,16 +32,36 @@ def services(request: Request) -> Services:
     return request.app.state.services
 
 
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
 def current_actor(request: Request, svc: Services = Depends(services)) -> Actor:
-    """The signed-in user (session cookie) or the program (``Authorization: Bearer``)."""
+    """The signed-in user (session cookie) or the program (``Authorization: Bearer``).
+
+    A session holds only while its account is active and has not signed out since (the
+    account's session version); a bad token counts against the address, which is throttled.
+    """
     header = request.headers.get("authorization", "")
-    with svc.sessions() as session:
+    now = datetime.now(UTC)
+    with svc.sessions.begin() as session:
         if header.lower().startswith("bearer "):
-            actor = actor_for_token(session, header[7:].strip())
+            address = client_address(request)
+            block = throttle.locked(session, None, address, now)
+            if block is not None:
+                raise HTTPException(
+                    status.HTTP_429_TOO_MANY_REQUESTS,
+                    f"{block.reason}: try again later",
+                    headers={"Retry-After": str(block.seconds_left(now))},
+                )
+            actor = actor_for_token(session, header[7:].strip(), now)
+            if actor is None:
+                throttle.record(session, throttle.TOKEN_USER, address, False, now)
         else:
             username = request.session.get("user") if "session" in request.scope else None
             row = session.get(AccountRow, username) if username else None
-            actor = actor_of(row) if row and row.active else None
+            current = row is not None and row.active and request.session.get("v") == row.session_version
+            actor = actor_of(row) if row is not None and current else None
     if actor is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
@@ -46,6 +69,50 @@ def current_actor(request: Request, svc: Services = Depends(services)) -> Actor:
             headers={"WWW-Authenticate": "Bearer"},
         )
     return actor
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    actor: Actor
+    version: int  # the account's session version, kept in the session cookie
+
+    @property
+    def user(self) -> str:
+        return self.actor.user
+
+
+def sign_in_check(svc: Services, username: str, password: str, address: str) -> SignedIn | Locked | None:
+    """Throttle, check the password, record the attempt and audit it: the account signed in, why not
+    now (``Locked``), or None for a wrong username or password. Raises ``SignInBusy``."""
+    now = datetime.now(UTC)
+    with svc.sessions.begin() as session:
+        block = throttle.locked(session, username, address, now)
+        if block is None:
+            row = account_for_password(session, username, password)
+            throttle.record(session, username, address, row is not None, now)
+        else:
+            row = None
+        known = session.get(AccountRow, username)
+        who = actor_of(known) if known else Actor(user=username or "(blank)", role=Role.SYSTEM)
+        reason = "signed in" if row else (block.reason if block else "wrong username or password")
+        append_audit(
+            session,
+            key=f"sign-in:{uuid4()}",
+            case_ref=None,
+            seq=None,
+            action="signed_in" if row else "sign_in_refused",
+            by=who,
+            at=now,
+            detail={"address": address, "reason": reason, "account_exists": known is not None},
+        )
+        if block is not None:
+            return block
+        return SignedIn(actor_of(row), row.session_version) if row else None
+
+
+def sign_out_everywhere(svc: Services, username: str) -> None:
+    with svc.sessions.begin() as session:
+        end_sessions(session, username)
 
 
 def forbid(svc: Services, request: Request, actor: Actor, reason: str, case_ref: str | None = None) -> None:

@@ -20,6 +20,7 @@ class Services:
     organisation: str = DEFAULT_ORGANISATION  # shown in the pages' header
     # the teams a manager manages besides their own (the directory's); none by default
     managed_teams: Callable[[Actor], Collection[str]] = lambda actor: ()
+    temporal_ui_origin: str | None = None  # the Temporal UI, allowed to call the codec endpoint
 
     def team_name(self, team_id: str) -> str:
         """The team's name for a person to read; a team not named shows its id."""

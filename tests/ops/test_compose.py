@@ -21,7 +21,7 @@ def compose_config(env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 def test_compose_file_validates_and_wires_the_stack():
-    done = compose_config({"POSTGRES_PASSWORD": "p", "EHCNA_SECRET_KEY": "k"})
+    done = compose_config({"POSTGRES_PASSWORD": "p", "EHCNA_SECRET_KEY": "k", "EHCNA_PAYLOAD_KEYS": "k1:x"})
     assert done.returncode == 0, done.stderr
     text = done.stdout
     for service in ("postgres", "temporal", "temporal-ui", "migrate", "worker", "web"):

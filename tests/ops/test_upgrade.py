@@ -13,6 +13,8 @@ from pathlib import Path
 from uuid import uuid4
 
 import pytest
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
 
 from domain.case import AdviceKind, RequestSource
 from domain.clock import london_date
@@ -67,7 +69,11 @@ async def test_a_case_started_by_the_old_worker_is_completed_by_the_new_one(dev_
     log = tmp_path / "old-worker.log"
     today = london_date(datetime.now(UTC))
     ref = f"UP-{uuid4().hex[:8]}"
-    cases = CaseGateway(client, queue, action_timeout=60)
+    # the old release's client: it did not encrypt payloads, so its worker could read them
+    old_client = Client(
+        client.service_client, namespace=client.namespace, data_converter=pydantic_data_converter
+    )
+    cases = CaseGateway(old_client, queue, action_timeout=60)
     with log.open("w") as out:
         worker = await asyncio.create_subprocess_exec(
             sys.executable, "worker.py", cwd=old, env=env, stdout=out, stderr=out
@@ -89,6 +95,7 @@ async def test_a_case_started_by_the_old_worker_is_completed_by_the_new_one(dev_
         finally:
             worker.terminate()
             await asyncio.wait_for(worker.wait(), 30)
+    cases = CaseGateway(client, queue, action_timeout=60)  # this release's: it encrypts what it sends
     async with build_worker_on(client, queue):
         closed = await cases.act(ref, Withdraw(on=today, by=OFFICER))
         assert closed.case.is_closed

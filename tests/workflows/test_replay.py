@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from ehcna.bootstrap import WORKFLOWS
+from tests.temporal_servers import converter
 
 # v1: before alerts were sent beside the main loop (workflow.patched "alarms-in-background");
 # v2: before case events were recorded by a local activity (workflow.patched "record-locally");
@@ -47,6 +47,6 @@ def load(path: Path) -> dict:
 )
 async def test_recorded_history_replays(record: dict):
     history = WorkflowHistory.from_json(record["workflow_id"], record["history"])
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=converter())
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None

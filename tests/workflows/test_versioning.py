@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from temporalio import workflow
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from tests.temporal_servers import converter
 from tests.workflows.patched_versions import PatchedAssessment, UnpatchedAssessment
 from workflows.advice import AdviceWorkflow
 
@@ -26,7 +26,7 @@ def old_history() -> WorkflowHistory:
 
 
 async def replay_with(workflow_class: type) -> None:
-    replayer = Replayer(workflows=[workflow_class, AdviceWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=[workflow_class, AdviceWorkflow], data_converter=converter())
     await replayer.replay_workflow(old_history())
 
 

@@ -48,7 +48,7 @@ async def _to_sign_in(request: Request, exc: Exception) -> Response:
 async def _error_page(request: Request, exc: Exception) -> Response:
     """An HTML page for the pages; the API's own JSON answer for /api and anything not HTML."""
     assert isinstance(exc, StarletteHTTPException)
-    if request.url.path.startswith("/api") or request.url.path.startswith("/static"):
+    if request.url.path.startswith(("/api", "/static", "/codec")):  # programs get JSON
         return await http_exception_handler(request, exc)
     title = ERROR_TITLES.get(exc.status_code, "Sorry, there is a problem with the service")
     detail = exc.detail if isinstance(exc.detail, str) else None

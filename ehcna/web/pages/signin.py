@@ -4,14 +4,16 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from domain.clock import LONDON
 from domain.commands import Actor
-from ehcna.web.accounts import check_password
+from ehcna.web.accounts import SignInBusy
 from ehcna.web.pages import csrf
 from ehcna.web.pages.auth import home_of, safe_next, signed_in
 from ehcna.web.pages.forms import Field, FormState, blank, parse
 from ehcna.web.pages.rendering import render
-from ehcna.web.security import services
+from ehcna.web.security import client_address, services, sign_in_check, sign_out_everywhere
 from ehcna.web.services import Services
+from ehcna.web.throttle import Locked
 
 router = APIRouter(include_in_schema=False)
 
@@ -50,23 +52,31 @@ async def sign_in(request: Request, svc: Services = Depends(services)) -> Respon
     if form.errors:
         return _page(request, form, next_path, 422)
 
-    def check() -> Actor | None:
-        with svc.sessions() as session:
-            return check_password(session, answers["username"], answers["password"])
-
-    actor = await run_in_threadpool(check)  # argon2 takes a moment: not on the event loop
-    if actor is None:
+    username, address = answers["username"][:64], client_address(request)
+    try:  # argon2 takes a moment: not on the event loop
+        outcome = await run_in_threadpool(sign_in_check, svc, username, answers["password"], address)
+    except SignInBusy:
+        form.add("username", "The service is busy signing people in: try again in a few seconds")
+        return _page(request, form, next_path, 503)
+    if isinstance(outcome, Locked):
+        at = f"{outcome.until.astimezone(LONDON):%H:%M}"
+        form.add("username", f"{outcome.reason[:1].upper()}{outcome.reason[1:]}: try again after {at}")
+        return _page(request, form, next_path, 429)
+    if outcome is None:
         form.add("username", "The username or password is not right")
         return _page(request, form, next_path, 401)
     request.session.clear()  # a fresh session, so nothing from before signing in carries over
-    request.session["user"] = actor.user
+    request.session["user"], request.session["v"] = outcome.user, outcome.version
     csrf.renew(request)
-    return RedirectResponse(next_path or home_of(actor), status_code=303)
+    return RedirectResponse(next_path or home_of(outcome.actor), status_code=303)
 
 
 @router.post("/sign-out")
-async def sign_out(request: Request, actor: Actor = Depends(signed_in)) -> Response:
+async def sign_out(
+    request: Request, actor: Actor = Depends(signed_in), svc: Services = Depends(services)
+) -> Response:
     await csrf.checked_form(request)
+    await run_in_threadpool(sign_out_everywhere, svc, actor.user)  # a copy of the cookie ends too
     request.session.clear()
     csrf.renew(request)
     return RedirectResponse("/sign-in", status_code=303)
