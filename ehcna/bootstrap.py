@@ -23,10 +23,11 @@ import workflows
 from activities.casework import CaseRecordActivities, NotificationActivities
 from activities.digest import DigestActivities
 from activities.ports import CaseRecordPort, LoggingCaseRecords, LoggingNotifications, NotificationPort
+from activities.reconcile import ReconcileActivities
 from domain.escalation import Channel
 from ehcna.gateway.cases import CaseGateway
 from ehcna.gateway.client import connect
-from ehcna.gateway.schedules import ensure_digest_schedule
+from ehcna.gateway.schedules import ensure_digest_schedule, ensure_reconcile_schedule
 from ehcna.logconfig import configure_logging
 from ehcna.notifications.channels.base import ChannelSender
 from ehcna.notifications.channels.notify import NotifySender
@@ -36,6 +37,7 @@ from ehcna.notifications.delivery import Deliverer
 from ehcna.notifications.digest import DigestSender
 from ehcna.notifications.policy import DEFAULT_POLICY_PATH, Links, Policy, PolicyError, load_policy
 from ehcna.notifications.port import AlertingNotifications, FamilyContacts
+from ehcna.notifications.reconcile import Reconciler
 from ehcna.settings import Settings, SettingsError
 from ehcna.store.adapters import BreachRecordingNotifications, StoreCaseRecords
 from ehcna.store.db import make_engine, session_factory
@@ -46,9 +48,10 @@ from ehcna.web.services import Services
 from workflows.advice import AdviceWorkflow
 from workflows.assessment import AssessmentWorkflow
 from workflows.digest import DigestWorkflow
+from workflows.reconcile import ReconcileWorkflow
 
 EXIT_BAD_CONFIGURATION = 2
-WORKFLOWS = [AssessmentWorkflow, AdviceWorkflow, DigestWorkflow]
+WORKFLOWS = [AssessmentWorkflow, AdviceWorkflow, DigestWorkflow, ReconcileWorkflow]
 # a SIGTERM lets requests in flight finish for this long, then the app exits anyway
 # (a request waiting on a workflow that no worker serves would otherwise keep it up for ever)
 GRACEFUL_SHUTDOWN_SECONDS = 5  # under the 10 s a container is given to stop
@@ -106,6 +109,15 @@ class Notifications:
     policy: Policy
     port: NotificationPort  # for build_worker(notifications=...)
     digests: DigestActivities  # its send_daily_digests goes in the worker's activities
+    alerting: AlertingNotifications  # the alerts themselves (a stopped workflow, say)
+
+
+def reconciler(
+    client: Client, settings: Settings, sessions: sessionmaker[Session], alerts: Notifications
+) -> Reconciler:
+    """The job that finds cases whose workflow stopped, reading Temporal through the gateway."""
+    cases = CaseGateway(client, settings.task_queue)
+    return Reconciler(sessions, cases.workflow_status, alerts.alerting.workflow_stopped)
 
 
 def build_notifications(
@@ -126,7 +138,8 @@ def build_notifications(
     )
     alerting = AlertingNotifications(policy, deliverer, sessions, family)
     digests = DigestSender(policy, sessions, deliverer, on_failed=alerting.raise_undelivered)
-    return Notifications(policy, BreachRecordingNotifications(sessions, alerting), DigestActivities(digests))
+    port = BreachRecordingNotifications(sessions, alerting)
+    return Notifications(policy, port, DigestActivities(digests), alerting)
 
 
 # -- the worker
@@ -148,6 +161,7 @@ def build_worker(
     records: CaseRecordPort | None = None,
     notifications: NotificationPort | None = None,
     digests: DigestActivities | None = None,
+    reconcile: ReconcileActivities | None = None,
 ) -> Worker:
     """The worker with every workflow and activity, its ports injected (logging ones if not given)."""
     cache_workflow_bytecode()
@@ -160,6 +174,8 @@ def build_worker(
     ]
     if digests is not None:
         activities.append(digests.send_daily_digests)
+    if reconcile is not None:
+        activities.append(reconcile.reconcile_cases)
     return Worker(client, task_queue=task_queue, workflows=WORKFLOWS, activities=activities)
 
 
@@ -171,12 +187,14 @@ async def run_worker(settings: Settings) -> None:
     alerts = build_notifications(policy, sessions, settings)
     client = await connect(settings)
     await ensure_digest_schedule(client, settings.task_queue, policy.digest)
+    await ensure_reconcile_schedule(client, settings.task_queue)
     worker = build_worker(
         client,
         settings.task_queue,
         records=StoreCaseRecords(sessions),
         notifications=alerts.port,
         digests=alerts.digests,
+        reconcile=ReconcileActivities(reconciler(client, settings, sessions, alerts)),
     )
     log.info(
         "worker_started",

@@ -23,7 +23,7 @@ from temporalio.common import (
     WorkflowIDReusePolicy,
 )
 from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from domain.alarms import AlarmTiming
 from domain.assessment import apply, start_case, under_the_regulations
@@ -263,6 +263,21 @@ class CaseGateway:
         if team is None:
             raise CaseNotFound(ref)
         return team
+
+    async def workflow_status(self, ref: str) -> str:
+        """How the case's workflow stands in Temporal: RUNNING, COMPLETED, FAILED, TERMINATED,
+        TIMED_OUT, CANCELED, CONTINUED_AS_NEW, or NOT_FOUND (never started, or gone past retention)."""
+        handle = self.client.get_workflow_handle(case_workflow_id(ref))
+        try:
+            async with asyncio.timeout(self.read_timeout):
+                described = await handle.describe()
+        except RPCError as err:
+            if err.status == RPCStatusCode.NOT_FOUND:
+                return "NOT_FOUND"
+            raise from_temporal(ref, err) from None
+        except TimeoutError as err:
+            raise from_temporal(ref, err) from None
+        return described.status.name if described.status is not None else "UNKNOWN"
 
     async def payloads(self, direction: str, body: object) -> dict[str, object]:
         """Encode or decode payloads as Temporal's UI asks its remote codec (``ValueError`` if unreadable)."""

@@ -1,4 +1,4 @@
-"""The Temporal Schedule that starts the managers' digest each morning in England."""
+"""The Temporal Schedules: the managers' digest each morning in England, and the reconciliation job."""
 
 from datetime import timedelta
 
@@ -8,6 +8,7 @@ from temporalio.client import (
     ScheduleActionStartWorkflow,
     ScheduleAlreadyRunningError,
     ScheduleCalendarSpec,
+    ScheduleIntervalSpec,
     ScheduleOverlapPolicy,
     SchedulePolicy,
     ScheduleRange,
@@ -18,6 +19,7 @@ from temporalio.client import (
 
 from ehcna.notifications.policy import Digest
 from workflows.digest import DigestWorkflow
+from workflows.reconcile import ReconcileWorkflow
 
 DIGEST_SCHEDULE_ID = "ehcna-daily-digest"
 
@@ -45,7 +47,10 @@ async def ensure_digest_schedule(
     client: Client, task_queue: str, digest: Digest, schedule_id: str = DIGEST_SCHEDULE_ID
 ) -> None:
     """Create the schedule, or bring an existing one to the policy's time (idempotent, at every start)."""
-    schedule = digest_schedule(task_queue, digest, schedule_id)
+    await _ensure(client, schedule_id, digest_schedule(task_queue, digest, schedule_id))
+
+
+async def _ensure(client: Client, schedule_id: str, schedule: Schedule) -> None:
     try:
         await client.create_schedule(schedule_id, schedule)
     except ScheduleAlreadyRunningError:
@@ -54,3 +59,27 @@ async def ensure_digest_schedule(
             return ScheduleUpdate(schedule=schedule)
 
         await client.get_schedule_handle(schedule_id).update(replace)
+
+
+RECONCILE_SCHEDULE_ID = "ehcna-reconcile"
+RECONCILE_EVERY = timedelta(minutes=15)
+
+
+def reconcile_schedule(task_queue: str, every: timedelta = RECONCILE_EVERY) -> Schedule:
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            ReconcileWorkflow.run,
+            id=RECONCILE_SCHEDULE_ID,
+            task_queue=task_queue,
+            execution_timeout=every * 4,
+        ),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+
+
+async def ensure_reconcile_schedule(
+    client: Client, task_queue: str, every: timedelta = RECONCILE_EVERY
+) -> None:
+    """The store and Temporal compared every ``every`` (idempotent, at every worker start)."""
+    await _ensure(client, RECONCILE_SCHEDULE_ID, reconcile_schedule(task_queue, every))

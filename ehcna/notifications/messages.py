@@ -14,6 +14,7 @@ from domain.alarms import AlarmLevel
 from domain.clock import london_date
 from domain.events import AlarmEvent, ExceptionNotice
 from domain.statutory_calendar import DUTY_TITLES
+from ehcna.store.faults import STATUS_WORDS
 
 SERVICE = "EHC needs assessments"
 
@@ -179,3 +180,18 @@ def undelivered_message(
     ]
     link = case_link(base_url, case_ref) if case_ref else None
     return compose(f"Alert not delivered: {subject}", f"Dear {recipient_name},", paragraphs, facts, link)
+
+
+def workflow_stopped_message(
+    recipient_name: str, case_ref: str, team_name: str, status: str, base_url: str
+) -> Message:
+    """To the case's manager and the head of service: the engine stopped keeping a case's clock."""
+    paragraphs = [
+        f"The engine is no longer keeping the statutory clock of case {case_ref}: its workflow "
+        f"{STATUS_WORDS.get(status, 'stopped')} without the case being closed. No reminder or breach "
+        "alert will come for it until it is looked at.",
+        "Please ask whoever runs the engine to look at it, and keep the case's deadlines by hand meanwhile.",
+    ]
+    facts = {"Case": case_ref, "Team": team_name, "Workflow": status.replace("_", " ").lower()}
+    subject = f"Case {case_ref} is no longer being tracked"
+    return compose(subject, f"Dear {recipient_name},", paragraphs, facts, case_link(base_url, case_ref))

@@ -15,7 +15,12 @@ from domain.escalation import Audience
 from domain.events import AlarmEvent, ExceptionNotice
 from ehcna.notifications.delivery import Deliverer, Failed, outgoing
 from ehcna.notifications.directory import FAMILY, Target, resolve
-from ehcna.notifications.messages import alarm_message, family_notice_message, undelivered_message
+from ehcna.notifications.messages import (
+    alarm_message,
+    family_notice_message,
+    undelivered_message,
+    workflow_stopped_message,
+)
 from ehcna.notifications.policy import Policy
 from ehcna.store.alerts import AlertKind
 from ehcna.store.models import CaseRow
@@ -122,6 +127,26 @@ class AlertingNotifications:
                     outgoing(f"{c.key}#undelivered", AlertKind.UNDELIVERED, t, msg, team=c.team, **context)
                 )
         await self._deliverer.deliver(items, retry=False)
+
+    async def workflow_stopped(self, case_ref: str, team: str, status: str) -> None:
+        """Tell the case's manager and the head of service that a case is no longer tracked (once)."""
+        d = self._policy.directory
+        channels = self._policy.delivery.undelivered_channels  # the service's own problems go here
+        targets = resolve(d, [Audience.CASE_MANAGER, Audience.HEAD_OF_SERVICE], channels, team, team)
+        items = [
+            outgoing(
+                f"stopped:{case_ref}",
+                AlertKind.WORKFLOW_STOPPED,
+                t,
+                workflow_stopped_message(t.name, case_ref, d.team_name(team), status, self._base_url),
+                case_ref=case_ref,
+                team=team,
+                holder=team,
+                level="stopped",
+            )
+            for t in self._usable(targets)
+        ]
+        await self._deliverer.deliver(items, on_failed=self.raise_undelivered)
 
     @property
     def _base_url(self) -> str:

@@ -29,6 +29,7 @@ class AlertKind(StrEnum):
     FAMILY_NOTICE = "family_notice"  # an exception was recorded
     UNDELIVERED = "undelivered"  # to the head of service: an alert could not be delivered
     DIGEST = "digest"  # a manager's daily digest
+    WORKFLOW_STOPPED = "workflow_stopped"  # a case's workflow stopped without closing it
 
 
 class AlertRow(Base):

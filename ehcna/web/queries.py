@@ -17,6 +17,7 @@ from domain.kpis import Figure, Period
 from ehcna.gateway.cases import CaseSummary
 from ehcna.gateway.errors import GatewayError
 from ehcna.store.alerts import AlertRow, AlertState, alerts_for_case
+from ehcna.store.faults import WorkflowFaultRow, faults
 from ehcna.store.models import AdviceRow, AuditRow, CaseRow
 from ehcna.web.errors import http_error
 from ehcna.web.services import Services
@@ -193,6 +194,12 @@ def alerts_overview(svc: Services, limit: int = 50) -> AlertsOverview:
         ).all()
         recent = session.scalars(select(AlertRow).order_by(AlertRow.id.desc()).limit(limit)).all()
     return AlertsOverview({str(k): int(v) for k, v in counts.items()}, list(failed), list(recent))
+
+
+def stopped_cases(svc: Services) -> list[WorkflowFaultRow]:
+    """Cases open in the store whose workflow stopped (failed, terminated, timed out, gone)."""
+    with svc.sessions() as session:
+        return faults(session)
 
 
 def case_alerts(svc: Services, ref: str) -> list[AlertRow]:

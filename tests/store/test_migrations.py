@@ -4,7 +4,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 import ehcna.store.accounts
-import ehcna.store.alerts  # noqa: F401
+import ehcna.store.alerts
+import ehcna.store.faults  # noqa: F401
 from ehcna.store.models import Base
 
 

@@ -12,6 +12,7 @@ from domain.deadlines import AT_RISK_WITHIN_DAYS
 from domain.kpis import OPEN_BANDS, OPEN_STAGES, Period, Trend, months_ending, parse_month
 from ehcna.reports.overview import OverviewRow, build_overview
 from ehcna.reports.terminal import format_change, format_value
+from ehcna.store.faults import STATUS_WORDS
 from ehcna.store.kpi_queries import OpenAssessments, k8_open_assessments
 from ehcna.web import queries
 from ehcna.web.pages.auth import allow
@@ -177,5 +178,13 @@ async def open_cases(
 
 @router.get("/performance/alerts")
 def alerts(request: Request, actor: Actor = Depends(manager), svc: Services = Depends(services)) -> Response:
-    """Every alert the engine sent or tried to send, and whether it was delivered."""
-    return render(request, "manager/alerts.html", actor, alerts=queries.alerts_overview(svc))
+    """Every alert the engine sent or tried to send, whether it was delivered, and any case whose
+    workflow stopped without closing it (found by the reconciliation job)."""
+    return render(
+        request,
+        "manager/alerts.html",
+        actor,
+        alerts=queries.alerts_overview(svc),
+        stopped=queries.stopped_cases(svc),
+        stopped_words=STATUS_WORDS,
+    )
