@@ -35,7 +35,7 @@ class DieAfterCommit(StoreCaseRecords):
 
 
 async def main(address: str, task_queue: str, url: str, crash_key: str, marker: str) -> None:
-    client = await connect(Settings(temporal_address=address))
+    client = await connect(Settings.from_env().model_copy(update={"temporal_address": address}))
     records = DieAfterCommit(session_factory(make_engine(url)), crash_key, Path(marker))
     worker = build_worker(client, task_queue, records=records)
     print("worker ready", flush=True)

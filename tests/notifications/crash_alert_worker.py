@@ -43,7 +43,7 @@ async def main(address: str, task_queue: str, url: str, policy_path: str, marker
     )
     deliverer.marker = Path(marker)
     port = BreachRecordingNotifications(sessions, AlertingNotifications(policy, deliverer, sessions))
-    client = await connect(Settings(temporal_address=address))
+    client = await connect(Settings.from_env().model_copy(update={"temporal_address": address}))
     worker = build_worker(client, task_queue, records=StoreCaseRecords(sessions), notifications=port)
     print("worker ready", flush=True)
     await worker.run()

@@ -80,7 +80,7 @@ async def test_worker_killed_mid_advice_then_restarted_finishes_the_case_once(db
     queue = f"kill9-{uuid4().hex[:6]}"
     try:
         worker = await start_worker(address, queue, db.url, mail.port)
-        client = await connect(Settings(temporal_address=address))
+        client = await connect(Settings.from_env().model_copy(update={"temporal_address": address}))
         env = RealClockEnv(client)
         ref = f"K9-{uuid4().hex[:6]}"
         # day 0 sixty days ago: the advice requested on day 10 is overdue (a breach to record once)
@@ -126,7 +126,7 @@ async def test_embedded_temporal_restart_keeps_open_cases_and_their_timers(db, t
     temporal = await start_temporal(db_file, port)
     worker = await start_worker(address, queue, db.url, mail.port)
     try:
-        client = await connect(Settings(temporal_address=address))
+        client = await connect(Settings.from_env().model_copy(update={"temporal_address": address}))
         env = RealClockEnv(client)
         waiting = await CaseDriver.start(env, queue, f"RS-WAIT-{uuid4().hex[:4]}", days_ago=20)
         await eventually(lambda: has_pending_timer(waiting.handle))
@@ -140,7 +140,7 @@ async def test_embedded_temporal_restart_keeps_open_cases_and_their_timers(db, t
     temporal = await start_temporal(db_file, port)
     worker = await start_worker(address, queue, db.url, mail.port)
     try:
-        client = await connect(Settings(temporal_address=address))
+        client = await connect(Settings.from_env().model_copy(update={"temporal_address": address}))
         waiting_handle = client.get_workflow_handle(waiting.handle.id)
         assert (await waiting_handle.describe()).status == WorkflowExecutionStatus.RUNNING
         assert await has_pending_timer(waiting_handle)  # its deadline timer is still pending, not lost
