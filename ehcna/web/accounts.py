@@ -99,6 +99,11 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def token_id_of(token: str) -> str:
+    """The id a person names a token by (as ``ApiTokenRow.token_id``), from the token itself."""
+    return _digest(token)[:12]
+
+
 def issue_token(
     session: Session, username: str, label: str, days: int = TOKEN_DAYS, now: datetime | None = None
 ) -> str:

@@ -116,3 +116,25 @@ async def test_password_checks_run_two_at_a_time_whatever_the_burst(site, monkey
     answers = await asyncio.gather(*(sign_in(c, f"user-{i}", "wrong") for i, c in enumerate(clients)))
     assert {a.status_code for a in answers} <= {401, 429, 503}
     assert most <= accounts.ARGON2_AT_ONCE, most
+
+
+async def test_the_head_of_service_issues_lists_and_revokes_tokens_on_a_page(site):  # noqa: F811
+    head = await site.signed_in("head")
+    page = await head.get("/admin/tokens")
+    assert page.status_code == 200 and "Issue a token" in page.text
+    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    bad = await head.post("/admin/tokens", data={"csrf_token": token, "username": "nobody", "label": "x"})
+    assert bad.status_code == 422 and "No account &#39;nobody&#39;" in bad.text
+    issued = await head.post(
+        "/admin/tokens", data={"csrf_token": token, "username": "manager", "label": "dashboard", "days": "30"}
+    )
+    new = issued.text.split('<code id="new-token">')[1].split("</code>")[0]
+    auth = {"Authorization": f"Bearer {new}"}
+    assert (await site.api.http.get("/api/me", headers=auth)).status_code == 200
+    row = next(r for r in issued.text.split('id="tokens"')[1].split("<tr") if "dashboard" in r)
+    token_id = row.split("<code>")[1].split("</code>")[0]
+    gone = await head.post(f"/admin/tokens/{token_id}/revoke", data={"csrf_token": token})
+    assert gone.status_code == 303
+    assert (await site.api.http.get("/api/me", headers=auth)).status_code == 401
+    officer = await site.signed_in("officer")
+    assert (await officer.get("/admin/tokens")).status_code == 403  # the head of service's only

@@ -37,7 +37,7 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
         NavItem("Cases", "/cases"),
     ),
 }
-NAVIGATION[Role.ADMIN] = NAVIGATION[Role.MANAGER]
+NAVIGATION[Role.ADMIN] = (*NAVIGATION[Role.MANAGER], NavItem("API tokens", "/admin/tokens"))
 
 # A deadline's status as a GOV.UK tag: the words carry the meaning, the colour repeats it.
 DEADLINE_TAGS: dict[DeadlineStatus, tuple[str, str]] = {
