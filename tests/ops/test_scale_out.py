@@ -88,7 +88,6 @@ async def test_two_workers_and_two_web_apps_finish_every_case_once_when_a_worker
                 *(step(i + 1, "POST", f"/api/cases/{r}/decide-to-assess", decide) for i, r in enumerate(refs))
             )
 
-
             ask = {
                 "advice_kind": "HEALTH",
                 "provider_team": "icb-community-paeds",
