@@ -24,6 +24,7 @@ from domain.commands import (
     DecideToAssess,
     DecideToIssue,
     IssueFinalPlan,
+    ReassignTeam,
     RecordAdviceNotReceived,
     RecordException,
     RecordFamilyResponse,
@@ -104,7 +105,21 @@ def apply(case: Case, cmd: CaseCommand, today: date) -> Case:
             _close(new, Outcome.WITHDRAWN, cmd.on)
         case TransferOut():
             _close(new, Outcome.TRANSFERRED_OUT, cmd.on)
+        case ReassignTeam():
+            _reassign(new, cmd)
     return new
+
+
+REASSIGNERS = {Role.MANAGER, Role.ADMIN, Role.SYSTEM}
+
+
+def _reassign(case: Case, cmd: ReassignTeam) -> None:
+    """A manager (or the head of service) moves the case to another team; its clock runs on."""
+    if cmd.by.role not in REASSIGNERS:
+        raise RuleViolation("by", "only a manager or the head of service moves a case to another team")
+    if cmd.team == case.team:
+        raise RuleViolation("team", f"the case is already with team {case.team}")
+    case.team = cmd.team
 
 
 def _effective_date(cmd: CaseCommand) -> tuple[str, date]:

@@ -145,6 +145,15 @@ class TransferOut(BaseModel):
     by: Actor
 
 
+class ReassignTeam(BaseModel):
+    """The case moves to another team of case officers: the one recorded way a case changes team."""
+
+    kind: Literal["reassign_team"] = "reassign_team"
+    team: TeamName
+    on: date
+    by: Actor
+
+
 CaseCommand = Annotated[
     DecideToAssess
     | RequestAdvice
@@ -156,6 +165,7 @@ CaseCommand = Annotated[
     | RecordFamilyResponse
     | IssueFinalPlan
     | Withdraw
-    | TransferOut,
+    | TransferOut
+    | ReassignTeam,
     Field(discriminator="kind"),
 ]

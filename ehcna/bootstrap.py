@@ -245,7 +245,7 @@ def secret_key(settings: Settings) -> str:
         return settings.secret_key.get_secret_value()
     path = settings.var_dir / "secret_key"
     if not path.exists():
-        settings.var_dir.mkdir(parents=True, exist_ok=True)
+        settings.var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # owner only
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()

@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         DecideToAssess,
         DecideToIssue,
         IssueFinalPlan,
+        ReassignTeam,
         RecordAdviceNotReceived,
         RecordException,
         RecordFamilyResponse,
@@ -230,6 +231,15 @@ class AssessmentWorkflow:
 
     @transfer_out.validator
     def _validate_transfer_out(self, cmd: TransferOut) -> None:
+        self._check(cmd)
+
+    # added in v4: only new histories carry it, so no patch is needed for the cases already open
+    @workflow.update
+    async def reassign_team(self, cmd: ReassignTeam) -> CaseView:
+        return await self._act(cmd)
+
+    @reassign_team.validator
+    def _validate_reassign_team(self, cmd: ReassignTeam) -> None:
         self._check(cmd)
 
     # -- the main loop ---------------------------------------------------

@@ -33,6 +33,7 @@ from domain.commands import (
     DecideToAssess,
     DecideToIssue,
     IssueFinalPlan,
+    ReassignTeam,
     RecordAdviceNotReceived,
     RecordException,
     RecordFamilyResponse,
@@ -72,6 +73,7 @@ UPDATES: dict[type[BaseModel], Any] = {
     IssueFinalPlan: AssessmentWorkflow.issue_final_plan,
     Withdraw: AssessmentWorkflow.withdraw,
     TransferOut: AssessmentWorkflow.transfer_out,
+    ReassignTeam: AssessmentWorkflow.reassign_team,
 }
 
 READ_TIMEOUT = 10.0  # seconds

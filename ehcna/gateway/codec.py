@@ -79,7 +79,7 @@ def key_ring(settings: Settings) -> KeyRing:
         return KeyRing.parse(settings.payload_keys.get_secret_value())
     path: Path = settings.var_dir / KEY_FILE
     if not path.exists():
-        settings.var_dir.mkdir(parents=True, exist_ok=True)
+        settings.var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # owner only
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as out:
             out.write(KeyRing.new(f"dev-{secrets.token_hex(3)}").text())

@@ -9,6 +9,7 @@ from domain.commands import (
     DecideToAssess,
     DecideToIssue,
     IssueFinalPlan,
+    ReassignTeam,
     RecordAdviceNotReceived,
     RecordException,
     RecordFamilyResponse,
@@ -36,6 +37,7 @@ ACTIONS: dict[str, type[BaseModel]] = {
     "issue-final-plan": IssueFinalPlan,
     "withdraw": Withdraw,
     "transfer-out": TransferOut,
+    "reassign-team": ReassignTeam,
 }
 
 

@@ -38,7 +38,7 @@ def seed_demo_accounts(sessions: sessionmaker[Session], var_dir: Path) -> list[t
                 save_account(session, username, role, team, password)
             known[username] = password
             out.append((username, password, what))
-    var_dir.mkdir(exist_ok=True)
+    var_dir.mkdir(mode=0o700, exist_ok=True)  # owner only
     saved.write_text("".join(f"{u} {p}\n" for u, p in known.items()))
     saved.chmod(0o600)
     return out

@@ -14,6 +14,7 @@ from domain.commands import (
     DecideToAssess,
     DecideToIssue,
     IssueFinalPlan,
+    ReassignTeam,
     RecordAdviceNotReceived,
     RecordException,
     RecordFamilyResponse,
@@ -413,3 +414,20 @@ def test_migrated_case_deadlines_from_real_day0():
     # Its past steps can be entered with their real (past) dates.
     case = apply(case, DecideToAssess(yes=True, on=day0 + timedelta(days=30), by=OFFICER), today)
     assert {dl.key: dl for dl in deadlines(case, today)}["T1"].status is DeadlineStatus.MET
+
+
+def test_reassignment_moves_the_case_to_another_team_and_only_a_manager_or_the_head_of_service_may():
+    case = new_case()
+    on = case.day0 + timedelta(days=3)
+    moved = apply(case, ReassignTeam(team="south", on=on, by=MANAGER), FAR_TODAY)
+    assert (
+        moved.team == "south" and moved.stage == case.stage and moved.day0 == case.day0
+    )  # the clock runs on
+    head = Actor(user="hos", role=Role.ADMIN)
+    assert apply(moved, ReassignTeam(team="north", on=on, by=head), FAR_TODAY).team == "north"
+    with pytest.raises(RuleViolation) as officer:
+        apply(case, ReassignTeam(team="south", on=on, by=OFFICER), FAR_TODAY)
+    assert officer.value.field == "by" and "manager" in officer.value.reason
+    with pytest.raises(RuleViolation) as same:
+        apply(case, ReassignTeam(team=case.team, on=on, by=MANAGER), FAR_TODAY)
+    assert same.value.field == "team"

@@ -142,3 +142,20 @@ async def eventually_async(check, seconds: float = 15.0) -> bool:
             return False
         await asyncio.sleep(0.2)
     return True
+
+
+async def test_a_case_moves_between_teams_only_by_a_recorded_reassignment(api):
+    ref = await north_case_with_advice(api)
+    move = {"team": "south", "on": str(today())}
+    refused = await api.http.post(f"/api/cases/{ref}/reassign-team", json=move, headers=api.auth("officer"))
+    assert refused.status_code == 409 and refused.json()["detail"]["field"] == "by"
+    moved = await api.http.post(f"/api/cases/{ref}/reassign-team", json=move, headers=api.auth("manager"))
+    assert moved.status_code == 200 and moved.json()["case"]["team"] == "south"
+    assert moved.json()["stage"] == "advice"  # the clock runs on
+    assert (await api.http.get(f"/api/cases/{ref}", headers=api.auth("south-officer"))).status_code == 200
+    assert (await api.http.get(f"/api/cases/{ref}", headers=api.auth("officer"))).status_code == 403
+    with api.db.sessions() as s:
+        steps = s.scalars(
+            sa.select(AuditRow.action).where(AuditRow.case_ref == ref, AuditRow.seq.is_not(None))
+        )
+        assert "reassign_team" in list(steps)

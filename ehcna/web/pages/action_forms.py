@@ -330,5 +330,20 @@ ACTION_FORMS: dict[str, ActionForm] = {
             OPEN_STAGES,
             "This closes the case (SEN2 Exported).",
         ),
+        ActionForm(
+            "reassign-team",
+            "Move the case to another team",
+            "Move case",
+            "Case moved to another team",
+            (
+                Field(
+                    "team", "Team", hint="The team of case officers who will hold the case", noun="the team"
+                ),
+                _on("Date the case moved", "the date the case moved"),
+            ),
+            OPEN_STAGES,
+            "A manager or the head of service moves a case. Its deadlines stay as they are; the new "
+            "team's officers take it from now.",
+        ),
     )
 }
