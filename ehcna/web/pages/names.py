@@ -85,6 +85,7 @@ STEP_NAMES: dict[str, str] = {
     "issue_final_plan": "Final EHC plan issued",
     "withdraw": "Request withdrawn",
     "transfer_out": "Moved out of the area",
+    "reassign_team": "Moved to another team",
 }
 
 
