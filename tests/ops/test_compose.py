@@ -76,3 +76,8 @@ def test_the_temporal_ui_is_staff_only_and_read_only():
     ui = compose_check.load(COMPOSE)["services"]["temporal-ui"]
     assert all(str(port).startswith("127.0.0.1:") for port in ui.get("ports", [])), ui["ports"]
     assert ui["environment"]["TEMPORAL_DISABLE_WRITE_ACTIONS"] == "true"
+
+
+def test_the_env_file_of_secrets_is_never_committed():
+    done = subprocess.run(["git", "-C", str(ROOT), "check-ignore", "-q", ".env"], check=False)
+    assert done.returncode == 0, ".env is not ignored by git"
