@@ -30,12 +30,25 @@ def refusal(actor: Actor, access: CaseAccess, case_team: str, managed: Collectio
             return None
         return f"this case belongs to team {case_team}, which you do not manage"
     if actor.role is Role.CASE_OFFICER:
+        if not actor.team:
+            return NO_TEAM
         if case_team == actor.team:
             return None
         return f"this case belongs to team {case_team}; case officers work on their own team's cases"
     return f"cases are not open to the {actor.role} role"
 
 
+NO_TEAM = "your account belongs to no team: ask the head of service to give it one"
+
+
 def visible_teams(actor: Actor) -> str | None:
-    """The one team whose cases a list shows ``actor``; None for every team (managers, head of service)."""
-    return actor.team if actor.role is Role.CASE_OFFICER else None
+    """The one team whose cases a list shows ``actor``; None for every team (managers, head of service).
+
+    ``ValueError`` (``NO_TEAM``) for a case officer or provider with no team: a list never falls
+    back to every team's.
+    """
+    if actor.role in (Role.CASE_OFFICER, Role.PROVIDER):
+        if not actor.team:
+            raise ValueError(NO_TEAM)
+        return actor.team
+    return None

@@ -149,7 +149,7 @@ class ReassignTeam(BaseModel):
     """The case moves to another team of case officers: the one recorded way a case changes team."""
 
     kind: Literal["reassign_team"] = "reassign_team"
-    team: TeamName
+    team: Annotated[TeamName, StringConstraints(pattern=r"^[A-Za-z0-9 _-]{1,64}$")]
     on: date
     by: Actor
 

@@ -7,6 +7,7 @@ nothing else reads the environment or decides which adapter serves a port.
 
 import asyncio
 import compileall
+import os
 import secrets
 import sys
 from collections.abc import Awaitable, Callable
@@ -246,8 +247,9 @@ def secret_key(settings: Settings) -> str:
     path = settings.var_dir / "secret_key"
     if not path.exists():
         settings.var_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # owner only
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never readable by others
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(48))
     return path.read_text().strip()
 
 

@@ -27,6 +27,7 @@ class AdviceWorkflow:
         self._input = inp
         self._advice = inp.advice
         self._excepted = inp.excepted
+        self._team = inp.team  # the case's team: told again when the case moves to another
         self._changed = False
         self._alarms = AlarmClock()
 
@@ -34,6 +35,7 @@ class AdviceWorkflow:
     def advice_updated(self, update: AdviceUpdate) -> None:
         self._advice = update.advice
         self._excepted = update.excepted
+        self._team = update.team or self._team
         self._changed = True
 
     @workflow.query
@@ -49,7 +51,7 @@ class AdviceWorkflow:
 
     async def _send(self, alarm: Alarm) -> None:
         i = self._input
-        await raise_alarm(i.case_workflow_id, i.case_ref, i.team, self._advice.provider_team, alarm)
+        await raise_alarm(i.case_workflow_id, i.case_ref, self._team, self._advice.provider_team, alarm)
 
     @workflow.run
     async def run(self, inp: AdviceInput) -> AdviceRequest:

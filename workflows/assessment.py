@@ -298,7 +298,7 @@ class AssessmentWorkflow:
         wid = workflow.info().workflow_id
         for advice in self._case.advice:
             excepted = bool(self._case.advice_exceptions(advice.id))
-            update = AdviceUpdate(advice=advice, excepted=excepted)
+            update = AdviceUpdate(advice=advice, excepted=excepted, team=self._case.team)
             if advice.id not in self._children:
                 if not (advice.is_open and advice.has_clock):
                     continue

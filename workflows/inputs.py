@@ -32,3 +32,5 @@ class AdviceInput(BaseModel):
 class AdviceUpdate(BaseModel):
     advice: AdviceRequest
     excepted: bool
+    # the case's team now (a reassignment moves it); None from cases signalled before it was sent
+    team: str | None = None

@@ -190,6 +190,8 @@ class CaseGateway:
         """
         if problem := ref_problem(cmd.ref):  # before anything is sent: it could take an advice clock's id
             raise InvalidStart("ref", problem)
+        if not _KEYWORD.match(cmd.team):  # the case lists ask Temporal for it by name
+            raise InvalidStart("team", "a team name is 1-64 letters, digits, spaces, '-' or '_'")
         try:
             if not migrating:
                 under_the_regulations(cmd.day0)

@@ -19,7 +19,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.converter import DataConverter, PayloadCodec
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes, PayloadCodec
 
 from ehcna.settings import Settings
 
@@ -50,6 +50,8 @@ class KeyRing:
                 raise PayloadKeyError(f"EHCNA_PAYLOAD_KEYS: key '{kid}' is not base64") from None
             if len(key) != 32:
                 raise PayloadKeyError(f"EHCNA_PAYLOAD_KEYS: key '{kid}' is {len(key)} bytes, not 32")
+            if any(kid == known for known, _ in keys):
+                raise PayloadKeyError(f"EHCNA_PAYLOAD_KEYS: key id '{kid}' is given twice")
             keys.append((kid, key))
         if not keys:
             raise PayloadKeyError("EHCNA_PAYLOAD_KEYS: no key")
@@ -116,15 +118,21 @@ class EncryptionCodec(PayloadCodec):
 
 def data_converter(ring: KeyRing) -> DataConverter:
     """The engine's converter: pydantic models, encrypted. On every client, worker and replayer."""
-    return replace(pydantic_data_converter, payload_codec=EncryptionCodec(ring))
+    # failures' messages and stack traces (a rule's reason, a database error) are encrypted too
+    return replace(
+        pydantic_data_converter,
+        payload_codec=EncryptionCodec(ring),
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
 
 
 def _payload_from_json(item: dict[str, object]) -> Payload:
     metadata = item.get("metadata") or {}
-    assert isinstance(metadata, dict)
+    if not isinstance(metadata, dict):
+        raise ValueError("a payload's metadata must be an object of base64 values")
     return Payload(
-        metadata={str(k): base64.b64decode(str(v)) for k, v in metadata.items()},
-        data=base64.b64decode(str(item.get("data") or "")),
+        metadata={str(k): base64.b64decode(str(v), validate=True) for k, v in metadata.items()},
+        data=base64.b64decode(str(item.get("data") or ""), validate=True),
     )
 
 
@@ -144,6 +152,6 @@ async def remote_codec(codec: PayloadCodec, direction: str, body: object) -> dic
     try:
         payloads = [_payload_from_json(i) for i in items]
         done = await (codec.decode(payloads) if direction == "decode" else codec.encode(payloads))
-    except (binascii.Error, InvalidTag, PayloadKeyError) as err:
+    except (binascii.Error, InvalidTag, PayloadKeyError, TypeError) as err:
         raise ValueError(f"a payload cannot be read: {type(err).__name__}") from None
     return {"payloads": [_payload_to_json(p) for p in done]}

@@ -44,8 +44,13 @@ class Reconciler:
             now = datetime.now(UTC)
             fresh = await asyncio.to_thread(self._record, ref, team, status, now)
             self._log.error("workflow_stopped", case_ref=ref, status=status)
-            await self._alert(ref, team, status)  # keyed: a retry sends nothing twice
             found += int(fresh)
+        # every stopped case's alert, each pass: its delivery is keyed, so one already sent is not sent
+        # again, and one a mail outage or a crash left unsent (after its case was recorded) goes now
+        with self._sessions() as session:
+            stopped = [(f.case_ref, f.team, f.status) for f in faults.faults(session)]
+        for ref, team, status in stopped:
+            await self._alert(ref, team, status)
         return found
 
     def _record(self, ref: str, team: str, status: str, at: datetime) -> bool:

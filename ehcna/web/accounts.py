@@ -132,9 +132,11 @@ def tokens(session: Session) -> list[ApiTokenRow]:
 
 def revoke_token(session: Session, token_id: str, now: datetime | None = None) -> ApiTokenRow | None:
     """Revoke the token whose id (``ApiTokenRow.token_id``) this is; None if there is no such token."""
-    if len(token_id) < 8:
-        return None
-    matches = session.scalars(select(ApiTokenRow).where(ApiTokenRow.token_digest.startswith(token_id))).all()
+    if not 8 <= len(token_id) <= 64 or any(c not in "0123456789abcdef" for c in token_id):
+        return None  # ids are hex: nothing else may reach the LIKE below
+    matches = session.scalars(
+        select(ApiTokenRow).where(ApiTokenRow.token_digest.startswith(token_id, autoescape=True))
+    ).all()
     if len(matches) != 1:
         return None
     row = matches[0]

@@ -8,7 +8,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from domain.access import CaseAccess, visible_teams
+from domain.access import CaseAccess
 from domain.case import RequestSource
 from domain.commands import Actor, Role, StartAssessment
 from domain.views import CaseView
@@ -27,6 +27,7 @@ from ehcna.web.security import (
     case_access,
     current_actor,
     forbid,
+    listed_team,
     require,
     services,
 )
@@ -80,7 +81,7 @@ async def list_cases(
 ) -> Any:
     """Cases by the workflows' own search attributes (live: a breach shows as it happens).
     A case officer sees their own team's cases; asking for another team's is refused."""
-    own = visible_teams(actor)
+    own = await run_in_threadpool(listed_team, svc, request, actor)
     if own is not None and team not in (None, own):
         await run_in_threadpool(authorise, svc, request, actor, CaseAccess.READ, team, None)
     team = team or own
@@ -147,11 +148,12 @@ def inbox(
 ) -> Any:
     """Advice awaited from a team, soonest due first (a provider sees its own team only; a case
     officer the advice asked for on their own team's cases)."""
-    if actor.role in PROVIDERS:
-        return queries.advice_tasks(svc, actor.team)
-    if actor.role not in OFFICERS:
+    if actor.role not in OFFICERS | PROVIDERS:
         forbid(svc, request, actor, "the inbox is for providers and case officers")
-    return queries.advice_tasks(svc, team, case_team=visible_teams(actor))
+    own = listed_team(svc, request, actor)
+    if actor.role in PROVIDERS:
+        return queries.advice_tasks(svc, own)
+    return queries.advice_tasks(svc, team, case_team=own)
 
 
 # a provider's actions on one advice request: URL verb -> (case action, summary, description)

@@ -1,4 +1,6 @@
-"""The codec endpoint the Temporal UI asks to decrypt (or encrypt) payloads, for signed-in staff only.
+"""The codec endpoint the Temporal UI asks to decrypt payloads: for managers and the head of service
+(who read every case), never for encrypting (the UI is read-only; an encrypting endpoint would let
+anyone signed in make payloads the worker trusts).
 
 Point the UI at ``<web app>/codec`` (``temporal server start-dev --ui-codec-endpoint``, or the UI's
 own codec setting with "include cross-origin credentials"); set ``EHCNA_TEMPORAL_UI_URL`` to the
@@ -15,11 +17,11 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.commands import Actor
 from ehcna.store.audit import append_audit
-from ehcna.web.security import OFFICERS, current_actor, require, services
+from ehcna.web.security import MANAGERS, current_actor, require, services
 from ehcna.web.services import Services
 
 router = APIRouter(prefix="/codec", include_in_schema=False)
-staff = require(OFFICERS, "reading what passes through Temporal", current_actor)
+staff = require(MANAGERS, "reading what passes through Temporal", current_actor)
 
 
 def _cors(request: Request, svc: Services) -> dict[str, str]:
@@ -58,12 +60,12 @@ def _audit(svc: Services, actor: Actor, direction: str, count: int) -> None:
 async def code(
     direction: str, request: Request, actor: Actor = Depends(staff), svc: Services = Depends(services)
 ) -> Response:
-    if direction not in ("encode", "decode"):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, "the codec endpoint is /codec/encode or /codec/decode")
+    if direction != "decode":
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "the codec endpoint decodes only: /codec/decode")
     try:
         body: Any = await request.json()
         answer = await svc.cases.payloads(direction, body)
-    except ValueError as err:
+    except (ValueError, RecursionError) as err:  # not JSON, not payloads, or nested past reason
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, {"field": "payloads", "reason": str(err)}
         ) from None

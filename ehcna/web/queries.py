@@ -8,6 +8,7 @@ everything else reads the SQL read model.
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from fastapi import HTTPException, status
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Connection, Engine, and_, case, false, func, select
 
@@ -57,6 +58,10 @@ async def open_cases(
         )
     except GatewayError as err:
         raise http_error(err) from None
+    except ValueError as err:  # a name the list cannot be asked for
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, {"field": "team", "reason": str(err)}
+        ) from None
 
 
 # ---------------------------------------------------------------- advice tasks

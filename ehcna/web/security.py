@@ -1,6 +1,7 @@
 """Who is asking, and may they: every request is authenticated, every case route authorised by team
 and role (``domain.access``) here, for the API and the pages alike; refusals are audited."""
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -10,7 +11,7 @@ from uuid import uuid4
 from fastapi import Depends, HTTPException, Request, status
 from starlette.concurrency import run_in_threadpool
 
-from domain.access import CaseAccess, refusal
+from domain.access import CaseAccess, refusal, visible_teams
 from domain.commands import Actor, Role
 from ehcna.gateway.errors import GatewayError
 from ehcna.store.accounts import AccountRow
@@ -81,33 +82,43 @@ class SignedIn:
         return self.actor.user
 
 
+_attempts = threading.Lock()
+
+
 def sign_in_check(svc: Services, username: str, password: str, address: str) -> SignedIn | Locked | None:
     """Throttle, check the password, record the attempt and audit it: the account signed in, why not
-    now (``Locked``), or None for a wrong username or password. Raises ``SignInBusy``."""
+    now (``Locked``), or None for a wrong username or password. Raises ``SignInBusy``.
+
+    The attempt is recorded as failed, and committed, before the password is checked, and marked a
+    success only after: many sign-ins sent at once each see the ones before them, so a burst cannot
+    try more passwords than the lockout allows.
+    """
     now = datetime.now(UTC)
-    with svc.sessions.begin() as session:
+    with _attempts, svc.sessions.begin() as session:  # one check-and-record at a time in this process
         block = throttle.locked(session, username, address, now)
-        if block is None:
+        attempt = None if block is not None else throttle.record(session, username, address, False, now)
+    signed: SignedIn | None = None
+    if attempt is not None:
+        with svc.sessions.begin() as session:
             row = account_for_password(session, username, password)
-            throttle.record(session, username, address, row is not None, now)
-        else:
-            row = None
+            if row is not None:
+                throttle.succeeded(session, attempt)
+                signed = SignedIn(actor_of(row), row.session_version)
+    with svc.sessions.begin() as session:
         known = session.get(AccountRow, username)
         who = actor_of(known) if known else Actor(user=username or "(blank)", role=Role.SYSTEM)
-        reason = "signed in" if row else (block.reason if block else "wrong username or password")
+        reason = "signed in" if signed else (block.reason if block else "wrong username or password")
         append_audit(
             session,
             key=f"sign-in:{uuid4()}",
             case_ref=None,
             seq=None,
-            action="signed_in" if row else "sign_in_refused",
+            action="signed_in" if signed else "sign_in_refused",
             by=who,
             at=now,
             detail={"address": address, "reason": reason, "account_exists": known is not None},
         )
-        if block is not None:
-            return block
-        return SignedIn(actor_of(row), row.session_version) if row else None
+    return block if block is not None else signed
 
 
 def sign_out_everywhere(svc: Services, username: str) -> None:
@@ -165,6 +176,16 @@ def authorise(
         forbid(svc, request, actor, reason, case_ref=ref)
 
 
+def listed_team(svc: Services, request: Request, actor: Actor) -> str | None:
+    """The one team a list or inbox shows ``actor`` (None: every team); 403 audited for a case
+    officer or provider whose account has no team, rather than every team's cases."""
+    try:
+        return visible_teams(actor)
+    except ValueError as err:
+        forbid(svc, request, actor, str(err))
+        raise  # not reached: forbid raises
+
+
 def case_access(access: CaseAccess, who: Callable[..., Actor]) -> Callable[..., Any]:
     """A dependency for every route with a case ``{ref}``: who may ``access`` it, by team and role."""
 
@@ -190,8 +211,9 @@ def advice_request_for(
     row = advice_request(svc, ref, advice_id)
     if actor.role in OFFICERS:  # on behalf of a provider (advice that came by post): the case's team rules
         team = case_team(svc, ref)
-        if team is not None:
-            authorise(svc, request, actor, CaseAccess.ACT, team, ref)
+        if team is None:  # not in the store (yet): no advice request of it to act on, whoever asks
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no advice request {advice_id} on case {ref}")
+        authorise(svc, request, actor, CaseAccess.ACT, team, ref)
     elif actor.role not in PROVIDERS or row is None or row.provider_team != actor.team:
         forbid(svc, request, actor, "this advice request belongs to another team", case_ref=ref)
     return row

@@ -70,5 +70,15 @@ def locked(session: Session, username: str | None, address: str, now: datetime) 
     return None
 
 
-def record(session: Session, username: str, address: str, succeeded: bool, now: datetime) -> None:
-    session.add(SignInAttemptRow(username=username[:64], address=address[:64], at=now, succeeded=succeeded))
+def record(session: Session, username: str, address: str, succeeded: bool, now: datetime) -> int:
+    """Keep one attempt; its id (to mark it a success once the password is checked)."""
+    row = SignInAttemptRow(username=username[:64], address=address[:64], at=now, succeeded=succeeded)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def succeeded(session: Session, attempt: int) -> None:
+    row = session.get(SignInAttemptRow, attempt)
+    if row is not None:
+        row.succeeded = True

@@ -73,11 +73,20 @@ async def test_the_server_holds_no_plaintext_and_staff_read_it_through_the_codec
     )
     body = {"payloads": payload["payloads"]}
     assert (await api.http.post("/codec/decode", json=body)).status_code == 401
-    assert (await api.http.post("/codec/decode", json=body, headers=api.auth("health"))).status_code == 403
-    decoded = await api.http.post("/codec/decode", json=body, headers=officer)
+    for who in ("health", "officer"):  # providers, and officers (who read only their own team's cases)
+        assert (await api.http.post("/codec/decode", json=body, headers=api.auth(who))).status_code == 403
+    manager = api.auth("manager")
+    decoded = await api.http.post("/codec/decode", json=body, headers=manager)
     assert decoded.status_code == 200, decoded.text
     (plain,) = decoded.json()["payloads"]
     assert base64.b64decode(plain["metadata"]["encoding"]) == b"json/plain"
     assert summary.encode() in base64.b64decode(plain["data"])
-    bad = await api.http.post("/codec/decode", json={"payloads": "x"}, headers=officer)
-    assert bad.status_code == 422 and bad.json()["detail"]["field"] == "payloads"
+    for nonsense in ({"payloads": "x"}, {"payloads": [{"metadata": [1]}]}, {"payloads": [{"data": "%%%"}]}):
+        bad = await api.http.post("/codec/decode", json=nonsense, headers=manager)
+        assert bad.status_code == 422 and bad.json()["detail"]["field"] == "payloads", (nonsense, bad.text)
+    deep = b'{"payloads": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    nested = await api.http.post(
+        "/codec/decode", content=deep, headers={**manager, "content-type": "application/json"}
+    )
+    assert nested.status_code == 422
+    assert (await api.http.post("/codec/encode", json=body, headers=manager)).status_code == 404

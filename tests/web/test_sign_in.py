@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from ehcna import cli
+from ehcna.store.accounts import SignInAttemptRow
 from ehcna.store.models import AuditRow
 from ehcna.web import accounts
 from ehcna.web.accounts import deactivate, issue_token
@@ -138,3 +139,24 @@ async def test_the_head_of_service_issues_lists_and_revokes_tokens_on_a_page(sit
     assert (await site.api.http.get("/api/me", headers=auth)).status_code == 401
     officer = await site.signed_in("officer")
     assert (await officer.get("/admin/tokens")).status_code == 403  # the head of service's only
+
+
+async def test_a_burst_of_sign_ins_tries_no_more_passwords_than_the_lockout_allows(site, monkeypatch):  # noqa: F811
+    checked = 0
+
+    class Counting(PasswordHasher):
+        def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+            nonlocal checked
+            checked += 1
+            return super().verify(hash, password)
+
+    monkeypatch.setattr(accounts, "_hasher", Counting())
+    clients = [site.client() for _ in range(15)]
+    answers = await asyncio.gather(*(sign_in(c, "officer", f"guess-{i}") for i, c in enumerate(clients)))
+    assert sorted(a.status_code for a in answers) == [401] * 5 + [429] * 10
+    assert checked == 5
+    ok = await sign_in(site.client(), "manager", "manager-password")  # a success is marked as one
+    assert ok.status_code == 303
+    with site.api.db.sessions() as s:
+        wins = s.scalars(sa.select(SignInAttemptRow).where(SignInAttemptRow.succeeded.is_(True))).all()
+    assert [w.username for w in wins] == ["manager"]

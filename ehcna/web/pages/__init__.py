@@ -56,7 +56,10 @@ async def _error_page(request: Request, exc: Exception) -> Response:
 
 
 def _signed_in(request: Request) -> Actor | None:
-    """Who is signed in, if anyone, so an error page keeps their menu."""
+    """Who is signed in, if anyone, so an error page keeps their menu (a program's token is not
+    looked at again: a bad one was counted once already)."""
+    if request.headers.get("authorization"):
+        return None
     try:
         return current_actor(request, request.app.state.services)
     except StarletteHTTPException:

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from domain.access import CaseAccess, visible_teams
+from domain.access import CaseAccess
 from domain.commands import REF_PATTERN, Actor, StartAssessment
 from domain.deadlines import Deadline
 from domain.statutory_calendar import Duty
@@ -19,7 +19,7 @@ from ehcna.web.pages.auth import allow
 from ehcna.web.pages.forms import FormState, blank, submit_form
 from ehcna.web.pages.names import advice_step
 from ehcna.web.pages.rendering import render
-from ehcna.web.security import OFFICERS, authorise, case_access, services
+from ehcna.web.security import OFFICERS, authorise, case_access, listed_team, services
 from ehcna.web.services import Services
 
 router = APIRouter(include_in_schema=False)
@@ -40,7 +40,7 @@ async def my_cases(
     request: Request, actor: Actor = Depends(officer), svc: Services = Depends(services)
 ) -> Response:
     """A case officer's team's open cases (a manager's: every team's), soonest deadline first."""
-    team = visible_teams(actor)
+    team = await run_in_threadpool(listed_team, svc, request, actor)
     cases = await queries.open_cases(svc, team=team, limit=300)
     return render(request, "officer/cases.html", actor, cases=cases, team=team, today=queries.today())
 

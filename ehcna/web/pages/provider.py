@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, Response
 
-from domain.access import visible_teams
 from domain.case import AdviceStatus
 from domain.commands import Actor
 from ehcna.store.models import AdviceRow
@@ -17,7 +16,7 @@ from ehcna.web.pages.action_forms import ADVICE_EXCEPTION, SUBMIT_ADVICE
 from ehcna.web.pages.auth import allow
 from ehcna.web.pages.forms import Field, FormState, blank, submit_form
 from ehcna.web.pages.rendering import render
-from ehcna.web.security import OFFICERS, PROVIDERS, advice_request_for, services
+from ehcna.web.security import OFFICERS, PROVIDERS, advice_request_for, listed_team, services
 from ehcna.web.services import Services
 
 router = APIRouter(include_in_schema=False)
@@ -28,8 +27,8 @@ provider = allow(PROVIDERS | OFFICERS, "advice requests")
 @router.get("/inbox")
 def inbox(request: Request, actor: Actor = Depends(provider), svc: Services = Depends(services)) -> Response:
     """Advice awaited from the provider's team (every team's, for a case officer), soonest due first."""
-    team = actor.team if actor.role in PROVIDERS else None
-    case_team = None if actor.role in PROVIDERS else visible_teams(actor)
+    own = listed_team(svc, request, actor)
+    team, case_team = (own, None) if actor.role in PROVIDERS else (None, own)
     tasks = queries.advice_tasks(svc, team, case_team=case_team)
     return render(request, "provider/inbox.html", actor, tasks=tasks, team=team)
 
