@@ -262,6 +262,9 @@ def run_web(settings: Settings) -> None:
         web_app(settings, policy),
         host=settings.web_host,
         port=settings.web_port,
+        # behind the council's proxy each person keeps their own address (sign-in throttling counts by it)
+        proxy_headers=True,
+        forwarded_allow_ips=settings.trusted_proxies,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
 

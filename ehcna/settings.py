@@ -106,6 +106,12 @@ class Settings(BaseModel):
         "127.0.0.1", alias="EHCNA_WEB_HOST", description="the address the web app listens on"
     )
     web_port: int = Field(8000, alias="EHCNA_WEB_PORT", ge=1, le=65535, description="its port")
+    trusted_proxies: str = Field(
+        "127.0.0.1",
+        alias="EHCNA_TRUSTED_PROXIES",
+        description="the reverse proxies (comma-separated addresses) whose X-Forwarded-For names "
+        "the client: sign-in throttling counts per client address",
+    )
     organisation: str = Field(
         "Special educational needs and disabilities",
         alias="EHCNA_ORGANISATION",
