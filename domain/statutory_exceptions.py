@@ -98,12 +98,12 @@ def validate_absence(exc: RecordedException, period: tuple[date, date], period_n
     assert exc.start and exc.end
     if exc.end < exc.start:
         raise RuleViolation("end", f"{exc.code}: the absence ends before it starts")
-    if (exc.end - exc.start).days < CONTINUOUS_ABSENCE_DAYS:
+    days = (exc.end - exc.start).days + 1  # the first and the last day of absence both count
+    if days < CONTINUOUS_ABSENCE_DAYS:
         raise RuleViolation(
             "end",
             f"{exc.code}: the absence must be continuous for at least 4 weeks "
-            f"({CONTINUOUS_ABSENCE_DAYS} days); {exc.start} to {exc.end} is "
-            f"{(exc.end - exc.start).days} days",
+            f"({CONTINUOUS_ABSENCE_DAYS} days); {exc.start} to {exc.end} is {days} days",
         )
     if not _overlaps(exc.start, exc.end, *period):
         raise RuleViolation(

@@ -129,11 +129,12 @@ def test_A_PERS_refusals():
 
 
 @pytest.mark.parametrize(("code", "advice_id"), [(E.E_ABS, None), (E.A_ABS, "HEALTH-1")])
-def test_absence_of_28_days_accepted_and_27_refused(code, advice_id):
-    ok = record(code, advice_id=advice_id, start=d(DAY0, 15), end=d(DAY0, 15 + 28))
+def test_E_ABS_and_A_ABS_count_both_days_so_28_days_are_accepted_and_27_refused(code, advice_id):
+    # the first and the last day of absence both count: 1 to 28 February is 28 days
+    ok = record(code, advice_id=advice_id, start=d(DAY0, 15), end=d(DAY0, 15 + 27))
     assert ok.exceptions[0].code is code
-    err = refused(code, "end", advice_id=advice_id, start=d(DAY0, 15), end=d(DAY0, 15 + 27))
-    assert "27 days" in err.reason
+    err = refused(code, "end", advice_id=advice_id, start=d(DAY0, 15), end=d(DAY0, 15 + 26))
+    assert "is 27 days" in err.reason
 
 
 @pytest.mark.parametrize(("code", "advice_id"), [(E.E_ABS, None), (E.A_ABS, "HEALTH-1")])

@@ -124,7 +124,7 @@ async def test_updates_refused_with_their_reasons(dev_env, queue):
     field, reason = await refused(
         case,
         wf.record_exception,
-        RecordException(code=ExceptionCode.E_ABS, on=today, start=case.day(5), end=case.day(32), by=OFFICER),
+        RecordException(code=ExceptionCode.E_ABS, on=today, start=case.day(5), end=case.day(31), by=OFFICER),
     )
     assert field == "end" and "at least 4 weeks" in reason
 
