@@ -46,6 +46,8 @@ from ehcna.store.models import AdviceRow, BreachRow, CaseRow, DecisionRow
 
 Reader = Connection | Session
 
+# SQLAlchemy types a mapped class's __table__ as a FromClause; these are Tables (their .c columns are
+# typed), so each assignment says so once instead of casting at every query below
 cases: Table = CaseRow.__table__  # type: ignore[assignment]
 advice: Table = AdviceRow.__table__  # type: ignore[assignment]
 decisions: Table = DecisionRow.__table__  # type: ignore[assignment]

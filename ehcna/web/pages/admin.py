@@ -94,7 +94,7 @@ async def issue(
     form, answers = parse(FIELDS, csrf.fields(await csrf.checked_form(request)))
     for name in ("username", "label"):
         if name not in answers:
-            form.add(name, f"Enter {form.find(name).named}")  # type: ignore[union-attr]
+            form.add(name, f"Enter {form.find(name).named}")  # type: ignore[union-attr]  # both are in FIELDS
     days = answers.get("days", str(TOKEN_DAYS))
     if not days.isdigit():
         form.add("days", "Days it lasts must be a whole number")
