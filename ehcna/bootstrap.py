@@ -210,14 +210,11 @@ async def run_worker(settings: Settings) -> None:
 # -- programs that start cases, and the web app
 
 
-def case_gateway(client: Client, settings: Settings, policy: Policy) -> CaseGateway:
+def case_gateway(
+    client: Client, settings: Settings, policy: Policy, sessions: sessionmaker[Session]
+) -> CaseGateway:
     """The gateway new cases start through, with the policy's alarm offsets and the store's refs."""
-    return CaseGateway(
-        client,
-        settings.task_queue,
-        timing=policy.timing(),
-        stored=case_stored(sessions_for(settings.database_url)),
-    )
+    return CaseGateway(client, settings.task_queue, timing=policy.timing(), stored=case_stored(sessions))
 
 
 def web_app(settings: Settings, policy: Policy) -> FastAPI:
@@ -225,10 +222,11 @@ def web_app(settings: Settings, policy: Policy) -> FastAPI:
 
     async def services() -> Services:
         client = await connect(settings)
+        sessions = sessions_for(settings.database_url)  # one engine, one pool
         managers = policy.directory.managers()  # person id -> the teams they manage
         return Services(
-            cases=case_gateway(client, settings, policy),
-            sessions=sessions_for(settings.database_url),
+            cases=case_gateway(client, settings, policy, sessions),
+            sessions=sessions,
             team_names=policy.directory.team_name,  # the pages name teams as the directory does
             organisation=settings.organisation,
             managed_teams=lambda actor: managers.get(actor.user, ()),

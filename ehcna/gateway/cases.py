@@ -46,7 +46,7 @@ from domain.commands import (
 )
 from domain.errors import RuleViolation
 from domain.views import CaseView, case_view
-from ehcna.gateway.codec import remote_codec
+from ehcna.gateway.codec import remote_decode
 from ehcna.gateway.errors import (
     AlreadyStarted,
     CaseNotFound,
@@ -283,12 +283,12 @@ class CaseGateway:
             raise from_temporal(ref, err) from None
         return described.status.name if described.status is not None else "UNKNOWN"
 
-    async def payloads(self, direction: str, body: object) -> dict[str, object]:
-        """Encode or decode payloads as Temporal's UI asks its remote codec (``ValueError`` if unreadable)."""
+    async def decode_payloads(self, body: object) -> dict[str, object]:
+        """Decrypt payloads as Temporal's UI asks its remote codec (``ValueError`` if unreadable)."""
         codec = self.client.data_converter.payload_codec
         if codec is None:
             raise ValueError("this engine's client does not encrypt payloads")
-        return await remote_codec(codec, direction, body)
+        return await remote_decode(codec, body)
 
     async def open_cases(
         self,

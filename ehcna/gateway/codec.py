@@ -143,15 +143,15 @@ def _payload_to_json(p: Payload) -> dict[str, object]:
     }
 
 
-async def remote_codec(codec: PayloadCodec, direction: str, body: object) -> dict[str, object]:
-    """Temporal's remote codec protocol (``/encode``, ``/decode``): payloads as JSON, base64 inside.
+async def remote_decode(codec: PayloadCodec, body: object) -> dict[str, object]:
+    """The ``/decode`` of Temporal's remote codec protocol: payloads as JSON, base64 inside.
     ``ValueError`` for a body that is not ``{"payloads": [...]}`` or a payload no key opens."""
     items = body.get("payloads") if isinstance(body, dict) else None
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise ValueError('the body must be {"payloads": [{"metadata": {...}, "data": "..."}]}')
     try:
         payloads = [_payload_from_json(i) for i in items]
-        done = await (codec.decode(payloads) if direction == "decode" else codec.encode(payloads))
+        done = await codec.decode(payloads)
     except (binascii.Error, InvalidTag, PayloadKeyError, TypeError) as err:
         raise ValueError(f"a payload cannot be read: {type(err).__name__}") from None
     return {"payloads": [_payload_to_json(p) for p in done]}

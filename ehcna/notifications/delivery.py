@@ -35,6 +35,7 @@ from ehcna.notifications.directory import Target
 from ehcna.notifications.messages import Message
 from ehcna.store import alerts
 from ehcna.store.alerts import AlertKind, AlertState, Claim
+from ehcna.store.db import utc
 
 DELIVERY_PENDING = "DeliveryPending"
 
@@ -78,11 +79,6 @@ def outgoing(
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def _aware(instant: datetime) -> datetime:
-    """SQLite hands back the stored UTC instant without its zone."""
-    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
 
 
 class Deliverer:
@@ -154,7 +150,7 @@ class Deliverer:
         try:
             await self._send(item)
         except DeliveryError as err:
-            waited = self._clock() - _aware(row.claimed_at)
+            waited = self._clock() - utc(row.claimed_at)
             if err.permanent or not retry or waited >= self._give_up_after:
                 await self._tx(alerts.mark_failed, row.key, err.reason, self._clock())
                 self._log.error("alert_failed", key=row.key, error=err.reason, permanent=err.permanent)

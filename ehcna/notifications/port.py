@@ -8,7 +8,6 @@ import asyncio
 from typing import Protocol
 
 import structlog
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain.escalation import Audience
@@ -154,5 +153,5 @@ class AlertingNotifications:
 
     def _team_of(self, case_ref: str) -> str:
         with self._sessions() as session:
-            team = session.scalar(select(CaseRow.team).where(CaseRow.ref == case_ref))
+            team = CaseRow.team_of(session, case_ref)
         return team or self._policy.directory.fallback_team

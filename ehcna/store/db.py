@@ -1,5 +1,6 @@
 """Engines, sessions and the database URL (SQLite by default, PostgreSQL by URL)."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -8,6 +9,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///var/ehcna.db"
+
+
+def utc(instant: datetime) -> datetime:
+    """An instant read back from the store, in UTC: SQLite hands back what it stored without its zone."""
+    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
 
 
 def normalise_url(url: str) -> str:

@@ -8,8 +8,20 @@ use indexes.
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    select,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 REF = String(64)
 TEAM = String(64)
@@ -66,6 +78,11 @@ class CaseRow(Base):
         ),
         Index("ix_cases_no_plan_kpi", "outcome", "outcome_on", "t3_due"),
     )
+
+    @classmethod
+    def team_of(cls, session: Session, ref: str) -> str | None:
+        """The team the case belongs to; None if the store has no such case."""
+        return session.scalar(select(cls.team).where(cls.ref == ref))
 
 
 class AdviceRow(Base):

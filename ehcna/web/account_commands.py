@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from ehcna.settings import Settings
-from ehcna.store.db import make_engine, session_factory
+from ehcna.store.db import make_engine, session_factory, utc
 from ehcna.store.migrate import upgrade
-from ehcna.web.accounts import TOKEN_DAYS, deactivate, issue_token, revoke_token, tokens
+from ehcna.web.accounts import TOKEN_DAYS, deactivate, issue_token, revoke_token, token_state, tokens
 
 EXIT_REFUSED = 2
 
@@ -67,9 +67,10 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
     print(f"{'id':<13} {'account':<16} {'expires':<11} {'state':<8} label")
     with _sessions(settings)() as session:
         for row in tokens(session):
-            expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
-            state = "revoked" if row.revoked_at else ("expired" if expires <= now else "active")
-            print(f"{row.token_id:<13} {row.username:<16} {expires:%Y-%m-%d} {state:<8} {row.label}")
+            state = token_state(row, now)
+            print(
+                f"{row.token_id:<13} {row.username:<16} {utc(row.expires_at):%Y-%m-%d} {state:<8} {row.label}"
+            )
     return 0
 
 

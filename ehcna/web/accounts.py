@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from domain.commands import Actor, Role
 from ehcna.store.accounts import AccountRow, ApiTokenRow
+from ehcna.store.db import utc
 from ehcna.store.upsert import upsert
 
 _hasher = PasswordHasher()
@@ -128,6 +129,11 @@ def issue_token(
 
 def tokens(session: Session) -> list[ApiTokenRow]:
     return list(session.scalars(select(ApiTokenRow).order_by(ApiTokenRow.created_at.desc())).all())
+
+
+def token_state(row: ApiTokenRow, now: datetime) -> str:
+    """``active``, ``expired`` or ``revoked``, as the listing and the admin page show it."""
+    return "revoked" if row.revoked_at else ("expired" if utc(row.expires_at) <= now else "active")
 
 
 def revoke_token(session: Session, token_id: str, now: datetime | None = None) -> ApiTokenRow | None:

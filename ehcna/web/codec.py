@@ -42,14 +42,14 @@ def preflight(direction: str, request: Request, svc: Services = Depends(services
     return Response(status_code=status.HTTP_204_NO_CONTENT, headers=_cors(request, svc))
 
 
-def _audit(svc: Services, actor: Actor, direction: str, count: int) -> None:
+def _audit(svc: Services, actor: Actor, count: int) -> None:
     with svc.sessions.begin() as session:
         append_audit(
             session,
             key=f"codec:{uuid4()}",
             case_ref=None,
             seq=None,
-            action=f"payloads_{direction}d",
+            action="payloads_decoded",
             by=actor,
             at=datetime.now(UTC),
             detail={"payloads": count},
@@ -64,11 +64,11 @@ async def code(
         raise HTTPException(status.HTTP_404_NOT_FOUND, "the codec endpoint decodes only: /codec/decode")
     try:
         body: Any = await request.json()
-        answer = await svc.cases.payloads(direction, body)
+        answer = await svc.cases.decode_payloads(body)
     except (ValueError, RecursionError) as err:  # not JSON, not payloads, or nested past reason
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, {"field": "payloads", "reason": str(err)}
         ) from None
     payloads = answer.get("payloads")
-    await run_in_threadpool(_audit, svc, actor, direction, len(payloads) if isinstance(payloads, list) else 0)
+    await run_in_threadpool(_audit, svc, actor, len(payloads) if isinstance(payloads, list) else 0)
     return JSONResponse(answer, headers=_cors(request, svc))

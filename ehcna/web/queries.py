@@ -106,7 +106,7 @@ def advice_tasks(
 def case_team(svc: Services, ref: str) -> str | None:
     """The team a case belongs to, as the store has it; None if the store has no such case."""
     with svc.sessions() as session:
-        return session.scalar(select(CaseRow.team).where(CaseRow.ref == ref))
+        return CaseRow.team_of(session, ref)
 
 
 def advice_request(svc: Services, ref: str, advice_id: str) -> AdviceRow | None:

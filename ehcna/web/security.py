@@ -5,7 +5,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NoReturn
 from uuid import uuid4
 
 from fastapi import Depends, HTTPException, Request, status
@@ -44,22 +44,11 @@ def current_actor(request: Request, svc: Services = Depends(services)) -> Actor:
     account's session version); a bad token counts against the address, which is throttled.
     """
     header = request.headers.get("authorization", "")
-    now = datetime.now(UTC)
-    with svc.sessions.begin() as session:
-        if header.lower().startswith("bearer "):
-            address = client_address(request)
-            block = throttle.locked(session, None, address, now)
-            if block is not None:
-                raise HTTPException(
-                    status.HTTP_429_TOO_MANY_REQUESTS,
-                    f"{block.reason}: try again later",
-                    headers={"Retry-After": str(block.seconds_left(now))},
-                )
-            actor = actor_for_token(session, header[7:].strip(), now)
-            if actor is None:
-                throttle.record(session, throttle.TOKEN_USER, address, False, now)
-        else:
-            username = request.session.get("user") if "session" in request.scope else None
+    if header.lower().startswith("bearer "):
+        actor = _token_actor(svc, header[7:].strip(), client_address(request))
+    else:  # a session: one read, nothing written
+        username = request.session.get("user") if "session" in request.scope else None
+        with svc.sessions() as session:
             row = session.get(AccountRow, username) if username else None
             current = row is not None and row.active and request.session.get("v") == row.session_version
             actor = actor_of(row) if row is not None and current else None
@@ -69,6 +58,23 @@ def current_actor(request: Request, svc: Services = Depends(services)) -> Actor:
             "sign in, or send an API token as 'Authorization: Bearer <token>'",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    return actor
+
+
+def _token_actor(svc: Services, token: str, address: str) -> Actor | None:
+    """The token's account; a bad token is counted against the address, which may be locked (429)."""
+    now = datetime.now(UTC)
+    with svc.sessions.begin() as session:
+        block = throttle.locked(session, None, address, now)
+        if block is not None:
+            raise HTTPException(
+                status.HTTP_429_TOO_MANY_REQUESTS,
+                f"{block.reason}: try again later",
+                headers={"Retry-After": str(block.seconds_left(now))},
+            )
+        actor = actor_for_token(session, token, now)
+        if actor is None:
+            throttle.record(session, throttle.TOKEN_USER, address, False, now)
     return actor
 
 
@@ -126,7 +132,9 @@ def sign_out_everywhere(svc: Services, username: str) -> None:
         end_sessions(session, username)
 
 
-def forbid(svc: Services, request: Request, actor: Actor, reason: str, case_ref: str | None = None) -> None:
+def forbid(
+    svc: Services, request: Request, actor: Actor, reason: str, case_ref: str | None = None
+) -> NoReturn:
     """Record the refusal in the audit trail, then answer 403."""
     with svc.sessions.begin() as session:
         append_audit(
@@ -183,7 +191,6 @@ def listed_team(svc: Services, request: Request, actor: Actor) -> str | None:
         return visible_teams(actor)
     except ValueError as err:
         forbid(svc, request, actor, str(err))
-        raise  # not reached: forbid raises
 
 
 def case_access(access: CaseAccess, who: Callable[..., Actor]) -> Callable[..., Any]:

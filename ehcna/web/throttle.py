@@ -7,12 +7,13 @@ before any password is, so a locked account costs no argon2 time.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from ehcna.store.accounts import SignInAttemptRow
+from ehcna.store.db import utc
 
 WINDOW = timedelta(minutes=15)
 ACCOUNT_FAILURES = 5
@@ -29,44 +30,33 @@ class Locked:
         return max(1, int((self.until - now).total_seconds()) + 1)
 
 
-def _aware(instant: datetime) -> datetime:
-    """SQLite gives back the UTC instants it was given without their zone."""
-    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
-
-
-def _failures_since(session: Session, since: datetime, **who: str) -> list[datetime]:
-    ((column, value),) = who.items()
-    at = SignInAttemptRow.at
-    last_success = session.scalar(
-        select(func.max(at)).where(
-            getattr(SignInAttemptRow, column) == value, SignInAttemptRow.succeeded.is_(True)
-        )
-    )
-    start = max(since, _aware(last_success)) if last_success and column == "username" else since
-    return [
-        _aware(instant)
-        for instant in session.scalars(
-            select(at)
-            .where(
-                getattr(SignInAttemptRow, column) == value, SignInAttemptRow.succeeded.is_(False), at > start
-            )
-            .order_by(at.desc())
-        ).all()
-    ]
+def _failures(
+    session: Session, column: InstrumentedAttribute[str], value: str, since: datetime
+) -> list[datetime]:
+    """Failed attempts by ``value`` in ``column`` after ``since``, newest first."""
+    a = SignInAttemptRow
+    query = select(a.at).where(column == value, a.succeeded.is_(False), a.at > since).order_by(a.at.desc())
+    return [utc(at) for at in session.scalars(query)]
 
 
 def locked(session: Session, username: str | None, address: str, now: datetime) -> Locked | None:
     """Whether sign-in is refused now for this account (if named) or this address."""
     since = now - WINDOW
-    checks = [("address", address, ADDRESS_FAILURES, "too many failed sign-ins from your address")]
     if username:
-        checks.insert(
-            0, ("username", username, ACCOUNT_FAILURES, "too many failed sign-ins for this account")
+        last_success = session.scalar(
+            select(func.max(SignInAttemptRow.at)).where(
+                SignInAttemptRow.username == username, SignInAttemptRow.succeeded.is_(True)
+            )
         )
-    for column, value, limit, reason in checks:
-        failures = _failures_since(session, since, **{column: value})
-        if len(failures) >= limit:
-            return Locked(failures[limit - 1] + WINDOW, reason)
+        start = max(since, utc(last_success)) if last_success else since  # a success clears the count
+        failures = _failures(session, SignInAttemptRow.username, username, start)
+        if len(failures) >= ACCOUNT_FAILURES:
+            return Locked(
+                failures[ACCOUNT_FAILURES - 1] + WINDOW, "too many failed sign-ins for this account"
+            )
+    failures = _failures(session, SignInAttemptRow.address, address, since)
+    if len(failures) >= ADDRESS_FAILURES:
+        return Locked(failures[ADDRESS_FAILURES - 1] + WINDOW, "too many failed sign-ins from your address")
     return None
 
 

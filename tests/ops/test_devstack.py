@@ -56,7 +56,8 @@ async def test_make_run_restarts_a_dead_process_and_stops_cleanly_on_ctrl_c(tmp_
 
         # everything the stack made is its owner's only
         assert mode(var) == 0o700
-        for made in ("ehcna.db", "temporal.db", "worker.log", "web.log", "secret_key", "demo-accounts.txt"):
+        made_here = ("ehcna.db", "temporal.db", "worker.log", "web.log", "secret_key", "demo-accounts.txt")
+        for made in (*made_here, "payload-keys"):  # make run makes its own payload key
             assert mode(var / made) == 0o600, made
 
         stack.send_signal(signal.SIGINT)

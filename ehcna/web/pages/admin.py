@@ -10,7 +10,8 @@ from starlette.concurrency import run_in_threadpool
 from domain.clock import london_date
 from domain.commands import Actor, Role
 from ehcna.store.audit import append_audit
-from ehcna.web.accounts import TOKEN_DAYS, issue_token, revoke_token, token_id_of, tokens
+from ehcna.store.db import utc
+from ehcna.web.accounts import TOKEN_DAYS, issue_token, revoke_token, token_id_of, token_state, tokens
 from ehcna.web.pages import csrf
 from ehcna.web.pages.auth import allow
 from ehcna.web.pages.forms import Field, FormState, blank, parse
@@ -53,9 +54,8 @@ def _lines(svc: Services) -> list[TokenLine]:
     out = []
     with svc.sessions() as session:
         for row in tokens(session):
-            expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
-            state = "revoked" if row.revoked_at else ("expired" if expires <= now else "active")
-            out.append(TokenLine(row.token_id, row.username, row.label, london_date(expires), state))
+            expires = london_date(utc(row.expires_at))
+            out.append(TokenLine(row.token_id, row.username, row.label, expires, token_state(row, now)))
     return out
 
 
