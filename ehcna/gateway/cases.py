@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowExecutionDescription, WorkflowHandle
 from temporalio.common import (
     SearchAttributePair,
     TypedSearchAttributes,
@@ -255,15 +255,23 @@ class CaseGateway:
         except (RPCError, TimeoutError) as err:
             raise from_temporal(ref, err) from None
 
-    async def team_of(self, ref: str) -> str:
-        """The case's team as its workflow was started with (its search attribute): no worker needed."""
+    async def _describe(self, ref: str) -> WorkflowExecutionDescription | None:
+        """The case's workflow as Temporal describes it (no worker needed); None if it has none."""
         handle = self.client.get_workflow_handle(case_workflow_id(ref))
         try:
             async with asyncio.timeout(self.read_timeout):
-                described = await handle.describe()
-        except (RPCError, TimeoutError) as err:
+                return await handle.describe()
+        except RPCError as err:
+            if err.status == RPCStatusCode.NOT_FOUND:
+                return None
             raise from_temporal(ref, err) from None
-        team = described.typed_search_attributes.get(sa.TEAM)
+        except TimeoutError as err:
+            raise from_temporal(ref, err) from None
+
+    async def team_of(self, ref: str) -> str:
+        """The case's team as its workflow was started with (its search attribute)."""
+        described = await self._describe(ref)
+        team = described.typed_search_attributes.get(sa.TEAM) if described else None
         if team is None:
             raise CaseNotFound(ref)
         return team
@@ -271,16 +279,9 @@ class CaseGateway:
     async def workflow_status(self, ref: str) -> str:
         """How the case's workflow stands in Temporal: RUNNING, COMPLETED, FAILED, TERMINATED,
         TIMED_OUT, CANCELED, CONTINUED_AS_NEW, or NOT_FOUND (never started, or gone past retention)."""
-        handle = self.client.get_workflow_handle(case_workflow_id(ref))
-        try:
-            async with asyncio.timeout(self.read_timeout):
-                described = await handle.describe()
-        except RPCError as err:
-            if err.status == RPCStatusCode.NOT_FOUND:
-                return "NOT_FOUND"
-            raise from_temporal(ref, err) from None
-        except TimeoutError as err:
-            raise from_temporal(ref, err) from None
+        described = await self._describe(ref)
+        if described is None:
+            return "NOT_FOUND"
         return described.status.name if described.status is not None else "UNKNOWN"
 
     async def decode_payloads(self, body: object) -> dict[str, object]:
