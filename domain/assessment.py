@@ -26,15 +26,18 @@ from domain.commands import (
     IssueFinalPlan,
     ReassignTeam,
     RecordAdviceNotReceived,
+    RecordAdviceRequestReceived,
     RecordException,
     RecordFamilyResponse,
     RequestAdvice,
+    ResendAdviceRequest,
     Role,
     ServeDraft,
     StartAssessment,
     SubmitAdvice,
     TransferOut,
     Withdraw,
+    WithdrawAdviceRequest,
 )
 from domain.errors import RuleViolation
 from domain.statutory_calendar import REGULATIONS_IN_FORCE, advice_due, earliest_final_plan
@@ -86,7 +89,13 @@ def apply(case: Case, cmd: CaseCommand, today: date) -> Case:
         case DecideToAssess():
             _decide_to_assess(new, cmd)
         case RequestAdvice():
-            _request_advice(new, cmd)
+            _request_advice(new, cmd, today)
+        case RecordAdviceRequestReceived():
+            _advice_request_received(new, cmd)
+        case WithdrawAdviceRequest():
+            _withdraw_advice_request(new, cmd)
+        case ResendAdviceRequest():
+            _resend_advice_request(new, cmd)
         case SubmitAdvice():
             _submit_advice(new, cmd)
         case RecordAdviceNotReceived():
@@ -128,6 +137,8 @@ def _effective_date(cmd: CaseCommand) -> tuple[str, date]:
             return "requested_on", cmd.requested_on
         case SubmitAdvice():
             return "returned_on", cmd.returned_on
+        case RecordAdviceRequestReceived():
+            return "received_on", cmd.received_on
         case _:
             return "on", cmd.on
 
@@ -146,7 +157,7 @@ def _authorise(case: Case, cmd: CaseCommand) -> None:
         return
     if by.role is Role.PROVIDER:
         advice_id = getattr(cmd, "advice_id", None)
-        provider_action = isinstance(cmd, SubmitAdvice) or (
+        provider_action = isinstance(cmd, (SubmitAdvice, RecordAdviceRequestReceived)) or (
             isinstance(cmd, RecordException) and cmd.code.applies_to_advice
         )
         advice = case.advice_by_id(advice_id) if advice_id else None
@@ -183,7 +194,8 @@ def _require_stage(case: Case, allowed: set[Stage], action: str) -> None:
         raise RuleViolation("case", f"cannot {action} while the case is at stage '{case.stage}'")
 
 
-def _request_advice(case: Case, cmd: RequestAdvice) -> None:
+def _request_advice(case: Case, cmd: RequestAdvice, today: date) -> None:
+    """Several requests of one kind are normal (statutory-rules.md): each has its own team and clock."""
     _require_stage(case, {Stage.ADVICE}, "request advice")
     assert case.decision_to_assess is not None
     _not_before("requested_on", cmd.requested_on, case.decision_to_assess.on, "the decision to assess")
@@ -193,28 +205,72 @@ def _request_advice(case: Case, cmd: RequestAdvice) -> None:
             f"preparing-for-adulthood advice is sought for a child in year {PFA_FROM_YEAR} or "
             f"above; this child's year group is {case.year_group}",
         )
-    if cmd.advice_kind is not AdviceKind.OTHER and any(
-        a.kind is cmd.advice_kind and a.status is not AdviceStatus.CANCELLED for a in case.advice
-    ):
-        raise RuleViolation(
-            "advice_kind", f"{cmd.advice_kind} advice has already been requested on this case"
-        )
     if cmd.existing_advice_date is not None and cmd.existing_advice_date > cmd.requested_on:
         raise RuleViolation(
             "existing_advice_date", "existing advice (reg 6(4)) must predate the date it is used"
         )
-    n = sum(1 for a in case.advice if a.kind is cmd.advice_kind) + 1
     existing = cmd.existing_advice_date is not None
-    case.advice.append(
+    if cmd.received_on is not None:
+        if existing or cmd.advice_kind is AdviceKind.PARENT:
+            raise RuleViolation("received_on", "this advice has no 6-week clock, so no date of receipt")
+        _received_in_range(cmd.received_on, cmd.requested_on, today)
+    _add_request(
+        case,
         AdviceRequest(
-            id=f"{cmd.advice_kind}-{n}",
+            id="",
             kind=cmd.advice_kind,
             provider_team=cmd.provider_team,
             requested_on=cmd.requested_on,
+            received_on=cmd.received_on,
             existing_advice_date=cmd.existing_advice_date,
             status=AdviceStatus.EXISTING_USED if existing else AdviceStatus.REQUESTED,
             returned_on=cmd.existing_advice_date if existing else None,
+        ),
+    )
+
+
+def _add_request(case: Case, advice: AdviceRequest) -> None:
+    n = sum(1 for a in case.advice if a.kind is advice.kind) + 1
+    advice.id = f"{advice.kind}-{n}"
+    case.advice.append(advice)
+
+
+def _received_in_range(received_on: date, requested_on: date, today: date) -> None:
+    if received_on < requested_on:
+        raise RuleViolation("received_on", f"{received_on} is before the request was sent ({requested_on})")
+    if received_on > today:
+        raise RuleViolation("received_on", f"{received_on} is in the future (today is {today})")
+
+
+def _advice_request_received(case: Case, cmd: RecordAdviceRequestReceived) -> None:
+    advice = _open_advice(case, cmd.advice_id)
+    if not advice.has_clock:
+        raise RuleViolation("advice_id", f"advice {advice.id} has no 6-week clock, so no date of receipt")
+    if advice.received_on is not None:
+        raise RuleViolation(
+            "received_on", f"advice {advice.id} was already recorded as received on {advice.received_on}"
         )
+    _not_before("received_on", cmd.received_on, advice.requested_on, "the request was sent")
+    advice.received_on = cmd.received_on
+
+
+def _withdraw_advice_request(case: Case, cmd: WithdrawAdviceRequest) -> None:
+    advice = _open_advice(case, cmd.advice_id)
+    _not_before("on", cmd.on, advice.requested_on, "the request was sent")
+    advice.status = AdviceStatus.WITHDRAWN
+    advice.withdrawn_on = cmd.on
+
+
+def _resend_advice_request(case: Case, cmd: ResendAdviceRequest) -> None:
+    """The first request is withdrawn (no clock, out of K5) and a new one goes to the right team."""
+    advice = _open_advice(case, cmd.advice_id)
+    if cmd.provider_team == advice.provider_team:
+        raise RuleViolation("provider_team", f"advice {advice.id} was already sent to {advice.provider_team}")
+    _not_before("on", cmd.on, advice.requested_on, "the request was sent")
+    advice.status = AdviceStatus.WITHDRAWN
+    advice.withdrawn_on = cmd.on
+    _add_request(
+        case, AdviceRequest(id="", kind=advice.kind, provider_team=cmd.provider_team, requested_on=cmd.on)
     )
 
 
@@ -240,7 +296,7 @@ def _submit_advice(case: Case, cmd: SubmitAdvice) -> None:
 
 def _advice_not_received(case: Case, cmd: RecordAdviceNotReceived) -> None:
     advice = _open_advice(case, cmd.advice_id)
-    due = advice_due(advice.requested_on)
+    due = advice_due(advice.clock_starts_on)
     if cmd.on <= due:
         raise RuleViolation(
             "on",
@@ -274,7 +330,7 @@ def _record_exception(case: Case, cmd: RecordException, today: date) -> None:
             raise RuleViolation("advice_id", f"no advice request {cmd.advice_id} on case {case.ref}")
         if not advice.has_clock:
             raise RuleViolation("advice_id", f"advice {advice.id} has no 6-week clock to except")
-        validate_advice_exception(exc, advice.requested_on)
+        validate_advice_exception(exc, advice.clock_starts_on)
     else:
         if cmd.advice_id is not None:
             advice = case.advice_by_id(cmd.advice_id)
@@ -304,7 +360,7 @@ def _decide_to_issue(case: Case, cmd: DecideToIssue) -> None:
     _require_stage(case, {Stage.ADVICE}, "decide whether to issue a plan")
     assert case.decision_to_assess is not None
     _not_before("on", cmd.on, case.decision_to_assess.on, "the decision to assess")
-    sought = {a.kind for a in case.advice if a.status is not AdviceStatus.CANCELLED}
+    sought = {a.kind for a in case.advice if a.status not in (AdviceStatus.CANCELLED, AdviceStatus.WITHDRAWN)}
     missing = [k for k in required_advice(case) if k not in sought]
     if missing:
         raise RuleViolation(

@@ -5,6 +5,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from domain.statutory_calendar import advice_due
 from domain.statutory_exceptions import RecordedException
 
 
@@ -47,6 +48,7 @@ class AdviceStatus(StrEnum):
     NOT_RECEIVED = "NOT_RECEIVED"
     EXISTING_USED = "EXISTING_USED"  # reg 6(4): no new advice, no clock
     CANCELLED = "CANCELLED"  # the case ended while it was awaited
+    WITHDRAWN = "WITHDRAWN"  # sent in error, withdrawn before it was answered: no clock, not in K5
 
 
 class Stage(StrEnum):
@@ -72,16 +74,32 @@ class AdviceRequest(BaseModel):
     kind: AdviceKind
     provider_team: str
     requested_on: date
+    received_on: date | None = None  # the day the body received the request (T2 start), when recorded
     status: AdviceStatus = AdviceStatus.REQUESTED
     returned_on: date | None = None
     existing_advice_date: date | None = None
     document_ref: str | None = None
     summary: str | None = None
     not_received_on: date | None = None
+    withdrawn_on: date | None = None
 
     @property
     def has_clock(self) -> bool:
-        return self.kind is not AdviceKind.PARENT and self.existing_advice_date is None
+        return (
+            self.kind is not AdviceKind.PARENT
+            and self.existing_advice_date is None
+            and self.status is not AdviceStatus.WITHDRAWN
+        )
+
+    @property
+    def clock_starts_on(self) -> date:
+        """ENGINE RULE (T2 start): the day the body received the request, else the day it was sent."""
+        return self.received_on or self.requested_on
+
+    @property
+    def due_on(self) -> date | None:
+        """The last day of its 6 weeks (reg 8(1)), or None for advice without a clock."""
+        return advice_due(self.clock_starts_on) if self.has_clock else None
 
     @property
     def is_open(self) -> bool:

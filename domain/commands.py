@@ -74,7 +74,37 @@ class RequestAdvice(BaseModel):
     advice_kind: AdviceKind
     provider_team: TeamName
     requested_on: date
+    received_on: date | None = None  # when the body received it, if known (T2 starts then)
     existing_advice_date: date | None = None
+    by: Actor
+
+
+class RecordAdviceRequestReceived(BaseModel):
+    """The day the body received the request for advice: its 6 weeks count from then (T2 start)."""
+
+    kind: Literal["advice_request_received"] = "advice_request_received"
+    advice_id: str
+    received_on: date
+    by: Actor
+
+
+class WithdrawAdviceRequest(BaseModel):
+    """A request sent in error, withdrawn before it is answered: it has no clock and leaves K5."""
+
+    kind: Literal["withdraw_advice_request"] = "withdraw_advice_request"
+    advice_id: str
+    on: date
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    by: Actor
+
+
+class ResendAdviceRequest(BaseModel):
+    """The request goes to another team instead: the first is withdrawn, a new one starts its own clock."""
+
+    kind: Literal["resend_advice_request"] = "resend_advice_request"
+    advice_id: str
+    provider_team: TeamName
+    on: date
     by: Actor
 
 
@@ -157,6 +187,9 @@ class ReassignTeam(BaseModel):
 CaseCommand = Annotated[
     DecideToAssess
     | RequestAdvice
+    | RecordAdviceRequestReceived
+    | WithdrawAdviceRequest
+    | ResendAdviceRequest
     | SubmitAdvice
     | RecordAdviceNotReceived
     | RecordException

@@ -10,7 +10,6 @@ from domain.clock import end_of_day, london_date, start_of_day
 from domain.statutory_calendar import (
     DUTY_TITLES,
     Duty,
-    advice_due,
     decision_deadline,
     draft_plan_milestone,
     final_plan_deadline,
@@ -92,7 +91,8 @@ def advice_clock(advice: AdviceRequest, excepted: bool, as_of: date) -> Deadline
     """
     if not advice.has_clock:
         return None
-    due = advice_due(advice.requested_on)
+    due = advice.due_on
+    assert due is not None  # has_clock
     if advice.status is AdviceStatus.NOT_RECEIVED:
         status = DeadlineStatus.BREACHED
     elif advice.status is AdviceStatus.CANCELLED:

@@ -144,19 +144,19 @@ def validate_case_exception(exc: RecordedException, open_period: tuple[date, dat
             validate_absence(exc, open_period, "the case's open period")
 
 
-def advice_period(requested_on: date) -> tuple[date, date]:
-    """The 6 weeks in which advice is due: from its request to its due date."""
-    return requested_on, advice_due(requested_on)
+def advice_period(clock_starts_on: date) -> tuple[date, date]:
+    """The 6 weeks in which advice is due: from the day its clock starts (T2 start) to its due date."""
+    return clock_starts_on, advice_due(clock_starts_on)
 
 
-def validate_advice_exception(exc: RecordedException, requested_on: date) -> None:
+def validate_advice_exception(exc: RecordedException, clock_starts_on: date) -> None:
     """Validate a reg 8(2) exception against the advice period of its request."""
     if not exc.code.applies_to_advice:
         raise RuleViolation(
             "code",
             f"{exc.code} is not a reg 8(2) exception; advice has no school-closure exception",
         )
-    period = advice_period(requested_on)
+    period = advice_period(clock_starts_on)
     match exc.code:
         case ExceptionCode.A_PERS:
             validate_circumstances(exc, period, "the advice period")

@@ -29,13 +29,16 @@ with workflow.unsafe.imports_passed_through():
         IssueFinalPlan,
         ReassignTeam,
         RecordAdviceNotReceived,
+        RecordAdviceRequestReceived,
         RecordException,
         RecordFamilyResponse,
         RequestAdvice,
+        ResendAdviceRequest,
         ServeDraft,
         SubmitAdvice,
         TransferOut,
         Withdraw,
+        WithdrawAdviceRequest,
     )
     from domain.deadlines import next_status_change
     from domain.errors import RuleViolation
@@ -240,6 +243,31 @@ class AssessmentWorkflow:
 
     @reassign_team.validator
     def _validate_reassign_team(self, cmd: ReassignTeam) -> None:
+        self._check(cmd)
+
+    # added in v5, as reassign_team in v4: only new histories carry them
+    @workflow.update
+    async def record_advice_request_received(self, cmd: RecordAdviceRequestReceived) -> CaseView:
+        return await self._act(cmd)
+
+    @record_advice_request_received.validator
+    def _validate_record_advice_request_received(self, cmd: RecordAdviceRequestReceived) -> None:
+        self._check(cmd)
+
+    @workflow.update
+    async def withdraw_advice_request(self, cmd: WithdrawAdviceRequest) -> CaseView:
+        return await self._act(cmd)
+
+    @withdraw_advice_request.validator
+    def _validate_withdraw_advice_request(self, cmd: WithdrawAdviceRequest) -> None:
+        self._check(cmd)
+
+    @workflow.update
+    async def resend_advice_request(self, cmd: ResendAdviceRequest) -> CaseView:
+        return await self._act(cmd)
+
+    @resend_advice_request.validator
+    def _validate_resend_advice_request(self, cmd: ResendAdviceRequest) -> None:
         self._check(cmd)
 
     # -- the main loop ---------------------------------------------------

@@ -35,14 +35,17 @@ from domain.commands import (
     IssueFinalPlan,
     ReassignTeam,
     RecordAdviceNotReceived,
+    RecordAdviceRequestReceived,
     RecordException,
     RecordFamilyResponse,
     RequestAdvice,
+    ResendAdviceRequest,
     ServeDraft,
     StartAssessment,
     SubmitAdvice,
     TransferOut,
     Withdraw,
+    WithdrawAdviceRequest,
 )
 from domain.errors import RuleViolation
 from domain.views import CaseView, case_view
@@ -74,6 +77,9 @@ UPDATES: dict[type[BaseModel], Any] = {
     Withdraw: AssessmentWorkflow.withdraw,
     TransferOut: AssessmentWorkflow.transfer_out,
     ReassignTeam: AssessmentWorkflow.reassign_team,
+    RecordAdviceRequestReceived: AssessmentWorkflow.record_advice_request_received,
+    WithdrawAdviceRequest: AssessmentWorkflow.withdraw_advice_request,
+    ResendAdviceRequest: AssessmentWorkflow.resend_advice_request,
 }
 
 READ_TIMEOUT = 10.0  # seconds

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    false,
     select,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -95,11 +96,13 @@ class AdviceRow(Base):
     kind: Mapped[str] = mapped_column(String(16))
     provider_team: Mapped[str] = mapped_column(TEAM, index=True)
     requested_on: Mapped[date] = mapped_column(Date)
-    due_on: Mapped[date | None] = mapped_column(Date)  # None: no clock (reg 6(4), family views)
+    received_on: Mapped[date | None] = mapped_column(Date)  # 0007: the body received it (T2 start)
+    due_on: Mapped[date | None] = mapped_column(Date)  # None: no clock (reg 6(4), family views, withdrawn)
     status: Mapped[str] = mapped_column(String(16))
     returned_on: Mapped[date | None] = mapped_column(Date, index=True)
     not_received_on: Mapped[date | None] = mapped_column(Date, index=True)
     existing_advice_date: Mapped[date | None] = mapped_column(Date)
+    withdrawn_on: Mapped[date | None] = mapped_column(Date)  # 0007: sent in error, withdrawn
     excepted: Mapped[bool] = mapped_column(Boolean, default=False)  # a reg 8(2) exception applies
     document_ref: Mapped[str | None] = mapped_column(String(200))
 
@@ -155,8 +158,30 @@ class BreachRow(Base):
     team: Mapped[str] = mapped_column(TEAM)
     holder: Mapped[str] = mapped_column(TEAM)
     excepted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # 0007: implied by imported dates, not raised live (K10 for a council's migrated history)
+    derived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (Index("ix_breaches_kpi", "raised_on", "duty", "advice_kind", "holder"),)  # 0002: K10
+
+
+class AppealRow(Base):
+    """Mediation or a tribunal appeal about one of the case's decisions (0007; SEN2 *Mediation, *Tribunal).
+
+    Recorded after the decision it disputes, so usually after the workflow has ended: the store,
+    not the workflow, holds it.
+    """
+
+    __tablename__ = "appeals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_ref: Mapped[str] = mapped_column(REF, ForeignKey("cases.ref", ondelete="CASCADE"), index=True)
+    route: Mapped[str] = mapped_column(String(16))  # MEDIATION or TRIBUNAL
+    disputes: Mapped[str] = mapped_column(String(16))  # REQUEST, ASSESSMENT or PLAN
+    started_on: Mapped[date | None] = mapped_column(Date)  # None: a legacy flag imported without a date
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    outcome_on: Mapped[date | None] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class AuditRow(Base):

@@ -19,7 +19,6 @@ from domain.case import AdviceRequest, Case
 from domain.clock import london_date
 from domain.events import AlarmEvent, CaseEvent
 from domain.statutory_calendar import (
-    advice_due,
     decision_deadline,
     final_plan_deadline,
     no_plan_notice_deadline,
@@ -120,11 +119,13 @@ def _advice_row(case: Case, advice: AdviceRequest) -> dict[str, Any]:
         "kind": str(advice.kind),
         "provider_team": advice.provider_team,
         "requested_on": advice.requested_on,
-        "due_on": advice_due(advice.requested_on) if advice.has_clock else None,
+        "received_on": advice.received_on,
+        "due_on": advice.due_on,
         "status": str(advice.status),
         "returned_on": advice.returned_on,
         "not_received_on": advice.not_received_on,
         "existing_advice_date": advice.existing_advice_date,
+        "withdrawn_on": advice.withdrawn_on,
         "excepted": bool(case.advice_exceptions(advice.id)),
         "document_ref": advice.document_ref,
     }

@@ -164,6 +164,11 @@ TASK_ACTIONS = {
         "Task Exception",
         "A reg 8(2) exception (A-PERS, A-ABS, A-APPT) recorded by the provider.",
     ),
+    "received": (
+        "advice-request-received",
+        "Task Received",
+        "The date the team received the request: its 6 weeks count from then (reg 8(1)).",
+    ),
 }
 
 

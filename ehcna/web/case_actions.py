@@ -11,13 +11,16 @@ from domain.commands import (
     IssueFinalPlan,
     ReassignTeam,
     RecordAdviceNotReceived,
+    RecordAdviceRequestReceived,
     RecordException,
     RecordFamilyResponse,
     RequestAdvice,
+    ResendAdviceRequest,
     ServeDraft,
     SubmitAdvice,
     TransferOut,
     Withdraw,
+    WithdrawAdviceRequest,
 )
 from domain.views import CaseView
 from ehcna.gateway.errors import GatewayError
@@ -38,6 +41,9 @@ ACTIONS: dict[str, type[BaseModel]] = {
     "withdraw": Withdraw,
     "transfer-out": TransferOut,
     "reassign-team": ReassignTeam,
+    "advice-request-received": RecordAdviceRequestReceived,
+    "withdraw-advice-request": WithdrawAdviceRequest,
+    "resend-advice-request": ResendAdviceRequest,
 }
 
 

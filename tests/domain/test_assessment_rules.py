@@ -16,15 +16,18 @@ from domain.commands import (
     IssueFinalPlan,
     ReassignTeam,
     RecordAdviceNotReceived,
+    RecordAdviceRequestReceived,
     RecordException,
     RecordFamilyResponse,
     RequestAdvice,
+    ResendAdviceRequest,
     Role,
     ServeDraft,
     StartAssessment,
     SubmitAdvice,
     TransferOut,
     Withdraw,
+    WithdrawAdviceRequest,
 )
 from domain.deadlines import DeadlineStatus, deadlines
 from domain.errors import RuleViolation
@@ -207,12 +210,142 @@ def test_PFA_only_from_year_9():
     assert apply(case, DecideToIssue(yes=True, on=d(DAY0, 80), by=OFFICER), FAR_TODAY).stage is Stage.DRAFTING
 
 
-def test_same_advice_kind_requested_once_but_other_advice_many_times():
-    case = advice_requested(assessed(new_case(DAY0)))
-    cmd = RequestAdvice(
-        advice_kind=AdviceKind.HEALTH, provider_team="x", requested_on=d(DAY0, 25), by=OFFICER
+def test_several_requests_of_one_kind_each_have_their_own_team_and_clock():
+    case = advice_requested(assessed(new_case(DAY0)), on_day=21)
+    second = RequestAdvice(
+        advice_kind=AdviceKind.HEALTH, provider_team="salt-team", requested_on=d(DAY0, 30), by=OFFICER
     )
-    refused(case, cmd, "advice_kind", match="already been requested")
+    case = apply(case, second, FAR_TODAY)
+    health = [a for a in case.advice if a.kind is AdviceKind.HEALTH]
+    assert [(a.id, a.provider_team, a.due_on) for a in health] == [
+        ("HEALTH-1", "icb-health", d(DAY0, 21 + 42)),
+        ("HEALTH-2", "salt-team", d(DAY0, 30 + 42)),
+    ]
+    statuses = {x.subject: x.due for x in deadlines(case, d(DAY0, 31)) if x.subject}
+    assert statuses["HEALTH-1"] == d(DAY0, 63) and statuses["HEALTH-2"] == d(DAY0, 72)
+    # each is answered on its own
+    case = submit(case, "HEALTH-2", d(DAY0, 40))
+    assert case.advice_by_id("HEALTH-1").is_open
+
+
+def test_T2_start_counts_from_the_received_date_when_recorded():
+    case = assessed(new_case(DAY0))
+    cmd = RequestAdvice(
+        advice_kind=AdviceKind.EP,
+        provider_team="ep-service",
+        requested_on=d(DAY0, 21),
+        received_on=d(DAY0, 24),
+        by=OFFICER,
+    )
+    case = apply(case, cmd, FAR_TODAY)
+    advice = case.advice_by_id("EP-1")
+    assert advice.clock_starts_on == d(DAY0, 24)
+    assert advice.due_on == d(DAY0, 24 + 42)
+    # on the 42nd day from sending it is not yet late: the body has 6 weeks from receipt
+    t2 = next(x for x in deadlines(case, d(DAY0, 21 + 43)) if x.subject == "EP-1")
+    assert t2.status is not DeadlineStatus.BREACHED
+
+
+def test_T2_start_is_the_sent_date_when_no_receipt_is_recorded():
+    case = advice_requested(assessed(new_case(DAY0)), on_day=21)
+    assert case.advice_by_id("EP-1").due_on == d(DAY0, 21 + 42)
+
+
+@given(sent=st.integers(0, 400), delay=st.integers(0, 30))
+def test_T2_start_receipt_recorded_later_moves_the_due_date_to_receipt_plus_42(sent, delay):
+    day0 = date(2024, 1, 8)
+    case = assessed(new_case(day0), on_day=0)
+    case = request(case, AdviceKind.HEALTH, d(day0, sent))
+    case = apply(
+        case,
+        RecordAdviceRequestReceived(advice_id="HEALTH-1", received_on=d(day0, sent + delay), by=OFFICER),
+        FAR_TODAY,
+    )
+    assert case.advice_by_id("HEALTH-1").due_on == d(day0, sent + delay + 42)
+
+
+def test_T2_start_receipt_cannot_precede_the_request_or_be_recorded_twice():
+    case = advice_requested(assessed(new_case(DAY0)), on_day=21)
+    early = RecordAdviceRequestReceived(advice_id="EP-1", received_on=d(DAY0, 20), by=OFFICER)
+    refused(case, early, "received_on", match="before the request was sent")
+    case = apply(
+        case, RecordAdviceRequestReceived(advice_id="EP-1", received_on=d(DAY0, 22), by=OFFICER), FAR_TODAY
+    )
+    again = RecordAdviceRequestReceived(advice_id="EP-1", received_on=d(DAY0, 23), by=OFFICER)
+    refused(case, again, "received_on", match="already recorded as received")
+    # the family's views have no clock, so no date of receipt
+    case = request(case, AdviceKind.PARENT, d(DAY0, 21))
+    views = RecordAdviceRequestReceived(advice_id="PARENT-1", received_on=d(DAY0, 22), by=OFFICER)
+    refused(case, views, "advice_id", match="no 6-week clock")
+
+
+def test_T2_start_the_providers_own_team_may_record_receipt_and_no_other():
+    case = advice_requested(assessed(new_case(DAY0)), on_day=21)
+    own = RecordAdviceRequestReceived(advice_id="EP-1", received_on=d(DAY0, 23), by=provider(AdviceKind.EP))
+    assert apply(case, own, FAR_TODAY).advice_by_id("EP-1").received_on == d(DAY0, 23)
+    other = own.model_copy(update={"by": provider(AdviceKind.HEALTH)})
+    refused(case, other, "by")
+
+
+def test_a_request_sent_in_error_can_be_withdrawn_before_it_is_answered_and_then_has_no_clock():
+    case = advice_requested(assessed(new_case(DAY0)), on_day=21)
+    case = apply(
+        case,
+        WithdrawAdviceRequest(
+            advice_id="SOCIAL_CARE-1", on=d(DAY0, 22), reason="sent to the wrong team", by=OFFICER
+        ),
+        FAR_TODAY,
+    )
+    advice = case.advice_by_id("SOCIAL_CARE-1")
+    assert advice.status is AdviceStatus.WITHDRAWN and advice.withdrawn_on == d(DAY0, 22)
+    assert not advice.has_clock and advice.due_on is None
+    assert "SOCIAL_CARE-1" not in {x.subject for x in deadlines(case, d(DAY0, 100))}
+    # a withdrawn request does not count as the social care advice reg 6(1) requires
+    case = submit(case, "EDUCATION-1", d(DAY0, 40))
+    case = submit(case, "HEALTH-1", d(DAY0, 40))
+    case = submit(case, "EP-1", d(DAY0, 40))
+    case = request(case, AdviceKind.PARENT, d(DAY0, 21))
+    case = submit(case, "PARENT-1", d(DAY0, 40))
+    refused(case, DecideToIssue(yes=True, on=d(DAY0, 70), by=OFFICER), "advice", match="SOCIAL_CARE")
+
+
+def test_withdrawal_of_advice_already_answered_is_refused():
+    case = advice_requested(assessed(new_case(DAY0)), on_day=21)
+    case = submit(case, "EP-1", d(DAY0, 30))
+    cmd = WithdrawAdviceRequest(advice_id="EP-1", on=d(DAY0, 31), reason="in error", by=OFFICER)
+    refused(case, cmd, "advice_id", match="already submitted")
+
+
+def test_only_an_officer_withdraws_a_request():
+    case = advice_requested(assessed(new_case(DAY0)), on_day=21)
+    cmd = WithdrawAdviceRequest(
+        advice_id="EP-1", on=d(DAY0, 22), reason="not needed", by=provider(AdviceKind.EP)
+    )
+    refused(case, cmd, "by")
+
+
+def test_a_request_resent_to_another_team_withdraws_the_first_and_starts_a_new_clock():
+    case = advice_requested(assessed(new_case(DAY0)), on_day=21)
+    cmd = ResendAdviceRequest(
+        advice_id="SOCIAL_CARE-1", provider_team="adult-social-care", on=d(DAY0, 25), by=OFFICER
+    )
+    case = apply(case, cmd, FAR_TODAY)
+    first, second = (a for a in case.advice if a.kind is AdviceKind.SOCIAL_CARE)
+    assert (first.status, first.withdrawn_on) == (AdviceStatus.WITHDRAWN, d(DAY0, 25))
+    assert (second.id, second.provider_team, second.requested_on, second.due_on) == (
+        "SOCIAL_CARE-2",
+        "adult-social-care",
+        d(DAY0, 25),
+        d(DAY0, 25 + 42),
+    )
+    same = ResendAdviceRequest(
+        advice_id="SOCIAL_CARE-2", provider_team="adult-social-care", on=d(DAY0, 26), by=OFFICER
+    )
+    refused(case, same, "provider_team", match="already sent to")
+
+
+def test_other_advice_many_times():
+    case = advice_requested(assessed(new_case(DAY0)))
     case = request(case, AdviceKind.OTHER, d(DAY0, 25))
     case = request(case, AdviceKind.OTHER, d(DAY0, 26))
     assert [a.id for a in case.advice if a.kind is AdviceKind.OTHER] == ["OTHER-1", "OTHER-2"]

@@ -7,11 +7,12 @@ October 2026 unless a test says otherwise.
 from datetime import UTC, date, datetime
 
 from domain.case import AdviceKind
+from domain.commands import RequestAdvice, ResendAdviceRequest, SubmitAdvice
 from domain.kpis import Figure, Period
 from domain.statutory_calendar import Duty
 from domain.statutory_exceptions import ExceptionCode
 from ehcna.store import kpi_queries as q
-from tests.kpis.cohort import CaseBuilder, breach, no_plan, plan_issued, save_all
+from tests.kpis.cohort import OFFICER, CaseBuilder, breach, no_plan, plan_issued, save_all
 
 OCT = Period.month(2026, 10)
 H, EP, SC, ED, PARENT = (
@@ -109,6 +110,44 @@ def test_k5_advice_per_kind_not_received_is_late_and_excepted_advice_is_out(db):
         "EDUCATION": Figure(0, 0),  # X excepted, Y existing advice: nothing counted
     }
     assert list(k5) == ["HEALTH", "SOCIAL_CARE", "EP", "EDUCATION"]  # the dashboards' order
+
+
+def test_k5_counts_each_request_of_a_kind_from_its_received_date_and_leaves_withdrawn_requests_out(db):
+    # Assessed 2026-08-21; advice asked for on 2026-09-01 (day 31).
+    x = CaseBuilder("X", date(2026, 8, 1)).assess(20).request_advice(31, kinds=(H,))
+    # a second health request (speech and language therapy), sent 2026-09-01, received 2026-09-08:
+    # its 6 weeks run to 2026-10-20, not 2026-10-13
+    x.do(
+        RequestAdvice(
+            advice_kind=H,
+            provider_team="salt-team",
+            requested_on=date(2026, 9, 1),
+            received_on=date(2026, 9, 8),
+            by=OFFICER,
+        )
+    )
+    # a social care request sent to the wrong team, withdrawn, and re-sent to the right one
+    x.do(RequestAdvice(advice_kind=SC, provider_team="wrong-team", requested_on=date(2026, 9, 1), by=OFFICER))
+    x.do(
+        ResendAdviceRequest(
+            advice_id="SOCIAL_CARE-1", provider_team="social-care", on=date(2026, 9, 3), by=OFFICER
+        )
+    )
+    x.do(
+        SubmitAdvice(advice_id="HEALTH-1", returned_on=date(2026, 10, 13), document_ref="d", by=OFFICER)
+    )  # day 42
+    x.do(
+        SubmitAdvice(advice_id="HEALTH-2", returned_on=date(2026, 10, 19), document_ref="d", by=OFFICER)
+    )  # 41 from receipt
+    x.do(
+        SubmitAdvice(advice_id="SOCIAL_CARE-2", returned_on=date(2026, 10, 16), document_ref="d", by=OFFICER)
+    )  # 43: late
+    save_all(db, x)
+
+    with db.engine.connect() as conn:
+        k5 = q.k5_advice_in_time(conn, OCT)
+    assert k5["HEALTH"] == Figure(2, 2)  # both requests counted, each on its own clock
+    assert k5["SOCIAL_CARE"] == Figure(0, 1)  # the withdrawn request has no clock and is not counted
 
 
 def test_k6_time_to_issue_banded(db):

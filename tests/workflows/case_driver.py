@@ -26,6 +26,8 @@ from domain.commands import (
 )
 from domain.views import CaseView
 from ehcna.gateway.cases import CaseGateway
+from ehcna.gateway.codec import EncryptionCodec, key_ring, remote_decode
+from ehcna.settings import Settings
 from workflows.advice import AdviceWorkflow
 from workflows.assessment import AssessmentWorkflow
 from workflows.ids import advice_workflow_id
@@ -40,7 +42,7 @@ PROVIDER_TEAMS = {
     AdviceKind.PFA: "pfa-team",
 }
 # histories recorded by the current code; earlier versions' stay in their own folders
-HISTORIES = Path(__file__).resolve().parent.parent / "histories" / "v4"
+HISTORIES = Path(__file__).resolve().parent.parent / "histories" / "v5"
 
 
 # reg 6(1): the family's views (recorded by the officer, no clock) and four bodies' advice
@@ -172,12 +174,26 @@ class CaseDriver:
         return result
 
 
+async def _decrypted(node: Any, codec: EncryptionCodec) -> Any:
+    """The history's JSON with every payload opened: the run's key is made for the run only, so a
+    recorded history keeps its payloads in the clear (the codec reads clear payloads as they are)."""
+    if isinstance(node, list):
+        return [await _decrypted(x, codec) for x in node]
+    if not isinstance(node, dict):
+        return node
+    if isinstance(node.get("metadata"), dict) and "data" in node:
+        opened = await remote_decode(codec, {"payloads": [node]})
+        return opened["payloads"][0]  # type: ignore[index]
+    return {k: await _decrypted(v, codec) for k, v in node.items()}
+
+
 async def save_history(handle: WorkflowHandle, name: str) -> None:
-    """With EHCNA_RECORD_HISTORIES=1, write the history to tests/histories/v4/<name>.json."""
+    """With EHCNA_RECORD_HISTORIES=1, write the history to tests/histories/v5/<name>.json."""
     if os.environ.get("EHCNA_RECORD_HISTORIES") != "1":
         return
     history = await handle.fetch_history()
-    data: dict[str, Any] = json.loads(history.to_json())
+    codec = EncryptionCodec(key_ring(Settings.from_env()))
+    data: dict[str, Any] = await _decrypted(json.loads(history.to_json()), codec)
     HISTORIES.mkdir(exist_ok=True)
     record = {"workflow_id": handle.id, "history": data}
     (HISTORIES / f"{name}.json").write_text(json.dumps(record, indent=1) + "\n")

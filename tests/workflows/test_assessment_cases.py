@@ -11,12 +11,19 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
 from domain.case import AdviceKind, AdviceStatus, Outcome, Stage
-from domain.commands import DecideToAssess, RecordException, Withdraw
+from domain.commands import (
+    DecideToAssess,
+    RecordAdviceRequestReceived,
+    RecordException,
+    ResendAdviceRequest,
+    SubmitAdvice,
+    Withdraw,
+)
 from domain.deadlines import DeadlineStatus
 from domain.statutory_exceptions import ExceptionCode
 from ehcna.gateway.errors import refusal_of
 from tests.temporal_servers import running_worker, time_skipping_env
-from tests.workflows.case_driver import OFFICER, REQUIRED_ADVICE, CaseDriver, save_history
+from tests.workflows.case_driver import OFFICER, REQUIRED_ADVICE, CaseDriver, provider, save_history
 from workflows.assessment import AssessmentWorkflow
 
 
@@ -203,3 +210,48 @@ async def test_withdrawal_mid_advice(env_queue):
     # the cancelled advice's clock stopped: its breach (day 63) never fires
     await env.sleep(timedelta(days=30))
     assert "T2:HEALTH-1:breach:0" not in await case.advice_alarms("HEALTH-1")
+
+
+async def test_advice_resent_to_another_team_and_T2_start_from_the_received_date(env_queue):
+    env, queue = env_queue
+    case = await CaseDriver.start(env, queue, "TS-RESENT")
+    await case.decide_to_assess(20)
+    await case.request_advice(21)  # every clock due day 63 as sent
+    await case.go_to_day(24)
+    await case.handle.execute_update(
+        AssessmentWorkflow.record_advice_request_received,
+        RecordAdviceRequestReceived(
+            advice_id="HEALTH-1", received_on=case.day(24), by=provider(AdviceKind.HEALTH)
+        ),
+    )
+    await case.go_to_day(25)
+    await case.handle.execute_update(
+        AssessmentWorkflow.resend_advice_request,
+        ResendAdviceRequest(
+            advice_id="SOCIAL_CARE-1", provider_team="adults-social-care", on=case.day(25), by=OFFICER
+        ),
+    )
+    for kind in (AdviceKind.PARENT, AdviceKind.EDUCATION, AdviceKind.EP):
+        await case.submit_advice(50, kind)
+    await case.go_to_day(64)  # the morning after day 63
+    view = await case.state()
+    assert status_of(view, "T2:HEALTH-1") is not DeadlineStatus.BREACHED  # due day 66, from receipt
+    assert status_of(view, "T2:SOCIAL_CARE-2") is not DeadlineStatus.BREACHED  # due day 67, re-sent
+    assert "T2:SOCIAL_CARE-1" not in {d.key for d in view.deadlines}  # withdrawn: no clock
+    # the withdrawn request's own clock stopped when it was withdrawn: no alarm of it ever fires
+    assert await case.advice_alarms("SOCIAL_CARE-1") == []
+    await case.go_to_day(67)
+    assert "T2:HEALTH-1:breach:0" in await case.advice_alarms("HEALTH-1")
+    await case.go_to_day(68)
+    assert "T2:SOCIAL_CARE-2:breach:0" in await case.advice_alarms("SOCIAL_CARE-2")
+    await case.submit_advice(69, AdviceKind.HEALTH)
+    await case.handle.execute_update(
+        AssessmentWorkflow.submit_advice,
+        SubmitAdvice(advice_id="SOCIAL_CARE-2", returned_on=case.day(69), document_ref="DOC-SC", by=OFFICER),
+    )
+    await case.decide_to_issue(70, yes=False)
+    result = await case.finish("advice_resent_and_received")
+    statuses = {a.id: a.status for a in result.case.advice}
+    assert statuses["SOCIAL_CARE-1"] is AdviceStatus.WITHDRAWN
+    assert statuses["SOCIAL_CARE-2"] is AdviceStatus.RECEIVED
+    assert result.case.outcome is Outcome.PLAN_NOT_ISSUED

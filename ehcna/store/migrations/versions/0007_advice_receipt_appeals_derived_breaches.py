@@ -1,0 +1,48 @@
+"""advice received and withdrawn dates, mediation and tribunal records, breaches derived at import
+
+Revision ID: 0007
+Revises: 0006
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0007"
+down_revision: str | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("advice_requests") as batch:
+        batch.add_column(sa.Column("received_on", sa.Date(), nullable=True))
+        batch.add_column(sa.Column("withdrawn_on", sa.Date(), nullable=True))
+    with op.batch_alter_table("breaches") as batch:
+        batch.add_column(sa.Column("derived", sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.create_table(
+        "appeals",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("case_ref", sa.String(length=64), nullable=False),
+        sa.Column("route", sa.String(length=16), nullable=False),
+        sa.Column("disputes", sa.String(length=16), nullable=False),
+        sa.Column("started_on", sa.Date(), nullable=True),
+        sa.Column("outcome", sa.String(length=16), nullable=True),
+        sa.Column("outcome_on", sa.Date(), nullable=True),
+        sa.Column("recorded_by", sa.String(length=64), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["case_ref"], ["cases.ref"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_appeals_case_ref", "appeals", ["case_ref"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_appeals_case_ref", table_name="appeals")
+    op.drop_table("appeals")
+    with op.batch_alter_table("breaches") as batch:
+        batch.drop_column("derived")
+    with op.batch_alter_table("advice_requests") as batch:
+        batch.drop_column("withdrawn_on")
+        batch.drop_column("received_on")
