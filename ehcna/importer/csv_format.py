@@ -159,10 +159,19 @@ class CaseLine(_Row):
     exception_description: str | None = None
     exception_requested_date: OptionalDate = None
     exception_recorded_date: OptionalDate = None
+    # SEN2 mediation and tribunal: yes/no, and the date each began when known
     request_mediation: OptionalYesNo = None
     request_tribunal: OptionalYesNo = None
     assessment_mediation: OptionalYesNo = None
     assessment_tribunal: OptionalYesNo = None
+    other_mediation: OptionalYesNo = None
+    other_tribunal: OptionalYesNo = None
+    request_mediation_date: OptionalDate = None
+    request_tribunal_date: OptionalDate = None
+    assessment_mediation_date: OptionalDate = None
+    assessment_tribunal_date: OptionalDate = None
+    other_mediation_date: OptionalDate = None
+    other_tribunal_date: OptionalDate = None
 
     def problems(self) -> list[tuple[str, str]]:
         out: list[tuple[str, str]] = []
@@ -173,14 +182,31 @@ class CaseLine(_Row):
         if code is not None and not code.applies_to_case:
             out.append(("week20_exception_code", f"{code} is an advice exception: give it in advice.csv"))
         _only_with(self, CASE_EXCEPTION_DETAIL, "week20_exception_code", out)
-        # SEN2 flags follow a refusal, and are kept only on a case already closed
+        # mediation and appeals follow the decision they dispute (domain.appeals checks the dates)
+        for column in APPEAL_COLUMNS:
+            if getattr(self, f"{column}_date") is not None and getattr(self, column) is not True:
+                out.append((column, f"must be yes when {column}_date is given"))
         for column in ("request_mediation", "request_tribunal"):
             if getattr(self, column) and self.decision_to_assess is not False:
                 out.append((column, "only after a decision not to assess (decision_to_assess=no)"))
         for column in ("assessment_mediation", "assessment_tribunal"):
-            if getattr(self, column) and (self.decision_to_issue is None or self.outcome is None):
-                out.append((column, "only on a closed case with a decision_to_issue"))
+            if getattr(self, column) and self.decision_to_issue is not False:
+                out.append((column, "only after a decision not to issue a plan (decision_to_issue=no)"))
+        for column in ("other_mediation", "other_tribunal"):
+            if getattr(self, column) and self.final_plan_date is None:
+                out.append((column, "only about an issued plan (final_plan_date)"))
         return out
+
+
+# SEN2 items: (column, route, the decision disputed)
+APPEAL_COLUMNS = (
+    "request_mediation",
+    "request_tribunal",
+    "assessment_mediation",
+    "assessment_tribunal",
+    "other_mediation",
+    "other_tribunal",
+)
 
 
 # -- advice.csv -----------------------------------------------------------------
@@ -198,6 +224,7 @@ STATUS_DATES: dict[AdviceStatus, tuple[str | None, set[str]]] = {
     AdviceStatus.RECEIVED: ("returned_date", {"returned_date"}),
     AdviceStatus.NOT_RECEIVED: ("not_received_date", {"not_received_date"}),
     AdviceStatus.EXISTING_USED: ("existing_advice_date", {"existing_advice_date"}),
+    AdviceStatus.WITHDRAWN: ("withdrawn_date", {"withdrawn_date"}),
 }
 
 
@@ -207,8 +234,10 @@ class AdviceLine(_Row):
     kind: Annotated[AdviceKind, BeforeValidator(_one_of(AdviceKind))]
     provider_team: str
     requested_date: IsoDate
+    received_date: OptionalDate = None  # the body received the request: T2 starts then
     status: Annotated[AdviceStatus, BeforeValidator(_one_of(STATUS_DATES))]
     returned_date: OptionalDate = None
+    withdrawn_date: OptionalDate = None
     not_received_date: OptionalDate = None
     existing_advice_date: OptionalDate = None
     document_ref: str | None = None
@@ -224,7 +253,7 @@ class AdviceLine(_Row):
         required, allowed = STATUS_DATES[self.status]
         if required is not None and getattr(self, required) is None:
             out.append((required, f"required for status {self.status}"))
-        for column in ("returned_date", "not_received_date", "existing_advice_date"):
+        for column in ("returned_date", "not_received_date", "existing_advice_date", "withdrawn_date"):
             if column not in allowed and getattr(self, column) is not None:
                 out.append((column, f"not allowed with status {self.status}"))
         if self.status is AdviceStatus.RECEIVED and self.document_ref is None:

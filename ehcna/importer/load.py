@@ -24,9 +24,10 @@ from ehcna.gateway.errors import AlreadyStarted, GatewayError, RuleRefused
 from ehcna.gateway.ids import case_workflow_id
 from ehcna.importer.csv_format import RowError
 from ehcna.importer.plan import IMPORT_ACTOR, CasePlan
+from ehcna.store.appeals import add_appeal
 from ehcna.store.audit import append_audit
 from ehcna.store.models import CaseRow
-from ehcna.store.records import save_case, set_appeal_flags
+from ehcna.store.records import save_case
 
 IMPORT_ACTION = "import"
 
@@ -82,23 +83,8 @@ def _write_closed(session: Session, plan: CasePlan, at: datetime) -> bool:
         return False
     # version: as if the workflow had recorded the start and each step
     save_case(session, plan.case, case_workflow_id(plan.ref), len(plan.steps) + 1, at)
-    flags = plan.flags
-    if flags.request_mediation or flags.request_tribunal:
-        set_appeal_flags(
-            session,
-            plan.ref,
-            stage="request",
-            mediation=flags.request_mediation,
-            tribunal=flags.request_tribunal,
-        )
-    if flags.assessment_mediation or flags.assessment_tribunal:
-        set_appeal_flags(
-            session,
-            plan.ref,
-            stage="assessment",
-            mediation=flags.assessment_mediation,
-            tribunal=flags.assessment_tribunal,
-        )
+    for appeal in plan.appeals:
+        add_appeal(session, plan.ref, appeal.route, appeal.disputes, appeal.started_on, IMPORT_ACTOR, at)
     return True
 
 

@@ -14,6 +14,7 @@ from datetime import date
 
 from pydantic import ValidationError
 
+from domain.appeals import Decisions, Disputed, RecordAppeal, Route, check_appeal
 from domain.assessment import apply, start_case
 from domain.case import AdviceKind, AdviceStatus, Case, Outcome
 from domain.commands import (
@@ -32,6 +33,7 @@ from domain.commands import (
     SubmitAdvice,
     TransferOut,
     Withdraw,
+    WithdrawAdviceRequest,
 )
 from domain.errors import RuleViolation
 from domain.statutory_exceptions import ExceptionCode, validate_case_exception
@@ -60,14 +62,23 @@ OUTCOME_STEP = {
 }
 
 
-@dataclass(frozen=True)
-class Sen2Flags:
-    """SEN2 mediation and tribunal flags, set after a refusal."""
+APPEAL_KINDS: dict[str, tuple[Route, Disputed]] = {
+    "request_mediation": (Route.MEDIATION, Disputed.REQUEST),
+    "request_tribunal": (Route.TRIBUNAL, Disputed.REQUEST),
+    "assessment_mediation": (Route.MEDIATION, Disputed.ASSESSMENT),
+    "assessment_tribunal": (Route.TRIBUNAL, Disputed.ASSESSMENT),
+    "other_mediation": (Route.MEDIATION, Disputed.PLAN),
+    "other_tribunal": (Route.TRIBUNAL, Disputed.PLAN),
+}
 
-    request_mediation: bool = False
-    request_tribunal: bool = False
-    assessment_mediation: bool = False
-    assessment_tribunal: bool = False
+
+@dataclass(frozen=True)
+class Appeal:
+    """A mediation or appeal of the case's history; ``started_on`` None: a SEN2 flag without its date."""
+
+    route: Route
+    disputes: Disputed
+    started_on: date | None
 
 
 @dataclass(frozen=True)
@@ -79,7 +90,7 @@ class CasePlan:
     start: StartAssessment
     steps: tuple[CaseCommand, ...]
     case: Case
-    flags: Sen2Flags = Sen2Flags()
+    appeals: tuple[Appeal, ...] = ()
 
     @property
     def ref(self) -> str:
@@ -227,13 +238,38 @@ def _plan_case(row: CaseLine, file: str, advice: list[AdviceLine], advice_file: 
     _check_outcome(row, file, case)
     if exception is not None and case.outcome_on is not None:
         _check_exception_period(case, exception)
-    flags = Sen2Flags(
-        request_mediation=bool(row.request_mediation),
-        request_tribunal=bool(row.request_tribunal),
-        assessment_mediation=bool(row.assessment_mediation),
-        assessment_tribunal=bool(row.assessment_tribunal),
+    appeals = _appeals(row, file, case, today)
+    return CasePlan(file, row.line, start, tuple(commands), case, appeals)
+
+
+def _appeals(row: CaseLine, file: str, case: Case, today: date) -> tuple[Appeal, ...]:
+    """Mediation and appeals, each after the decision it disputes (``domain.appeals``)."""
+    out: list[Appeal] = []
+    decisions = Decisions(
+        ref=case.ref,
+        not_assessed_on=case.decision_to_assess.on
+        if case.decision_to_assess and not case.decision_to_assess.yes
+        else None,
+        not_issued_on=case.decision_to_issue.on
+        if case.decision_to_issue and not case.decision_to_issue.yes
+        else None,
+        plan_issued_on=case.final_plan_issued_on,
     )
-    return CasePlan(file, row.line, start, tuple(commands), case, flags)
+    for column, (route, disputes) in APPEAL_KINDS.items():
+        if not getattr(row, column):
+            continue
+        started_on: date | None = getattr(row, f"{column}_date")
+        if started_on is not None:
+            try:
+                check_appeal(
+                    decisions,
+                    RecordAppeal(route=route, disputes=disputes, started_on=started_on, by=IMPORT_ACTOR),
+                    today,
+                )
+            except RuleViolation as err:
+                raise _Refused([RowError(file, row.line, f"{column}_date", err.reason)]) from None
+        out.append(Appeal(route, disputes, started_on))
+    return tuple(out)
 
 
 def _replay(case: Case, steps: list[_Step], today: date, advice_file: str) -> tuple[Case, list[CaseCommand]]:
@@ -427,11 +463,13 @@ def _advice_steps(row: AdviceLine, file: str) -> list[_Step]:
                 "advice_kind": "kind",
                 "provider_team": "provider_team",
                 "existing_advice_date": "existing_advice_date",
+                "received_on": "received_date",
             },
             lambda _: RequestAdvice(
                 advice_kind=row.kind,
                 provider_team=row.provider_team,
                 requested_on=row.requested_date,
+                received_on=row.received_date,
                 existing_advice_date=existing,
                 by=IMPORT_ACTOR,
             ),
@@ -463,6 +501,22 @@ def _advice_steps(row: AdviceLine, file: str) -> list[_Step]:
                 "status",
                 {"on": "not_received_date"},
                 lambda ids: RecordAdviceNotReceived(advice_id=ids[row.line], on=missing, by=IMPORT_ACTOR),
+            )
+        )
+    if row.status is AdviceStatus.WITHDRAWN and row.withdrawn_date is not None:
+        withdrawn = row.withdrawn_date
+        steps.append(
+            step(
+                withdrawn,
+                ADVICE_RETURNED,
+                "status",
+                {"on": "withdrawn_date"},
+                lambda ids: WithdrawAdviceRequest(
+                    advice_id=ids[row.line],
+                    on=withdrawn,
+                    reason="withdrawn before the import",
+                    by=IMPORT_ACTOR,
+                ),
             )
         )
     if row.exception_code is not None:

@@ -7,9 +7,11 @@ from typing import Any, TextIO
 
 from sqlalchemy import Connection, Row, select
 
+from domain.appeals import Disputed, Route
 from domain.case import Outcome
 from domain.kpis import Figure, Period, Value
 from ehcna.reports.overview import Overview, OverviewRow
+from ehcna.store.appeals import sen2_flag
 from ehcna.store.kpi_queries import PeriodFigures, cases
 
 # ---------------------------------------------------------------- KPIs
@@ -170,11 +172,11 @@ _SEN2_COLUMNS = [
         "outcome",
         "outcome_on",
         "week20_exception",
-        "request_mediation",
-        "request_tribunal",
-        "assessment_mediation",
-        "assessment_tribunal",
     )
+] + [
+    sen2_flag(cases.c.ref, route, disputes)
+    for route in Route
+    for disputes in (Disputed.REQUEST, Disputed.ASSESSMENT)
 ]
 
 

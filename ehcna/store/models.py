@@ -58,10 +58,7 @@ class CaseRow(Base):
     outcome: Mapped[str | None] = mapped_column(String(20))
     outcome_on: Mapped[date | None] = mapped_column(Date, index=True)
     week20_exception: Mapped[bool] = mapped_column(Boolean, default=False)
-    request_mediation: Mapped[bool] = mapped_column(Boolean, default=False)
-    request_tribunal: Mapped[bool] = mapped_column(Boolean, default=False)
-    assessment_mediation: Mapped[bool] = mapped_column(Boolean, default=False)
-    assessment_tribunal: Mapped[bool] = mapped_column(Boolean, default=False)
+    # 0007: SEN2 mediation and tribunal flags are read from the appeals (store/appeals.py)
     version: Mapped[int] = mapped_column(Integer)  # the last case event applied to this row
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

@@ -8,10 +8,10 @@ nothing the second time.
 """
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain.alarms import AlarmLevel
@@ -182,18 +182,3 @@ def record_breach(session: Session, event: AlarmEvent) -> bool:
             "excepted": alarm.excepted,
         },
     )
-
-
-def set_appeal_flags(
-    session: Session, ref: str, *, stage: str, mediation: bool | None = None, tribunal: bool | None = None
-) -> None:
-    """SEN2 mediation and tribunal flags, set after a refusal (they come after the case closed)."""
-    prefix = {"request": "request", "assessment": "assessment"}[stage]
-    values: dict[str, Any] = {}
-    if mediation is not None:
-        values[f"{prefix}_mediation"] = mediation
-    if tribunal is not None:
-        values[f"{prefix}_tribunal"] = tribunal
-    if values:
-        values["updated_at"] = datetime.now(UTC)
-        session.execute(update(CaseRow).where(CaseRow.ref == ref).values(**values))

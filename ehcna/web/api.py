@@ -1,6 +1,6 @@
 """The JSON API. Every route needs a signed-in user or an API token."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, status
@@ -9,11 +9,14 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from domain.access import CaseAccess
+from domain.appeals import AppealOutcome, Disputed, RecordAppeal, RecordAppealOutcome, Route
 from domain.case import RequestSource
 from domain.commands import Actor, Role, StartAssessment
+from domain.errors import RuleViolation
 from domain.views import CaseView
 from ehcna.gateway.cases import CaseSummary
 from ehcna.gateway.errors import GatewayError
+from ehcna.store import appeals
 from ehcna.web import queries
 from ehcna.web.case_actions import ACTIONS, IDEMPOTENCY_DOC, IdempotencyKey, body_model, read, send
 from ehcna.web.errors import http_error, refused
@@ -137,6 +140,77 @@ def _register_action(name: str, command: type[BaseModel]) -> None:
 
 for _name, _command in ACTIONS.items():
     _register_action(_name, _command)
+
+
+class Appeal(BaseModel):
+    """Mediation or a tribunal appeal about a decision of the case (SEN2 ``*Mediation``, ``*Tribunal``)."""
+
+    id: int
+    route: Route
+    disputes: Disputed
+    started_on: date | None  # None: a SEN2 flag imported without its date
+    outcome: AppealOutcome | None
+    outcome_on: date | None
+
+
+AppealBody = body_model(RecordAppeal, name="AppealBody")
+AppealOutcomeBody = body_model(RecordAppealOutcome, name="AppealOutcomeBody")
+
+
+def _appeal(row: Any) -> Appeal:
+    return Appeal(
+        id=row.id,
+        route=row.route,
+        disputes=row.disputes,
+        started_on=row.started_on,
+        outcome=row.outcome,
+        outcome_on=row.outcome_on,
+    )
+
+
+@router.get("/cases/{ref}/appeals", response_model=list[Appeal])
+def list_appeals(ref: str, actor: Actor = Depends(reads_case), svc: Services = Depends(services)) -> Any:
+    with svc.sessions() as session:
+        return [_appeal(r) for r in appeals.appeals_of(session, ref)]
+
+
+@router.post(
+    "/cases/{ref}/appeals",
+    status_code=status.HTTP_201_CREATED,
+    response_model=Appeal,
+    responses={
+        409: {"description": "refused by a rule (after the decision it disputes...): field and reason"}
+    },
+)
+def record_appeal(
+    ref: str,
+    body: AppealBody,  # type: ignore[valid-type]  # a model made at run time from the command
+    actor: Actor = Depends(acts_on_case),
+    svc: Services = Depends(services),
+) -> Any:
+    """Record mediation or a tribunal appeal, on an open or a closed case, after the decision it disputes."""
+    cmd = RecordAppeal(**body.model_dump(), by=actor)  # type: ignore[attr-defined]  # as above
+    try:
+        with svc.sessions.begin() as session:
+            return _appeal(appeals.record_appeal(session, ref, cmd, today(), datetime.now(UTC)))
+    except RuleViolation as err:
+        raise refused(err.field, err.reason) from None
+
+
+@router.post("/cases/{ref}/appeals/{appeal_id}/outcome", response_model=Appeal)
+def record_appeal_outcome(
+    ref: str,
+    appeal_id: int,
+    body: AppealOutcomeBody,  # type: ignore[valid-type]  # a model made at run time from the command
+    actor: Actor = Depends(acts_on_case),
+    svc: Services = Depends(services),
+) -> Any:
+    cmd = RecordAppealOutcome(**body.model_dump(), by=actor)  # type: ignore[attr-defined]  # as above
+    try:
+        with svc.sessions.begin() as session:
+            return _appeal(appeals.record_outcome(session, ref, appeal_id, cmd, today(), datetime.now(UTC)))
+    except RuleViolation as err:
+        raise refused(err.field, err.reason) from None
 
 
 @router.get("/inbox", response_model=list[queries.Task])

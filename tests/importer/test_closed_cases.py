@@ -10,6 +10,7 @@ import sqlalchemy as sa
 import starter
 from ehcna.importer.command import read_and_plan
 from ehcna.importer.load import LoadReport, import_key, load_closed
+from ehcna.store.appeals import appeals_of
 from ehcna.store.models import AdviceRow, AuditRow, CaseRow, DecisionRow, ExceptionRow
 from tests.importer.cli import count, run_import
 from tests.importer.rows import (
@@ -122,7 +123,8 @@ async def test_closed_cases_land_in_the_store_with_their_sen2_dates(db, tmp_path
             False,
             day(40),
         )
-        assert refused.request_mediation and not refused.request_tribunal
+        appeals = [(a.route, a.disputes, a.started_on) for a in appeals_of(s, refs["REFUSED"])]
+        assert appeals == [("MEDIATION", "REQUEST", None)]  # a SEN2 flag without its date
         no_plan = s.get(CaseRow, refs["NO-PLAN"])
         assert (no_plan.outcome, no_plan.decided_to_issue, no_plan.decision_to_issue_on) == (
             "PLAN_NOT_ISSUED",

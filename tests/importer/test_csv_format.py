@@ -132,7 +132,7 @@ def test_advice_status_decides_which_dates_it_has(tmp_path):
         (7, "exception_code"),
     ]
     assert parsed.errors[4].reason == (
-        "'CANCELLED' is not one of REQUESTED, RECEIVED, NOT_RECEIVED, EXISTING_USED"
+        "'CANCELLED' is not one of REQUESTED, RECEIVED, NOT_RECEIVED, EXISTING_USED, WITHDRAWN"
     )
 
 

@@ -229,3 +229,102 @@ def test_open_cases_keep_awaited_advice_and_advice_exceptions(tmp_path):
     case = result.open[0].case
     assert (case.stage, case.advice[0].status) == (Stage.ADVICE, AdviceStatus.REQUESTED)
     assert case.advice_exceptions("HEALTH-1")[0].code is ExceptionCode.A_APPT
+
+
+# -- shapes of real history (issue 13) ------------------------------------------
+
+
+def test_import_several_requests_of_one_kind_each_with_its_own_clock(tmp_path):
+    advice = [
+        *plan_issued_advice("EH-1", DAY0),
+        {
+            "ref": "EH-1",
+            "kind": "HEALTH",
+            "provider_team": "salt-team",
+            "requested_date": day(31),
+            "status": "RECEIVED",
+            "returned_date": day(70),
+            "document_ref": "DOC-SALT",
+        },
+    ]
+    result = plan(tmp_path, [plan_issued("EH-1", DAY0)], advice)
+    assert result.errors == []
+    health = [(a.id, a.provider_team) for a in result.closed[0].case.advice if a.kind == "HEALTH"]
+    assert health == [("HEALTH-1", "health-team"), ("HEALTH-2", "salt-team")]
+
+
+def test_import_received_date_starts_the_advice_clock(tmp_path):
+    advice = plan_issued_advice("EH-1", DAY0)
+    advice[2] |= {"received_date": day(34)}  # HEALTH, sent day 31
+    result = plan(tmp_path, [plan_issued("EH-1", DAY0)], advice)
+    assert result.errors == []
+    assert result.closed[0].case.advice_by_id("HEALTH-1").due_on == day(34 + 42)
+    before = plan_issued_advice("EH-2", DAY0)
+    before[2] |= {"received_date": day(30)}
+    bad = plan(tmp_path, [plan_issued("EH-2", DAY0)], before)
+    assert ("received_date", f"{day(30)} is before the request was sent ({day(31)})") in [
+        (e.column, e.reason) for e in bad.errors
+    ]
+
+
+def test_import_withdrawn_request_has_no_clock(tmp_path):
+    advice = [
+        *plan_issued_advice("EH-1", DAY0),
+        {
+            "ref": "EH-1",
+            "kind": "SOCIAL_CARE",
+            "provider_team": "wrong-team",
+            "requested_date": day(31),
+            "status": "WITHDRAWN",
+            "withdrawn_date": day(33),
+        },
+    ]
+    result = plan(tmp_path, [plan_issued("EH-1", DAY0)], advice)
+    assert result.errors == []
+    withdrawn = next(a for a in result.closed[0].case.advice if a.provider_team == "wrong-team")
+    assert (withdrawn.status, withdrawn.withdrawn_on, withdrawn.due_on) == (
+        AdviceStatus.WITHDRAWN,
+        day(33),
+        None,
+    )
+
+
+def test_import_mediation_and_tribunal_with_their_dates_after_the_decision_they_dispute(tmp_path):
+    cases = [
+        case_row(
+            "NA-1",
+            DAY0,
+            decision_to_assess="no",
+            decision_to_assess_date=day(40),
+            appeal_information_given="yes",
+            outcome="NOT_ASSESSED",
+            outcome_date=day(40),
+            request_mediation="yes",
+            request_mediation_date=day(60),
+            request_tribunal="yes",  # a legacy flag without its date
+        ),
+        plan_issued("PI-1", DAY0, other_tribunal="yes", other_tribunal_date=day(150)),
+    ]
+    result = plan(tmp_path, cases, plan_issued_advice("PI-1", DAY0))
+    assert result.errors == []
+    by_ref = {c.ref: [(a.route, a.disputes, a.started_on) for a in c.appeals] for c in result.closed}
+    assert by_ref == {
+        "NA-1": [("MEDIATION", "REQUEST", day(60)), ("TRIBUNAL", "REQUEST", None)],
+        "PI-1": [("TRIBUNAL", "PLAN", day(150))],
+    }
+
+
+def test_import_refuses_assessment_mediation_on_a_case_whose_plan_was_issued(tmp_path):
+    cases = [plan_issued("PI-1", DAY0, assessment_mediation="yes")]
+    result = plan(tmp_path, cases, plan_issued_advice("PI-1", DAY0))
+    assert [(e.column, e.reason) for e in result.errors] == [
+        ("assessment_mediation", "only after a decision not to issue a plan (decision_to_issue=no)")
+    ]
+
+
+def test_import_refuses_mediation_dated_before_the_decision_it_disputes(tmp_path):
+    cases = [plan_issued("PI-1", DAY0, other_mediation="yes", other_mediation_date=day(119))]
+    result = plan(tmp_path, cases, plan_issued_advice("PI-1", DAY0))
+    assert [(e.column, e.reason) for e in result.errors] == [
+        ("other_mediation_date", f"{day(119)} is before the decision it disputes ({day(120)})")
+    ]

@@ -3,8 +3,9 @@
 import csv
 import io
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 
+from domain.appeals import Disputed, RecordAppeal, Route
 from domain.case import RequestSource
 from domain.kpis import Period
 from ehcna.reports.exports import (
@@ -17,8 +18,8 @@ from ehcna.reports.exports import (
     write_sen2_csv,
 )
 from ehcna.reports.overview import build_overview
-from ehcna.store.records import set_appeal_flags
-from tests.kpis.cohort import CaseBuilder, no_plan, overview_cohort, plan_issued, save_all
+from ehcna.store.appeals import record_appeal
+from tests.kpis.cohort import OFFICER, CaseBuilder, no_plan, overview_cohort, plan_issued, save_all
 
 TODAY = date(2026, 11, 20)
 
@@ -108,9 +109,15 @@ def sen2_cohort(db) -> None:
         CaseBuilder("WD", date(2026, 9, 10)).withdraw(date(2026, 9, 20)),
         CaseBuilder("PEND", date(2026, 10, 1), source=RequestSource.HEALTH),
     )
+    at = datetime(2026, 11, 1, tzinfo=UTC)
     with db.sessions.begin() as s:
-        set_appeal_flags(s, "NA", stage="request", mediation=True)
-        set_appeal_flags(s, "NOPLAN", stage="assessment", mediation=True, tribunal=True)
+        for ref, route, disputes, on in (
+            ("NA", Route.MEDIATION, Disputed.REQUEST, date(2026, 10, 20)),
+            ("NOPLAN", Route.MEDIATION, Disputed.ASSESSMENT, date(2026, 10, 20)),
+            ("NOPLAN", Route.TRIBUNAL, Disputed.ASSESSMENT, date(2026, 10, 30)),
+        ):
+            cmd = RecordAppeal(route=route, disputes=disputes, started_on=on, by=OFFICER)
+            record_appeal(s, ref, cmd, TODAY, at)
 
 
 SEN2_EXPECTED = [

@@ -53,7 +53,7 @@ async def test_every_api_route_needs_credentials(api):
     assert len(paths) >= 15
     for path, operations in paths.items():
         for method in operations:
-            url = path.replace("{ref}", "X").replace("{advice_id}", "Y")
+            url = path.replace("{ref}", "X").replace("{advice_id}", "Y").replace("{appeal_id}", "1")
             r = await api.http.request(method.upper(), url, json={})
             assert r.status_code == 401, (method, path, r.status_code)
 
@@ -179,3 +179,41 @@ async def test_dashboards_are_for_managers(api):
     assert (
         csv.status_code == 200 and csv.text.startswith("ReceivedDate")
     ) or "ReceivedDate" in csv.text.splitlines()[0]
+
+
+async def test_mediation_and_tribunal_are_recorded_on_a_closed_case_after_the_decision_they_dispute(
+    api, tmp_path
+):
+    ref = new_ref()
+    day0 = today() - timedelta(days=400)
+    load_closed_case(api.db.sessions, tmp_path, ref, day0)  # not assessed on day 40; no workflow
+    decided = day0 + timedelta(days=40)
+    early = {"route": "MEDIATION", "disputes": "REQUEST", "started_on": str(decided - timedelta(days=1))}
+    r = await api.http.post(f"/api/cases/{ref}/appeals", json=early, headers=api.auth("officer"))
+    assert r.status_code == 409, r.text
+    assert r.json()["detail"] == {
+        "field": "started_on",
+        "reason": f"{decided - timedelta(days=1)} is before the decision it disputes ({decided})",
+    }
+    wrong = {"route": "TRIBUNAL", "disputes": "PLAN", "started_on": str(decided)}
+    r = await api.http.post(f"/api/cases/{ref}/appeals", json=wrong, headers=api.auth("officer"))
+    assert r.status_code == 409 and r.json()["detail"]["field"] == "disputes", r.text
+    body = {"route": "MEDIATION", "disputes": "REQUEST", "started_on": str(decided + timedelta(days=20))}
+    r = await api.http.post(f"/api/cases/{ref}/appeals", json=body, headers=api.auth("officer"))
+    assert r.status_code == 201, r.text
+    appeal = r.json()
+    outcome = {"outcome": "NOT_AGREED", "outcome_on": str(decided + timedelta(days=50))}
+    r = await api.http.post(
+        f"/api/cases/{ref}/appeals/{appeal['id']}/outcome", json=outcome, headers=api.auth("officer")
+    )
+    assert r.status_code == 200 and r.json()["outcome"] == "NOT_AGREED", r.text
+    # a provider may not record one; a reader sees them
+    r = await api.http.post(f"/api/cases/{ref}/appeals", json=body, headers=api.auth("health"))
+    assert r.status_code == 403
+    listed = (await api.http.get(f"/api/cases/{ref}/appeals", headers=api.auth("officer"))).json()
+    assert [(a["route"], a["disputes"], a["outcome"]) for a in listed] == [
+        ("MEDIATION", "REQUEST", "NOT_AGREED")
+    ]
+    with api.db.sessions() as s:  # audited with who recorded it
+        actions = s.scalars(sa.select(AuditRow.action).where(AuditRow.case_ref == ref)).all()
+    assert "record_appeal" in actions and "record_appeal_outcome" in actions

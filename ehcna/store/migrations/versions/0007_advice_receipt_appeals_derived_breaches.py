@@ -15,6 +15,14 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+FLAGS = (
+    ("request_mediation", "MEDIATION", "REQUEST"),
+    ("request_tribunal", "TRIBUNAL", "REQUEST"),
+    ("assessment_mediation", "MEDIATION", "ASSESSMENT"),
+    ("assessment_tribunal", "TRIBUNAL", "ASSESSMENT"),
+)
+
+
 def upgrade() -> None:
     with op.batch_alter_table("advice_requests") as batch:
         batch.add_column(sa.Column("received_on", sa.Date(), nullable=True))
@@ -36,9 +44,30 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_appeals_case_ref", "appeals", ["case_ref"])
+    # the SEN2 flags imported so far become appeals without a date; the table is then the one source
+    for column, route, disputes in FLAGS:
+        op.execute(
+            sa.text(
+                "INSERT INTO appeals (case_ref, route, disputes, started_on, recorded_by, recorded_at) "
+                f"SELECT ref, '{route}', '{disputes}', NULL, 'import', updated_at FROM cases WHERE {column}"
+            )
+        )
+    with op.batch_alter_table("cases") as batch:
+        for column, _, _ in FLAGS:
+            batch.drop_column(column)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("cases") as batch:
+        for column, _, _ in FLAGS:
+            batch.add_column(sa.Column(column, sa.Boolean(), nullable=False, server_default=sa.false()))
+    for column, route, disputes in FLAGS:
+        op.execute(
+            sa.text(
+                f"UPDATE cases SET {column} = TRUE WHERE ref IN (SELECT case_ref FROM appeals "
+                f"WHERE route = '{route}' AND disputes = '{disputes}')"
+            )
+        )
     op.drop_index("ix_appeals_case_ref", table_name="appeals")
     op.drop_table("appeals")
     with op.batch_alter_table("breaches") as batch:
