@@ -44,6 +44,9 @@ MEASURES: dict[str, Measure] = {
         Measure("K8", "Open assessments", Unit.COUNT, None),
         Measure("K9", "Open assessments past 20 weeks (backlog)", Unit.COUNT, False),
         Measure("K10", "Breaches raised", Unit.COUNT, False),
+        Measure("K11", "Requests for an assessment received", Unit.COUNT, None),
+        Measure("K12", "Decisions whether to assess made", Unit.COUNT, None),
+        Measure("K13", "Assessments completed (decisions whether to issue a plan)", Unit.COUNT, None),
     )
 }
 
@@ -269,6 +272,11 @@ class Period:
             case PeriodKind.YEAR:
                 return Period.year(self.start.year - 1)
         return Period.between(_shift_year(self.start, -1), _shift_year(self.end, -1))
+
+    def year_to_date(self) -> "Period":
+        """ENGINE RULE (K11-K13): the calendar year of the period's last day, up to that day (the SEN2
+        return and the national figures count calendar years)."""
+        return Period.between(date(self.end.year, 1, 1), self.end)
 
     def snapshot_date(self, today: date) -> date:
         """The date open cases are counted at (K8, K9): the period's last day, or today if earlier."""

@@ -27,7 +27,7 @@ from ehcna.importer.plan import IMPORT_ACTOR, CasePlan
 from ehcna.store.appeals import add_appeal
 from ehcna.store.audit import append_audit
 from ehcna.store.models import CaseRow
-from ehcna.store.records import save_case
+from ehcna.store.records import record_derived_breach, save_case
 
 IMPORT_ACTION = "import"
 
@@ -83,6 +83,8 @@ def _write_closed(session: Session, plan: CasePlan, at: datetime) -> bool:
         return False
     # version: as if the workflow had recorded the start and each step
     save_case(session, plan.case, case_workflow_id(plan.ref), len(plan.steps) + 1, at)
+    for breach in plan.breaches:
+        record_derived_breach(session, plan.ref, plan.case.team, breach)
     for appeal in plan.appeals:
         add_appeal(session, plan.ref, appeal.route, appeal.disputes, appeal.started_on, IMPORT_ACTOR, at)
     return True

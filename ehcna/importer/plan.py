@@ -35,7 +35,9 @@ from domain.commands import (
     Withdraw,
     WithdrawAdviceRequest,
 )
+from domain.deadlines import Deadline
 from domain.errors import RuleViolation
+from domain.history import implied_breaches
 from domain.statutory_exceptions import ExceptionCode, validate_case_exception
 from ehcna.importer.csv_format import AdviceLine, CaseLine, ParsedFile, RowError, validation_errors
 
@@ -91,6 +93,7 @@ class CasePlan:
     steps: tuple[CaseCommand, ...]
     case: Case
     appeals: tuple[Appeal, ...] = ()
+    breaches: tuple[Deadline, ...] = ()  # implied by a closed case's dates (K10 for migrated history)
 
     @property
     def ref(self) -> str:
@@ -234,12 +237,15 @@ def _plan_case(row: CaseLine, file: str, advice: list[AdviceLine], advice_file: 
     exception = _case_exception_step(row, file, today, education)
     if exception is not None:
         steps.append(exception)
-    case, commands = _replay(case, steps, today, advice_file)
+    case, commands, states = _replay(case, steps, today, advice_file)
     _check_outcome(row, file, case)
     if exception is not None and case.outcome_on is not None:
         _check_exception_period(case, exception)
     appeals = _appeals(row, file, case, today)
-    return CasePlan(file, row.line, start, tuple(commands), case, appeals)
+    # a closed case never runs on the engine: its breaches (K10) are derived from its dates;
+    # an open case's workflow raises them itself
+    breaches = tuple(implied_breaches(states)) if case.is_closed else ()
+    return CasePlan(file, row.line, start, tuple(commands), case, appeals, breaches)
 
 
 def _appeals(row: CaseLine, file: str, case: Case, today: date) -> tuple[Appeal, ...]:
@@ -272,10 +278,14 @@ def _appeals(row: CaseLine, file: str, case: Case, today: date) -> tuple[Appeal,
     return tuple(out)
 
 
-def _replay(case: Case, steps: list[_Step], today: date, advice_file: str) -> tuple[Case, list[CaseCommand]]:
-    """Apply the steps in date order; the first one refused makes the row bad."""
+def _replay(
+    case: Case, steps: list[_Step], today: date, advice_file: str
+) -> tuple[Case, list[CaseCommand], list[tuple[date, Case]]]:
+    """Apply the steps in date order; the first one refused makes the row bad. Also returns the case
+    after each step with the step's date (the start first), for the breaches the history implies."""
     ids: dict[int, str] = {}
     applied: list[CaseCommand] = []
+    states: list[tuple[date, Case]] = [(case.day0, case)]
     for step in sorted(steps, key=lambda s: s.order):  # stable: same day, same rank keeps file order
         try:
             cmd = step.build(ids)
@@ -287,7 +297,8 @@ def _replay(case: Case, steps: list[_Step], today: date, advice_file: str) -> tu
         if step.requests_advice_line is not None:
             ids[step.requests_advice_line] = case.advice[-1].id
         applied.append(cmd)
-    return case, applied
+        states.append((step.on, case))
+    return case, applied, states
 
 
 def _name_advice(reason: str, ids: AdviceIds, advice_file: str) -> str:

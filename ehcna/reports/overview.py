@@ -28,7 +28,7 @@ from domain.kpis import (
     national_k1,
     trend,
 )
-from ehcna.store.kpi_queries import PeriodFigures, Reader, k1_by_month, period_figures
+from ehcna.store.kpi_queries import Counts, PeriodFigures, Reader, k1_by_month, period_figures
 
 CHART_MONTHS = 24
 
@@ -155,6 +155,7 @@ def overview_rows(
         )
     add("K9", lambda p: p.k9)
     add("K10", lambda p: p.k10.total)
+    add("K10.derived", lambda p: p.k10.derived, title="of which implied by imported history", detail=True)
     for label in _union(p.k10.by_deadline for p in periods):
         add(
             f"K10.{label.replace(' ', '.')}",
@@ -164,6 +165,21 @@ def overview_rows(
         )
     for team in _union(p.k10.by_team for p in periods):
         add(f"K10.team.{team}", lambda p, t=team: p.k10.by_team.get(t, 0), title=f"team {team}", detail=True)
+    for measure, splits, split_title in (
+        ("K11", "source", "request from {}"),
+        ("K12", "assess", "decided to assess: {}"),
+        ("K13", "issue", "decided to issue a plan: {}"),
+    ):
+        counts: Callable[[PeriodFigures], Counts] = lambda p, m=measure: getattr(p, m.lower())  # noqa: E731
+        add(measure, lambda p, c=counts: c(p).total)
+        add(f"{measure}.ytd", lambda p, c=counts: c(p).total_year_to_date, title="year to date", detail=True)
+        for key in _union(counts(p).period for p in periods):
+            add(
+                f"{measure}.{splits}.{key}",
+                lambda p, c=counts, k=key: c(p).period.get(k, 0),
+                title=split_title.format(key),
+                detail=True,
+            )
     return rows
 
 

@@ -1,4 +1,4 @@
-"""K1-K10 as SQL over the read model (SQLAlchemy Core).
+"""K1-K13 as SQL over the read model (SQLAlchemy Core).
 
 Each measure is one aggregate the database computes (SUM(CASE ...)/COUNT);
 Python only reads back a handful of totals or groups. Dates are compared as
@@ -24,6 +24,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.ext.compiler import compiles
@@ -325,6 +326,7 @@ class Breaches:
     total: int
     by_deadline: dict[str, int]
     by_team: dict[str, int]  # the team that had to act (the provider team for advice)
+    derived: int = 0  # of the total, implied by imported history rather than raised live
 
 
 def deadline_label(duty: str, advice_kind: str | None) -> str:
@@ -334,21 +336,73 @@ def deadline_label(duty: str, advice_kind: str | None) -> str:
 def k10_breaches(db: Reader, period: Period) -> Breaches:
     b = breaches.c
     rows = db.execute(
-        select(b.duty, b.advice_kind, b.holder, func.count())
+        select(b.duty, b.advice_kind, b.holder, func.count(), _count_if(b.derived == true()))
         .where(_in(b.raised_on, period))
         .group_by(b.duty, b.advice_kind, b.holder)
     ).all()
     by_deadline: dict[str, int] = {}
     by_team: dict[str, int] = {}
-    for duty, kind, holder, n in rows:  # one row per (deadline, team) group, not per breach
+    derived = 0
+    for duty, kind, holder, n, from_history in rows:  # one row per (deadline, team) group, not per breach
         label = deadline_label(duty, kind)
         by_deadline[label] = by_deadline.get(label, 0) + int(n)
         by_team[holder] = by_team.get(holder, 0) + int(n)
+        derived += int(from_history)
     return Breaches(
         total=sum(by_deadline.values()),
         by_deadline=dict(sorted(by_deadline.items())),
         by_team=dict(sorted(by_team.items())),
+        derived=derived,
     )
+
+
+# ---------------------------------------------------------------- K11-K13: counts
+
+
+@dataclass(frozen=True)
+class Counts:
+    """A count in the period and in its calendar year to date, each split (by source, or yes / no)."""
+
+    period: dict[str, int]
+    year_to_date: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.period.values())
+
+    @property
+    def total_year_to_date(self) -> int:
+        return sum(self.year_to_date.values())
+
+
+def _grouped(db: Reader, key: Any, day: Any, period: Period) -> dict[str, int]:
+    rows = db.execute(select(key, func.count()).where(_in(day, period)).group_by(key)).all()
+    return {_key_text(k): int(n) for k, n in rows}
+
+
+def _key_text(key: object) -> str:
+    if isinstance(key, bool):
+        return "yes" if key else "no"
+    return str(key)
+
+
+def _counts(db: Reader, key: Any, day: Any, period: Period) -> Counts:
+    return Counts(_grouped(db, key, day, period), _grouped(db, key, day, period.year_to_date()))
+
+
+def k11_requests_received(db: Reader, period: Period) -> Counts:
+    """K11: requests received (day 0) in the period, by SEN2 request source."""
+    return _counts(db, cases.c.request_source, cases.c.day0, period)
+
+
+def k12_decisions_whether_to_assess(db: Reader, period: Period) -> Counts:
+    """K12: decisions whether to assess made in the period ("referral decisions"), yes / no."""
+    return _counts(db, cases.c.decided_to_assess, cases.c.decision_to_assess_on, period)
+
+
+def k13_assessments_completed(db: Reader, period: Period) -> Counts:
+    """K13: assessments completed, i.e. decisions whether to issue a plan made in the period, yes / no."""
+    return _counts(db, cases.c.decided_to_issue, cases.c.decision_to_issue_on, period)
 
 
 # ---------------------------------------------------------------- all of a period
@@ -366,6 +420,9 @@ class PeriodFigures:
     k5: dict[str, Figure]
     k8: OpenAssessments
     k10: Breaches
+    k11: Counts
+    k12: Counts
+    k13: Counts
 
     @property
     def k9(self) -> int:
@@ -383,4 +440,7 @@ def period_figures(db: Reader, period: Period, today: date) -> PeriodFigures:
         k5=k5_advice_in_time(db, period),
         k8=k8_open_assessments(db, as_of),
         k10=k10_breaches(db, period),
+        k11=k11_requests_received(db, period),
+        k12=k12_decisions_whether_to_assess(db, period),
+        k13=k13_assessments_completed(db, period),
     )

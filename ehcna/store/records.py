@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from domain.alarms import AlarmLevel
 from domain.case import AdviceRequest, Case
 from domain.clock import london_date
+from domain.deadlines import Deadline
 from domain.events import AlarmEvent, CaseEvent
 from domain.statutory_calendar import (
     decision_deadline,
@@ -180,5 +181,28 @@ def record_breach(session: Session, event: AlarmEvent) -> bool:
             "team": event.team,
             "holder": event.holder,
             "excepted": alarm.excepted,
+        },
+    )
+
+
+def record_derived_breach(session: Session, case_ref: str, team: str, deadline: Deadline) -> bool:
+    """A breach an imported case's dates imply, kept as the live one would be, marked ``derived``."""
+    raised_at = deadline.breach_at
+    advice_kind = deadline.subject.rsplit("-", 1)[0] if deadline.subject else None
+    return insert_ignore(
+        session,
+        BreachRow.__table__,
+        {
+            "case_ref": case_ref,
+            "deadline_key": deadline.key,
+            "duty": str(deadline.duty),
+            "advice_kind": advice_kind,
+            "due_on": deadline.due,
+            "raised_at": raised_at,
+            "raised_on": london_date(raised_at),
+            "team": team,
+            "holder": deadline.holder or team,
+            "excepted": deadline.excepted,
+            "derived": True,
         },
     )

@@ -6,7 +6,7 @@ October 2026 unless a test says otherwise.
 
 from datetime import UTC, date, datetime
 
-from domain.case import AdviceKind
+from domain.case import AdviceKind, RequestSource
 from domain.commands import RequestAdvice, ResendAdviceRequest, SubmitAdvice
 from domain.kpis import Figure, Period
 from domain.statutory_calendar import Duty
@@ -267,3 +267,29 @@ def test_period_figures_reads_every_measure_and_k9_is_the_20_plus_band(db):
     assert figures.as_of == date(2026, 10, 20)  # the month is not over: counted today
     assert figures.plans.k1 == Figure(1, 1)
     assert figures.k9 == figures.k8.by_band["20+"] == 1  # OLD: 288 days open
+
+
+def test_k11_k12_k13_counts_in_the_month_and_the_calendar_year_to_date(db):
+    save_all(
+        db,
+        # received in October, from a school; decided (no) in October
+        CaseBuilder("A", date(2026, 10, 1), source=RequestSource.SCHOOL).assess(20, yes=False),
+        # received in April; assessed in April; no plan decided in October: completed in October
+        no_plan("B", date(2026, 10, 5), 180),
+        # received in October, undecided
+        CaseBuilder("C", date(2026, 10, 30)),
+        # received in December 2025: last year, not in the year to date
+        CaseBuilder("D", date(2025, 12, 31)).assess(10),
+        # received in May, plan issued in September: assessed in June, completed in August (year to date)
+        plan_issued("E", date(2026, 9, 20), 120),
+    )
+    with db.engine.connect() as conn:
+        k11 = q.k11_requests_received(conn, OCT)
+        k12 = q.k12_decisions_whether_to_assess(conn, OCT)
+        k13 = q.k13_assessments_completed(conn, OCT)
+    assert k11.period == {"SCHOOL": 1, "PARENT": 1}  # A, C
+    assert k11.total_year_to_date == 4  # A, B, C, E (D was received in 2025)
+    assert k12.period == {"no": 1}  # A
+    assert (k12.total_year_to_date, k12.year_to_date) == (4, {"no": 1, "yes": 3})  # A; B, D (Jan), E
+    assert k13.period == {"no": 1}  # B
+    assert k13.year_to_date == {"no": 1, "yes": 1}  # B; E

@@ -66,6 +66,13 @@ def test_overview_rows_follow_kpis_md(db):
         "K8.weeks.20+",
         "K9",
         "K10",
+        "K10.derived",
+        "K11",
+        "K11.ytd",
+        "K12",
+        "K12.ytd",
+        "K13",
+        "K13.ytd",
     ]
     k1 = overview.rows[0]  # an empty store: 0/0 everywhere, nothing to compare
     assert (str(k1.latest), k1.change, k1.trend) == ("n/a (0/0)", None, Trend.UNKNOWN)
