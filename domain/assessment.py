@@ -16,6 +16,7 @@ from domain.case import (
     Case,
     Decision,
     Outcome,
+    RequestSource,
     Stage,
 )
 from domain.commands import (
@@ -67,13 +68,34 @@ def start_case(cmd: StartAssessment, today: date) -> Case:
     """Day 0 of a new case. Day 0 may be in the past (a migrated case), not the future."""
     if cmd.day0 > today:
         raise RuleViolation("day0", f"day 0 ({cmd.day0}) cannot be in the future (today is {today})")
+    if cmd.original_request_on is not None:
+        if not cmd.transferred_in:
+            raise RuleViolation(
+                "original_request_on",
+                "the first council's request date is kept only for a case transferred in",
+            )
+        if cmd.original_request_on > cmd.day0:
+            raise RuleViolation(
+                "original_request_on",
+                f"the first request ({cmd.original_request_on}) cannot be after day 0 here ({cmd.day0})",
+            )
     return Case(
         ref=cmd.ref,
         day0=cmd.day0,
         request_source=cmd.request_source,
         team=cmd.team,
         year_group=cmd.year_group,
+        transferred_in=cmd.transferred_in,
+        original_request_on=cmd.original_request_on,
     )
+
+
+def source_known(cmd: StartAssessment) -> None:
+    """A request the engine receives says who made it; ``UNKNOWN`` is for imported history only."""
+    if cmd.request_source is RequestSource.UNKNOWN:
+        raise RuleViolation(
+            "request_source", "say who made the request (UNKNOWN is only for imported history)"
+        )
 
 
 def apply(case: Case, cmd: CaseCommand, today: date) -> Case:
@@ -349,8 +371,9 @@ def _same_exception(a: RecordedException, b: RecordedException) -> bool:
 
 
 def required_advice(case: Case) -> list[AdviceKind]:
-    """The advice reg 6(1) requires before the decision to issue."""
-    kinds = [AdviceKind.PARENT, *ALWAYS_SOUGHT]
+    """The advice reg 6(1) requires before the decision to issue (an earlier system's record may
+    lack the family's views: it is history, not a step the engine takes)."""
+    kinds = [*([] if case.recorded_elsewhere else [AdviceKind.PARENT]), *ALWAYS_SOUGHT]
     if case.year_group is not None and case.year_group >= PFA_FROM_YEAR:
         kinds.append(AdviceKind.PFA)
     return kinds
@@ -367,7 +390,8 @@ def _decide_to_issue(case: Case, cmd: DecideToIssue) -> None:
             "advice",
             "reg 6(1) requires advice to be sought first: " + ", ".join(k.value for k in missing),
         )
-    waiting = [a.id for a in case.advice if a.is_open]
+    # history from an earlier system may show a decision made before some advice came back
+    waiting = [] if case.recorded_elsewhere else [a.id for a in case.advice if a.is_open]
     if waiting:
         raise RuleViolation(
             "advice",

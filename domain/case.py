@@ -17,6 +17,7 @@ class RequestSource(StrEnum):
     SCHOOL = "SCHOOL"
     HEALTH = "HEALTH"
     OTHER = "OTHER"
+    UNKNOWN = "UNKNOWN"  # imported history whose record does not say; a new request always says
 
 
 class AdviceKind(StrEnum):
@@ -119,6 +120,14 @@ class Case(BaseModel):
     request_source: RequestSource
     team: str
     year_group: int | None = None
+    # CFA s.24: day 0 is the day this council became responsible; the request was first made to
+    # another council on ``original_request_on``
+    transferred_in: bool = False
+    original_request_on: date | None = None
+    # a closed case imported from an earlier system: its record is what happened, so it may lack
+    # the family's views or have advice returned after the decision (importer only)
+    recorded_elsewhere: bool = False
+    legacy_week20: bool = False  # SEN2 Week20 = 1 from an earlier system, without its dates
     decision_to_assess: Decision | None = None
     advice: list[AdviceRequest] = Field(default_factory=list)
     exceptions: list[RecordedException] = Field(default_factory=list)
@@ -148,7 +157,7 @@ class Case(BaseModel):
     @property
     def week20_exception(self) -> bool:
         """SEN2 ``Week20``: a reg 13(3) exception to the 20-week limit is recorded."""
-        return any(e.code.applies_to_case for e in self.exceptions)
+        return self.legacy_week20 or any(e.code.applies_to_case for e in self.exceptions)
 
     def advice_by_id(self, advice_id: str) -> AdviceRequest | None:
         return next((a for a in self.advice if a.id == advice_id), None)

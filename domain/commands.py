@@ -48,6 +48,8 @@ class StartAssessment(BaseModel):
     request_source: RequestSource
     team: TeamName
     year_group: int | None = Field(default=None, ge=-3, le=14)
+    transferred_in: bool = False  # CFA s.24: moved in; day 0 is the day this council became responsible
+    original_request_on: date | None = None  # when the first council received the request
     by: Actor = SYSTEM
 
     @field_validator("ref")

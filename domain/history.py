@@ -4,8 +4,9 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from domain.case import Case
+from domain.case import AdviceStatus, Case
 from domain.deadlines import Deadline, DeadlineStatus, deadlines
+from domain.errors import RuleViolation
 from domain.statutory_calendar import Duty
 
 # the duties whose breach the engine raises (T4 is a window, M14 a milestone that warns)
@@ -35,3 +36,26 @@ def implied_breaches(states: Sequence[tuple[date, Case]]) -> list[Deadline]:
         if live is not None and live.is_open:
             out.append(live)
     return out
+
+
+def returned_after_close(case: Case, advice_id: str, returned_on: date, document_ref: str) -> Case:
+    """Advice an earlier system recorded as returned after the case had closed (a social care report
+    that came days after a decision not to issue): kept with its real date, so K5 counts it late."""
+    if not (case.recorded_elsewhere and case.is_closed):
+        raise RuleViolation(
+            "returned_on", "advice is returned after its case closed only in imported history"
+        )
+    advice = case.advice_by_id(advice_id)
+    if advice is None:
+        raise RuleViolation("advice_id", f"no advice request {advice_id} on case {case.ref}")
+    if advice.status not in (AdviceStatus.CANCELLED, AdviceStatus.NOT_RECEIVED):
+        raise RuleViolation("returned_on", f"advice {advice_id} was not awaited when the case closed")
+    if returned_on < advice.requested_on:
+        raise RuleViolation(
+            "returned_on", f"{returned_on} is before the request for this advice ({advice.requested_on})"
+        )
+    new = case.model_copy(deep=True)
+    late = new.advice_by_id(advice_id)
+    assert late is not None
+    late.status, late.returned_on, late.document_ref = AdviceStatus.RECEIVED, returned_on, document_ref
+    return new

@@ -72,7 +72,14 @@ class AssessmentWorkflow:
         s = inp.start
         self._input = inp
         self._case = Case(
-            ref=s.ref, day0=s.day0, request_source=s.request_source, team=s.team, year_group=s.year_group
+            ref=s.ref,
+            day0=s.day0,
+            request_source=s.request_source,
+            team=s.team,
+            year_group=s.year_group,
+            # v5: a case transferred in (CFA s.24) says so; earlier starts carry neither field
+            transferred_in=s.transferred_in,
+            original_request_on=s.original_request_on,
         )
         self._seq = 0
         self._recorded = 0

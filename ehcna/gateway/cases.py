@@ -26,7 +26,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.alarms import AlarmTiming
-from domain.assessment import apply, start_case, under_the_regulations
+from domain.assessment import apply, source_known, start_case, under_the_regulations
 from domain.clock import london_date
 from domain.commands import (
     CaseCommand,
@@ -201,6 +201,7 @@ class CaseGateway:
         try:
             if not migrating:
                 under_the_regulations(cmd.day0)
+                source_known(cmd)
             case = start_case(cmd, today)
             for action in prior_actions:
                 case = apply(case, action, today)

@@ -78,6 +78,16 @@ def _whole_number(value: Any) -> Any:
         raise ValueError(f"'{value}' is not a whole number") from None
 
 
+YEAR_CODES = {"N1": -2, "N2": -1, "R": 0}  # nursery 1 and 2, reception; SEN2 counts to year 14
+
+
+def _year_group(value: Any) -> Any:
+    """A national curriculum year: -3 to 14, or N1, N2, R."""
+    if isinstance(value, str) and value.strip().upper() in YEAR_CODES:
+        return YEAR_CODES[value.strip().upper()]
+    return _whole_number(value)
+
+
 def _one_of(choices: Iterable[StrEnum]) -> Callable[[Any], Any]:
     """Accept an allowed value in any case; refuse others, listing what is allowed."""
     allowed = {c.value: c for c in choices}
@@ -142,7 +152,9 @@ class CaseLine(_Row):
     received_date: IsoDate
     request_source: Annotated[RequestSource, BeforeValidator(_one_of(RequestSource))]
     team: str
-    year_group: Annotated[int | None, BeforeValidator(_whole_number)] = None
+    year_group: Annotated[int | None, BeforeValidator(_year_group)] = None
+    transferred_in: OptionalYesNo = None  # CFA s.24: received_date is the day this council became responsible
+    original_received_date: OptionalDate = None  # when the first council received the request
     decision_to_assess: OptionalYesNo = None
     decision_to_assess_date: OptionalDate = None
     decision_to_issue: OptionalYesNo = None
@@ -154,6 +166,7 @@ class CaseLine(_Row):
     outcome: Annotated[Outcome | None, BeforeValidator(_one_of(Outcome))] = None
     outcome_date: OptionalDate = None
     week20_exception_code: Annotated[ExceptionCode | None, BeforeValidator(_one_of(ExceptionCode))] = None
+    week20: OptionalYesNo = None  # SEN2 Week20 as an earlier system kept it: yes without a code, closed cases
     exception_start: OptionalDate = None
     exception_end: OptionalDate = None
     exception_description: str | None = None
@@ -182,6 +195,14 @@ class CaseLine(_Row):
         if code is not None and not code.applies_to_case:
             out.append(("week20_exception_code", f"{code} is an advice exception: give it in advice.csv"))
         _only_with(self, CASE_EXCEPTION_DETAIL, "week20_exception_code", out)
+        if self.week20 is False and code is not None:
+            out.append(("week20", f"no, but week20_exception_code is {code}"))
+        if self.week20 and code is None and self.outcome is None:
+            out.append(
+                ("week20", "yes without an exception code is kept only for a closed case (give outcome)")
+            )
+        if self.original_received_date is not None and not self.transferred_in:
+            out.append(("original_received_date", "given only with transferred_in = yes"))
         # mediation and appeals follow the decision they dispute (domain.appeals checks the dates)
         for column in APPEAL_COLUMNS:
             if getattr(self, f"{column}_date") is not None and getattr(self, column) is not True:

@@ -37,7 +37,7 @@ from domain.commands import (
 )
 from domain.deadlines import Deadline
 from domain.errors import RuleViolation
-from domain.history import implied_breaches
+from domain.history import implied_breaches, returned_after_close
 from domain.statutory_exceptions import ExceptionCode, validate_case_exception
 from ehcna.importer.csv_format import AdviceLine, CaseLine, ParsedFile, RowError, validation_errors
 
@@ -54,6 +54,8 @@ START_COLUMNS = {
     "request_source": "request_source",
     "team": "team",
     "year_group": "year_group",
+    "transferred_in": "transferred_in",
+    "original_request_on": "original_received_date",
 }
 CLOSURE_CODES = {ExceptionCode.E_SCH, ExceptionCode.E_EY}
 # the step that gives each outcome, to say what a row is missing
@@ -225,20 +227,35 @@ def _plan_case(row: CaseLine, file: str, advice: list[AdviceLine], advice_file: 
             request_source=row.request_source,
             team=row.team,
             year_group=row.year_group,
+            transferred_in=bool(row.transferred_in),
+            original_request_on=row.original_received_date,
             by=IMPORT_ACTOR,
         )
         case = start_case(start, today)
+        if row.outcome is not None:  # closed: history of an earlier system, never run on the engine
+            case = case.model_copy(update={"recorded_elsewhere": True, "legacy_week20": _legacy_week20(row)})
     except ValidationError as err:
         raise _Refused(validation_errors(err, file, row.line, START_COLUMNS, "ref")) from None
     except RuleViolation as err:
         raise _Refused([RowError(file, row.line, START_COLUMNS.get(err.field), err.reason)]) from None
-    steps = _case_steps(row, file) + [s for a in advice for s in _advice_steps(a, advice_file)]
+    # advice an earlier system shows returned after the case closed is added once the history is in
+    late = [a for a in advice if _returned_after_close(row, a)]
+    steps = _case_steps(row, file) + [
+        s for a in advice for s in _advice_steps(a, advice_file, returned=a not in late)
+    ]
     education = next((a for a in advice if a.kind is AdviceKind.EDUCATION), None)
     exception = _case_exception_step(row, file, today, education)
     if exception is not None:
         steps.append(exception)
-    case, commands, states = _replay(case, steps, today, advice_file)
+    case, commands, states, ids = _replay(case, steps, today, advice_file)
     _check_outcome(row, file, case)
+    for a in late:
+        assert a.returned_date is not None
+        try:
+            case = returned_after_close(case, ids[a.line], a.returned_date, a.document_ref or "")
+        except RuleViolation as err:
+            raise _Refused([RowError(advice_file, a.line, "returned_date", err.reason)]) from None
+        states.append((a.returned_date, case))
     if exception is not None and case.outcome_on is not None:
         _check_exception_period(case, exception)
     appeals = _appeals(row, file, case, today)
@@ -280,7 +297,7 @@ def _appeals(row: CaseLine, file: str, case: Case, today: date) -> tuple[Appeal,
 
 def _replay(
     case: Case, steps: list[_Step], today: date, advice_file: str
-) -> tuple[Case, list[CaseCommand], list[tuple[date, Case]]]:
+) -> tuple[Case, list[CaseCommand], list[tuple[date, Case]], dict[int, str]]:
     """Apply the steps in date order; the first one refused makes the row bad. Also returns the case
     after each step with the step's date (the start first), for the breaches the history implies."""
     ids: dict[int, str] = {}
@@ -298,7 +315,7 @@ def _replay(
             ids[step.requests_advice_line] = case.advice[-1].id
         applied.append(cmd)
         states.append((step.on, case))
-    return case, applied, states
+    return case, applied, states, ids
 
 
 def _name_advice(reason: str, ids: AdviceIds, advice_file: str) -> str:
@@ -459,7 +476,21 @@ def _case_exception_step(row: CaseLine, file: str, today: date, education: Advic
     )
 
 
-def _advice_steps(row: AdviceLine, file: str) -> list[_Step]:
+def _returned_after_close(case_row: CaseLine, row: AdviceLine) -> bool:
+    return (
+        row.status is AdviceStatus.RECEIVED
+        and row.returned_date is not None
+        and case_row.outcome_date is not None
+        and row.returned_date > case_row.outcome_date
+    )
+
+
+def _legacy_week20(row: CaseLine) -> bool:
+    """SEN2 Week20 = 1 kept by an earlier system without the exception's code or dates."""
+    return bool(row.week20) and row.week20_exception_code is None
+
+
+def _advice_steps(row: AdviceLine, file: str, returned: bool = True) -> list[_Step]:
     def step(on: date, rank: int, column: str, columns: dict[str, str], build, **kw) -> _Step:
         return _Step(on, rank, file, row.line, column, columns, build, not_before=row.requested_date, **kw)
 
@@ -487,17 +518,17 @@ def _advice_steps(row: AdviceLine, file: str) -> list[_Step]:
             requests_advice_line=row.line,
         )
     ]
-    if row.status is AdviceStatus.RECEIVED and row.returned_date is not None:
-        returned = row.returned_date
+    if returned and row.status is AdviceStatus.RECEIVED and row.returned_date is not None:
+        returned_on = row.returned_date
         steps.append(
             step(
-                returned,
+                returned_on,
                 ADVICE_RETURNED,
                 "status",
                 {"returned_on": "returned_date", "document_ref": "document_ref"},
                 lambda ids: SubmitAdvice(
                     advice_id=ids[row.line],
-                    returned_on=returned,
+                    returned_on=returned_on,
                     document_ref=row.document_ref or "",
                     by=IMPORT_ACTOR,
                 ),

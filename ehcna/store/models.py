@@ -59,6 +59,12 @@ class CaseRow(Base):
     outcome_on: Mapped[date | None] = mapped_column(Date, index=True)
     week20_exception: Mapped[bool] = mapped_column(Boolean, default=False)
     # 0007: SEN2 mediation and tribunal flags are read from the appeals (store/appeals.py)
+    week20_legacy: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    transferred_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # CFA s.24
+    original_received_date: Mapped[date | None] = mapped_column(
+        Date
+    )  # the first council's, if transferred in
+    recorded_elsewhere: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     version: Mapped[int] = mapped_column(Integer)  # the last case event applied to this row
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

@@ -108,6 +108,10 @@ def _case_row(case: Case, workflow_id: str, version: int, at: datetime) -> dict[
         "outcome": str(case.outcome) if case.outcome else None,
         "outcome_on": case.outcome_on,
         "week20_exception": case.week20_exception,
+        "week20_legacy": case.legacy_week20,
+        "transferred_in": case.transferred_in,
+        "original_received_date": case.original_request_on,
+        "recorded_elsewhere": case.recorded_elsewhere,
         "version": version,
         "updated_at": at,
     }

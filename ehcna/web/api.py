@@ -50,6 +50,8 @@ class StartBody(BaseModel):
     request_source: RequestSource
     team: str
     year_group: int | None = None
+    transferred_in: bool = False  # CFA s.24: day0 is the day this council became responsible
+    original_request_on: date | None = None  # when the first council received the request
 
 
 class Started(BaseModel):

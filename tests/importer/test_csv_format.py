@@ -51,7 +51,8 @@ def test_each_bad_cell_is_reported_with_its_line_and_column(tmp_path):
     assert [r.ref for r in parsed.rows] == ["EH-1"]
     assert [str(e) for e in parsed.errors] == [
         "cases.csv line 4 [received_date]: '05/01/2026' is not a date written YYYY-MM-DD",
-        "cases.csv line 4 [request_source]: 'MUM' is not one of PARENT, YOUNG_PERSON, SCHOOL, HEALTH, OTHER",
+        "cases.csv line 4 [request_source]: 'MUM' is not one of "
+        "PARENT, YOUNG_PERSON, SCHOOL, HEALTH, OTHER, UNKNOWN",
         "cases.csv line 4 [year_group]: 'five' is not a whole number",
         "cases.csv line 5 [decision_to_assess]: 'maybe' is not yes or no",
         "cases.csv line 5 [received_date]: '2026-02-30' is not a real date",

@@ -328,3 +328,78 @@ def test_import_refuses_mediation_dated_before_the_decision_it_disputes(tmp_path
     assert [(e.column, e.reason) for e in result.errors] == [
         ("other_mediation_date", f"{day(119)} is before the decision it disputes ({day(120)})")
     ]
+
+
+def test_import_family_views_are_optional_for_a_closed_historical_case_but_not_an_open_one(tmp_path):
+    bodies = [a for a in plan_issued_advice("EH-1", DAY0) if a["kind"] != "PARENT"]
+    result = plan(tmp_path, [plan_issued("EH-1", DAY0)], bodies)
+    assert result.errors == [] and result.closed[0].case.recorded_elsewhere
+    open_case = case_row(
+        "EH-2",
+        DAY0,
+        decision_to_assess="yes",
+        decision_to_assess_date=day(30),
+        decision_to_issue="yes",
+        decision_to_issue_date=day(80),
+    )
+    open_bodies = [a | {"ref": "EH-2"} for a in bodies]
+    refused = plan(tmp_path, [open_case], open_bodies)
+    assert [(e.column, "PARENT" in e.reason) for e in refused.errors] == [("decision_to_issue", True)]
+
+
+def test_import_advice_returned_after_a_decision_not_to_issue_is_kept_late_on_its_date(tmp_path):
+    no_plan = case_row(
+        "EH-1",
+        DAY0,
+        decision_to_assess="yes",
+        decision_to_assess_date=day(30),
+        decision_to_issue="no",
+        decision_to_issue_date=day(100),
+        appeal_information_given="yes",
+        outcome="PLAN_NOT_ISSUED",
+        outcome_date=day(100),
+    )
+    advice = advice_rows("EH-1", day(31), day(60))
+    advice[4] |= {"returned_date": day(102)}  # SOCIAL_CARE, two days after the decision
+    result = plan(tmp_path, [no_plan], advice)
+    assert result.errors == []
+    case = result.closed[0].case
+    social = case.advice_by_id("SOCIAL_CARE-1")
+    assert (social.status, social.returned_on) == (AdviceStatus.RECEIVED, day(102))
+    # it was late (due day 73) and the case was open then: the breach is derived
+    assert [b.key for b in result.closed[0].breaches] == ["T2:SOCIAL_CARE-1"]
+
+
+def test_import_legacy_week20_flag_without_dates_for_closed_cases_only(tmp_path):
+    result = plan(
+        tmp_path, [plan_issued("EH-1", DAY0, plan_day=150, week20="yes")], plan_issued_advice("EH-1", DAY0)
+    )
+    assert result.errors == []
+    case = result.closed[0].case
+    assert case.legacy_week20 and case.week20_exception and case.exceptions == []
+    open_case = case_row("EH-2", DAY0, week20="yes")
+    refused = plan(tmp_path, [open_case])
+    assert [e.column for e in refused.errors] == ["week20"]
+
+
+def test_import_transfer_in_keeps_the_original_date_and_counts_from_the_day_of_responsibility(tmp_path):
+    moved = plan_issued("EH-1", DAY0, transferred_in="yes", original_received_date=DAY0 - timedelta(days=50))
+    result = plan(tmp_path, [moved], plan_issued_advice("EH-1", DAY0))
+    assert result.errors == []
+    case = result.closed[0].case
+    assert (case.transferred_in, case.original_request_on, case.day0) == (
+        True,
+        DAY0 - timedelta(days=50),
+        DAY0,
+    )
+    later = plan_issued("EH-2", DAY0, transferred_in="yes", original_received_date=DAY0 + timedelta(days=1))
+    refused = plan(tmp_path, [later], plan_issued_advice("EH-2", DAY0))
+    assert [e.column for e in refused.errors] == ["original_received_date"]
+
+
+def test_import_unknown_request_source_and_nursery_year_codes(tmp_path):
+    row = plan_issued("EH-1", DAY0, request_source="unknown", year_group="N2")
+    result = plan(tmp_path, [row], plan_issued_advice("EH-1", DAY0))
+    assert result.errors == []
+    case = result.closed[0].case
+    assert (case.request_source, case.year_group) == ("UNKNOWN", -1)

@@ -1,4 +1,5 @@
-"""advice received and withdrawn dates, mediation and tribunal records, breaches derived at import
+"""advice received and withdrawn dates, mediation and tribunal records, breaches derived at import,
+cases transferred in, legacy Week20 flags and history recorded elsewhere
 
 Revision ID: 0007
 Revises: 0006
@@ -55,10 +56,18 @@ def upgrade() -> None:
     with op.batch_alter_table("cases") as batch:
         for column, _, _ in FLAGS:
             batch.drop_column(column)
+        batch.add_column(sa.Column("week20_legacy", sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch.add_column(sa.Column("transferred_in", sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch.add_column(sa.Column("original_received_date", sa.Date(), nullable=True))
+        batch.add_column(
+            sa.Column("recorded_elsewhere", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("cases") as batch:
+        for column in ("recorded_elsewhere", "original_received_date", "transferred_in", "week20_legacy"):
+            batch.drop_column(column)
         for column, _, _ in FLAGS:
             batch.add_column(sa.Column(column, sa.Boolean(), nullable=False, server_default=sa.false()))
     for column, route, disputes in FLAGS:
