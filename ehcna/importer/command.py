@@ -53,6 +53,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--advice", type=Path, help="advice.csv: one row per request for advice")
     p.add_argument("--skip-bad", action="store_true", help="import the good rows, report the bad ones")
     p.add_argument("--dry-run", action="store_true", help="validate and report; write nothing")
+    p.add_argument(
+        "--report",
+        action="store_true",
+        help="print, for every month of the history, the K1, K3, K5 per kind and K11-K13 figures it "
+        "would produce, and the cases by year and outcome (to set beside the council's own figures)",
+    )
+    p.add_argument(
+        "--report-format", choices=("text", "csv"), default="text", help="the report as a table or as CSV"
+    )
     p.add_argument("--database-url", help="the store (default: EHCNA_DATABASE_URL)")
     p.add_argument("--temporal-address", help="host:port, for open cases (default: TEMPORAL_ADDRESS)")
     p.add_argument("--namespace", help="Temporal namespace (default: TEMPORAL_NAMESPACE)")
@@ -109,7 +118,12 @@ async def import_files(
         return EXIT_REFUSED
     if args.dry_run:
         _summary(out, "dry run, nothing written", plan, LoadReport(), dry_run=True)
+        if args.report:
+            _report(plan, args.report_format, out, err)
         return 0
+    if args.report:
+        print("error: --report goes with --dry-run (check the figures before anything is written)", file=err)
+        return EXIT_REFUSED
     return await _load(plan, _settings(args, settings), today, args.concurrency, out, err)
 
 
@@ -151,6 +165,16 @@ async def _load(
         print(failure, file=err)
     _summary(out, "imported", plan, report)
     return EXIT_FAILED if report.failed else 0
+
+
+def _report(plan: ImportPlan, form: str, out: TextIO, err: TextIO) -> None:
+    from ehcna.importer.report import history_report, write_csv, write_text
+
+    total = len(plan.cases)
+    with tqdm(total=total, desc="report", unit="case", file=err, disable=None) as bar:
+        report = history_report(plan, bar.update)
+    print(file=out)
+    (write_csv if form == "csv" else write_text)(report, out)
 
 
 def _summary(out: TextIO, title: str, plan: ImportPlan, report: LoadReport, dry_run: bool = False) -> None:
