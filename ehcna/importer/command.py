@@ -29,7 +29,7 @@ from domain.clock import london_date
 from ehcna.gateway.cases import CaseGateway
 from ehcna.gateway.client import connect
 from ehcna.importer.csv_format import AdviceLine, ParsedFile, read_advice, read_cases
-from ehcna.importer.load import LoadReport, load_closed, load_open, stored_refs
+from ehcna.importer.load import LoadReport, load_closed, load_open, save_people, stored_refs
 from ehcna.importer.plan import ImportPlan, plan_import
 from ehcna.notifications.policy import PolicyError, load_policy
 from ehcna.settings import Settings
@@ -153,6 +153,7 @@ async def _load(
         stored = stored_refs(sessions, [p.ref for p in plan.open])
         with tqdm(total=len(plan.cases), desc="import", unit="case", file=err, disable=None) as bar:
             load_closed(sessions, plan.closed, datetime.now(UTC), report, bar.update)
+            save_people(sessions, plan.open, datetime.now(UTC))
             if cases is not None:
                 await load_open(cases, plan.open, today, report, bar.update, concurrency, stored)
     except SQLAlchemyError as e:

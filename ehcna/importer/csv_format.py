@@ -153,6 +153,17 @@ class CaseLine(_Row):
     request_source: Annotated[RequestSource, BeforeValidator(_one_of(RequestSource))]
     team: str
     year_group: Annotated[int | None, BeforeValidator(_year_group)] = None
+    # the child (personal data: the store only); checked as domain.person.Person when planned
+    forename: str | None = None
+    surname: str | None = None
+    birth_date: OptionalDate = None
+    sex: str | None = None
+    ethnicity: str | None = None
+    postcode: str | None = None
+    upn: str | None = None
+    uln: str | None = None
+    upn_unknown: str | None = None
+    nhs_number: str | None = None
     transferred_in: OptionalYesNo = None  # CFA s.24: received_date is the day this council became responsible
     original_received_date: OptionalDate = None  # when the first council received the request
     decision_to_assess: OptionalYesNo = None

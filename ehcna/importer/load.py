@@ -27,6 +27,7 @@ from ehcna.importer.plan import IMPORT_ACTOR, CasePlan
 from ehcna.store.appeals import add_appeal
 from ehcna.store.audit import append_audit
 from ehcna.store.models import CaseRow
+from ehcna.store.people import link, person_for_import
 from ehcna.store.records import record_derived_breach, save_case
 
 IMPORT_ACTION = "import"
@@ -83,11 +84,21 @@ def _write_closed(session: Session, plan: CasePlan, at: datetime) -> bool:
         return False
     # version: as if the workflow had recorded the start and each step
     save_case(session, plan.case, case_workflow_id(plan.ref), len(plan.steps) + 1, at)
+    if plan.person is not None:
+        link(session, plan.ref, person_for_import(session, plan.person, IMPORT_ACTOR, at).id)
     for breach in plan.breaches:
         record_derived_breach(session, plan.ref, plan.case.team, breach)
     for appeal in plan.appeals:
         add_appeal(session, plan.ref, appeal.route, appeal.disputes, appeal.started_on, IMPORT_ACTOR, at)
     return True
+
+
+def save_people(sessions: sessionmaker[Session], plans: Sequence[CasePlan], at: datetime) -> None:
+    """The children of open cases, into the store before their workflows start (which never see them)."""
+    for plan in plans:
+        if plan.person is not None:
+            with sessions.begin() as session:
+                link(session, plan.ref, person_for_import(session, plan.person, IMPORT_ACTOR, at).id)
 
 
 def stored_refs(sessions: sessionmaker[Session], refs: Sequence[str], chunk: int = 500) -> set[str]:

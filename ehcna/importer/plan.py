@@ -38,6 +38,7 @@ from domain.commands import (
 from domain.deadlines import Deadline
 from domain.errors import RuleViolation
 from domain.history import implied_breaches, returned_after_close
+from domain.person import Person, check_year_group
 from domain.statutory_exceptions import ExceptionCode, validate_case_exception
 from ehcna.importer.csv_format import AdviceLine, CaseLine, ParsedFile, RowError, validation_errors
 
@@ -96,6 +97,7 @@ class CasePlan:
     case: Case
     appeals: tuple[Appeal, ...] = ()
     breaches: tuple[Deadline, ...] = ()  # implied by a closed case's dates (K10 for migrated history)
+    person: Person | None = None  # the child, for the store only (never sent to Temporal)
 
     @property
     def ref(self) -> str:
@@ -262,7 +264,27 @@ def _plan_case(row: CaseLine, file: str, advice: list[AdviceLine], advice_file: 
     # a closed case never runs on the engine: its breaches (K10) are derived from its dates;
     # an open case's workflow raises them itself
     breaches = tuple(implied_breaches(states)) if case.is_closed else ()
-    return CasePlan(file, row.line, start, tuple(commands), case, appeals, breaches)
+    person = _person(row, file)
+    return CasePlan(file, row.line, start, tuple(commands), case, appeals, breaches, person)
+
+
+PERSON_COLUMNS = tuple(Person.model_fields)
+
+
+def _person(row: CaseLine, file: str) -> Person | None:
+    """The child, when the row names one; its identifiers and date of birth checked."""
+    cells = {c: getattr(row, c) for c in PERSON_COLUMNS}
+    if all(v is None for v in cells.values()):
+        return None
+    try:
+        person = Person(**cells)
+        person.check_born(row.received_date)
+        check_year_group(person.birth_date, row.year_group, row.received_date)
+    except ValidationError as err:
+        raise _Refused(validation_errors(err, file, row.line, {}, "upn")) from None
+    except RuleViolation as err:
+        raise _Refused([RowError(file, row.line, err.field, err.reason)]) from None
+    return person
 
 
 def _appeals(row: CaseLine, file: str, case: Case, today: date) -> tuple[Appeal, ...]:

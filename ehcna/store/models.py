@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     false,
     select,
 )
@@ -202,3 +203,36 @@ class AuditRow(Base):
     actor_team: Mapped[str | None] = mapped_column(TEAM)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     detail: Mapped[dict] = mapped_column(JSON)
+
+
+class PersonRow(Base):
+    """The child or young person (0008). Personal data: here only, never in Temporal, logs or mails."""
+
+    __tablename__ = "people"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # opaque (a UUID)
+    forename: Mapped[str] = mapped_column(String(100))
+    surname: Mapped[str] = mapped_column(String(100), index=True)
+    birth_date: Mapped[date] = mapped_column(Date)
+    sex: Mapped[str | None] = mapped_column(String(1))
+    ethnicity: Mapped[str | None] = mapped_column(String(4))
+    postcode: Mapped[str | None] = mapped_column(String(8))
+    upn: Mapped[str | None] = mapped_column(String(13))
+    uln: Mapped[str | None] = mapped_column(String(10))
+    upn_unknown: Mapped[str | None] = mapped_column(String(4))
+    nhs_number: Mapped[str | None] = mapped_column(String(10))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        UniqueConstraint("upn", name="uq_people_upn"),  # a second record of one child is not made
+        UniqueConstraint("nhs_number", name="uq_people_nhs_number"),
+    )
+
+
+class CasePersonRow(Base):
+    """Which child a case is about (0008): beside the case row, which its workflow writes."""
+
+    __tablename__ = "case_people"
+
+    case_ref: Mapped[str] = mapped_column(REF, primary_key=True)
+    person_id: Mapped[str] = mapped_column(String(36), ForeignKey("people.id"), index=True)

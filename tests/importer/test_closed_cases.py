@@ -273,3 +273,52 @@ async def test_starter_refuses_a_reference_only_the_store_holds(
     monkeypatch.setenv("EHCNA_DATABASE_URL", f"sqlite:///{missing}")
     assert await starter.run(["--ref", ref, *received]) == 0
     assert not missing.exists() and not missing.parent.exists()
+
+
+def test_the_child_is_kept_once_in_the_store_and_never_in_the_audit(db, tmp_path):
+    from ehcna.store.models import CasePersonRow, PersonRow
+
+    child = {
+        "forename": "Ada",
+        "surname": "Example",
+        "birth_date": "2015-03-01",
+        "upn": "B801200005001",
+        "sex": "F",
+    }
+    first = unique("P1")
+    second = unique("P2")
+    rows = [plan_issued(first, DAY0, **child), plan_issued(second, DAY0 + timedelta(days=400), **child)]
+    advice = plan_issued_advice(first, DAY0) + plan_issued_advice(second, DAY0 + timedelta(days=400))
+    plan = read_and_plan(
+        write_csv(tmp_path / "c.csv", rows), write_csv(tmp_path / "a.csv", advice), date(2026, 11, 28)
+    )
+    assert plan.errors == []
+    load_closed(db.sessions, plan.closed, datetime.now(UTC), LoadReport())
+    with db.sessions() as s:
+        people = s.scalars(sa.select(PersonRow).where(PersonRow.upn == "B801200005001")).all()
+        assert len(people) == 1 and people[0].surname == "Example"
+        linked = s.scalars(
+            sa.select(CasePersonRow.person_id).where(CasePersonRow.case_ref.in_([first, second]))
+        ).all()
+        assert linked == [people[0].id, people[0].id]
+        audit = " ".join(str(d) for d in s.scalars(sa.select(AuditRow.detail)).all())
+        assert "Example" not in audit and "2015-03-01" not in audit
+
+
+def test_a_child_with_a_wrong_UPN_check_letter_or_impossible_birth_date_is_refused(tmp_path):
+    bad_upn = plan_issued(
+        "EH-1", DAY0, forename="Ada", surname="Example", birth_date="2015-03-01", upn="A801200005001"
+    )
+    unborn = plan_issued(
+        "EH-2", DAY0, forename="Bo", surname="Example", birth_date=str(DAY0 + timedelta(days=1))
+    )
+    advice = plan_issued_advice("EH-1", DAY0) + plan_issued_advice("EH-2", DAY0)
+    plan = read_and_plan(
+        write_csv(tmp_path / "c.csv", [bad_upn, unborn]),
+        write_csv(tmp_path / "a.csv", advice),
+        date(2026, 11, 28),
+    )
+    assert sorted((e.line, e.column, e.reason) for e in plan.errors) == [
+        (2, "upn", "the check letter of UPN A801200005001 should be B: check the number"),
+        (3, "birth_date", f"{DAY0 + timedelta(days=1)} is after {DAY0}"),
+    ]

@@ -1,0 +1,197 @@
+"""The child or young person, as SEN2 module 1 and the casework need them (docs/sen2-reference.md).
+
+Personal data: a ``Person`` lives in the SQL store only, under an opaque id; no workflow, search
+attribute, log line or mail carries any of it. Identifiers are checked here, purely.
+"""
+
+import re
+from datetime import date
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, StringConstraints, field_validator, model_validator
+
+from domain.errors import RuleViolation
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class Sex(StrEnum):
+    """SEN2 ``Sex`` (docs/sen2-reference.md §4: M and F seen; U not confirmed, so not offered)."""
+
+    M = "M"
+    F = "F"
+
+
+# DfE main ethnicity categories (school census, CIN and SEN2), with REFU and NOBT (§4.1)
+ETHNICITY: dict[str, str] = {
+    "WBRI": "White British",
+    "WIRI": "White Irish",
+    "WOTH": "Any other White background",
+    "WIRT": "Traveller of Irish heritage",
+    "WROM": "Gypsy/Roma",
+    "MWBC": "White and Black Caribbean",
+    "MWBA": "White and Black African",
+    "MWAS": "White and Asian",
+    "MOTH": "Any other Mixed background",
+    "AIND": "Indian",
+    "APKN": "Pakistani",
+    "ABAN": "Bangladeshi",
+    "CHNE": "Chinese",
+    "AOTH": "Any other Asian background",
+    "BCRB": "Caribbean",
+    "BAFR": "African",
+    "BOTH": "Any other Black background",
+    "OOTH": "Any other ethnic group",
+    "REFU": "Refused",
+    "NOBT": "Information not yet obtained",
+}
+
+# SEN2 UPNunknown: why neither a UPN nor a ULN is given (§4.2)
+UPN_UNKNOWN: dict[str, str] = {
+    "UN1": "Under 6 and not yet assigned a UPN",
+    "UN2": "Never attended a state-funded school in England",
+    "UN3": "Educated outside England",
+    "UN5": "Sources disagree on the child's details, so no reliable match",
+    "UN8": "New to the council; UPN or ULN not yet known",
+    "UN9": "Never attended a state-funded school or FE setting in England",
+    "UN10": "Request ended before the UPN or ULN was known",
+}
+
+CHECK_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"  # remainders 0-22 (no I, O, S)
+UPN_SHAPE = re.compile(r"^[A-Z]\d{11}[0-9A-Z]$")
+POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$")
+
+
+def upn_problem(upn: str) -> str | None:
+    """DfE's UPN: a check letter, then 11 digits, then a digit (or a letter for a temporary UPN);
+    the check letter is the weighted sum of characters 2-13 (weights 2-13) modulo 23."""
+    if not UPN_SHAPE.match(upn):
+        return "a UPN is 13 characters: a letter, 11 digits, then a digit or a letter"
+    total = 0
+    for weight, ch in enumerate(upn[1:], start=2):
+        total += weight * (
+            int(ch) if ch.isdigit() else CHECK_LETTERS.index(ch) if ch in CHECK_LETTERS else -1000
+        )
+    if total < 0:
+        return f"'{upn[-1]}' cannot end a temporary UPN"
+    expected = CHECK_LETTERS[total % 23]
+    if upn[0] != expected:
+        return f"the check letter of UPN {upn} should be {expected}: check the number"
+    return None
+
+
+def nhs_number_problem(number: str) -> str | None:
+    """The NHS number's modulus 11 check digit (weights 10 down to 2)."""
+    if not re.fullmatch(r"\d{10}", number):
+        return "an NHS number is 10 digits"
+    total = sum(int(d) * w for d, w in zip(number[:9], range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    if check == 11:
+        check = 0
+    if check == 10 or check != int(number[9]):
+        return f"NHS number {number} fails its check digit: check the number"
+    return None
+
+
+def cohort_year(birth_date: date, on: date) -> int:
+    """The national curriculum year of a child born on ``birth_date``, in the school year of ``on``:
+    Reception (0) is the school year (1 September to 31 August) in which the child turns 5."""
+    school_year = on.year if on.month >= 9 else on.year - 1
+    born_year = birth_date.year if birth_date.month >= 9 else birth_date.year - 1
+    return school_year - born_year - 5
+
+
+# ENGINE RULE: a recorded year group may differ from the birth cohort's by one year (children taught
+# out of their cohort); more than that is a mistake in one of the two and is refused with both
+YEAR_GROUP_TOLERANCE = 1
+
+
+def check_year_group(birth_date: date, year_group: int | None, on: date) -> None:
+    if year_group is None:
+        return
+    expected = cohort_year(birth_date, on)
+    if abs(year_group - expected) > YEAR_GROUP_TOLERANCE:
+        raise RuleViolation(
+            "birth_date",
+            f"a child born on {birth_date} is in year {expected} on {on}, not year {year_group}: "
+            "check the date of birth or the year group",
+        )
+
+
+class Person(BaseModel):
+    forename: Name
+    surname: Name
+    birth_date: date
+    sex: Sex | None = None
+    ethnicity: str | None = None
+    postcode: str | None = None
+    upn: str | None = None
+    uln: str | None = None
+    upn_unknown: str | None = None  # SEN2 reason when neither UPN nor ULN is known
+    nhs_number: str | None = None
+
+    @field_validator("upn", "postcode", "ethnicity", "upn_unknown", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) and value.strip() else None
+
+    @field_validator("nhs_number", "uln", mode="before")
+    @classmethod
+    def _digits(cls, value: object) -> object:
+        return value.replace(" ", "") if isinstance(value, str) and value.strip() else None
+
+    @field_validator("upn")
+    @classmethod
+    def _upn(cls, upn: str | None) -> str | None:
+        if upn is not None and (problem := upn_problem(upn)):
+            raise ValueError(problem)
+        return upn
+
+    @field_validator("nhs_number")
+    @classmethod
+    def _nhs(cls, number: str | None) -> str | None:
+        if number is not None and (problem := nhs_number_problem(number)):
+            raise ValueError(problem)
+        return number
+
+    @field_validator("uln")
+    @classmethod
+    def _uln(cls, uln: str | None) -> str | None:
+        if uln is not None and not re.fullmatch(r"[1-9]\d{9}", uln):
+            raise ValueError("a ULN is 10 digits, not starting with 0")
+        return uln
+
+    @field_validator("ethnicity")
+    @classmethod
+    def _ethnicity(cls, code: str | None) -> str | None:
+        if code is not None and code not in ETHNICITY:
+            raise ValueError(f"'{code}' is not one of the DfE ethnicity codes: {', '.join(ETHNICITY)}")
+        return code
+
+    @field_validator("postcode")
+    @classmethod
+    def _postcode(cls, code: str | None) -> str | None:
+        if code is not None and not POSTCODE.match(code):
+            raise ValueError(f"'{code}' is not a UK postcode")
+        return code
+
+    @field_validator("upn_unknown")
+    @classmethod
+    def _unknown(cls, code: str | None) -> str | None:
+        if code is not None and code not in UPN_UNKNOWN:
+            raise ValueError(f"'{code}' is not one of {', '.join(UPN_UNKNOWN)}")
+        return code
+
+    @model_validator(mode="after")
+    def _identified(self) -> "Person":
+        if self.upn_unknown is not None and (self.upn or self.uln):
+            raise ValueError("upn_unknown is the reason no UPN or ULN is known: give it only without them")
+        return self
+
+    def check_born(self, on: date) -> None:
+        """Born, and not over 25 (the oldest a plan runs to), on ``on``."""
+        if self.birth_date > on:
+            raise RuleViolation("birth_date", f"{self.birth_date} is after {on}")
+        if (on - self.birth_date).days > 26 * 366:
+            raise RuleViolation("birth_date", f"a child born on {self.birth_date} is over 25 on {on}")
