@@ -195,3 +195,38 @@ class Person(BaseModel):
             raise RuleViolation("birth_date", f"{self.birth_date} is after {on}")
         if (on - self.birth_date).days > 26 * 366:
             raise RuleViolation("birth_date", f"a child born on {self.birth_date} is over 25 on {on}")
+
+
+# SEN2 SENsetting, for a setting named without a URN or UKPRN (docs/sen2-reference.md §8.1, 2025 wording)
+SEN_SETTINGS: dict[str, str] = {
+    "OLA": "Arrangements made by the council (section 61, education otherwise than at school)",
+    "OPA": "Arrangements made by the parents or young person (section 42(5)), not home education",
+    "EHE": "Elective home education",
+    "EYP": "Early years provider without a URN",
+    "OTH": "A type of setting named, no particular setting",
+    "NEET": "Not in education, employment or training (16-25)",
+    "NIEC": "Not in education or training: notice to cease issued",
+    "NIEO": "Not in education or training: other",
+}
+
+
+class NamedSetting(BaseModel):
+    """The school or setting named in the plan: a URN (6 digits), a UKPRN (8 digits) or a SEN2 code."""
+
+    urn: str | None = None
+    ukprn: str | None = None
+    sen_setting: str | None = None
+    consulted_on: date | None = None  # the day the council consulted it (T5, CFA s.39)
+
+    @model_validator(mode="after")
+    def _one(self) -> "NamedSetting":
+        given = [n for n in ("urn", "ukprn", "sen_setting") if getattr(self, n)]
+        if len(given) != 1:
+            raise ValueError("name the setting by exactly one of its URN, its UKPRN or a SEN2 setting code")
+        if self.urn is not None and not re.fullmatch(r"\d{6}", self.urn):
+            raise ValueError("a URN is 6 digits")
+        if self.ukprn is not None and not re.fullmatch(r"1\d{7}", self.ukprn):
+            raise ValueError("a UKPRN is 8 digits starting with 1")
+        if self.sen_setting is not None and self.sen_setting not in SEN_SETTINGS:
+            raise ValueError(f"'{self.sen_setting}' is not one of {', '.join(SEN_SETTINGS)}")
+        return self

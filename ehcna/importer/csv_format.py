@@ -164,6 +164,11 @@ class CaseLine(_Row):
     uln: str | None = None
     upn_unknown: str | None = None
     nhs_number: str | None = None
+    # the setting consulted and named in the plan (SEN2 module 4b)
+    named_setting_urn: str | None = None
+    named_setting_ukprn: str | None = None
+    named_setting_sen_setting: str | None = None
+    school_consulted_date: OptionalDate = None
     transferred_in: OptionalYesNo = None  # CFA s.24: received_date is the day this council became responsible
     original_received_date: OptionalDate = None  # when the first council received the request
     decision_to_assess: OptionalYesNo = None

@@ -26,7 +26,7 @@ from ehcna.importer.csv_format import RowError
 from ehcna.importer.plan import IMPORT_ACTOR, CasePlan
 from ehcna.store.appeals import add_appeal
 from ehcna.store.audit import append_audit
-from ehcna.store.models import CaseRow
+from ehcna.store.models import CaseRow, NamedSettingRow
 from ehcna.store.people import link, person_for_import
 from ehcna.store.records import record_derived_breach, save_case
 
@@ -86,6 +86,8 @@ def _write_closed(session: Session, plan: CasePlan, at: datetime) -> bool:
     save_case(session, plan.case, case_workflow_id(plan.ref), len(plan.steps) + 1, at)
     if plan.person is not None:
         link(session, plan.ref, person_for_import(session, plan.person, IMPORT_ACTOR, at).id)
+    if plan.setting is not None:
+        session.add(NamedSettingRow(case_ref=plan.ref, rank=1, **plan.setting.model_dump()))
     for breach in plan.breaches:
         record_derived_breach(session, plan.ref, plan.case.team, breach)
     for appeal in plan.appeals:

@@ -38,7 +38,7 @@ from domain.commands import (
 from domain.deadlines import Deadline
 from domain.errors import RuleViolation
 from domain.history import implied_breaches, returned_after_close
-from domain.person import Person, check_year_group
+from domain.person import NamedSetting, Person, check_year_group
 from domain.statutory_exceptions import ExceptionCode, validate_case_exception
 from ehcna.importer.csv_format import AdviceLine, CaseLine, ParsedFile, RowError, validation_errors
 
@@ -98,6 +98,7 @@ class CasePlan:
     appeals: tuple[Appeal, ...] = ()
     breaches: tuple[Deadline, ...] = ()  # implied by a closed case's dates (K10 for migrated history)
     person: Person | None = None  # the child, for the store only (never sent to Temporal)
+    setting: NamedSetting | None = None  # the setting consulted and named in the plan
 
     @property
     def ref(self) -> str:
@@ -265,7 +266,31 @@ def _plan_case(row: CaseLine, file: str, advice: list[AdviceLine], advice_file: 
     # an open case's workflow raises them itself
     breaches = tuple(implied_breaches(states)) if case.is_closed else ()
     person = _person(row, file)
-    return CasePlan(file, row.line, start, tuple(commands), case, appeals, breaches, person)
+    setting = _setting(row, file, case)
+    return CasePlan(file, row.line, start, tuple(commands), case, appeals, breaches, person, setting)
+
+
+SETTING_COLUMNS = {
+    "urn": "named_setting_urn",
+    "ukprn": "named_setting_ukprn",
+    "sen_setting": "named_setting_sen_setting",
+    "consulted_on": "school_consulted_date",
+}
+
+
+def _setting(row: CaseLine, file: str, case: Case) -> NamedSetting | None:
+    cells = {field: getattr(row, column) for field, column in SETTING_COLUMNS.items()}
+    if all(v is None for v in cells.values()):
+        return None
+    try:
+        setting = NamedSetting(**cells)
+    except ValidationError as err:
+        raise _Refused(validation_errors(err, file, row.line, SETTING_COLUMNS, "named_setting_urn")) from None
+    consulted = setting.consulted_on
+    if consulted is not None and (consulted < case.day0 or (case.outcome_on and consulted > case.outcome_on)):
+        reason = f"{consulted} is outside the case (day 0 {case.day0} to {case.outcome_on or 'today'})"
+        raise _Refused([RowError(file, row.line, "school_consulted_date", reason)])
+    return setting
 
 
 PERSON_COLUMNS = tuple(Person.model_fields)

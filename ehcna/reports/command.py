@@ -5,6 +5,7 @@
     ehcna kpi --from 2026-04-01 --to 2026-09-30 --format csv
     ehcna export sen2 --out sen2.csv
     ehcna export kpis --format csv --month 2026-10 --out kpis.csv
+    ehcna sen2 --year 2027 --out sen2-2027/
 
 Bad input ends with a message naming the option and exit status 2; a
 database that cannot be read ends with exit status 1.
@@ -56,6 +57,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sen2.add_argument("--with-ref", action="store_true", help="add the case reference as a first column")
     _database_option(sen2)
     sen2.set_defaults(handler=_export_sen2, parser=sen2)
+
+    ret = subparsers.add_parser(
+        "sen2",
+        help="write the SEN2 return for a collection year and check it",
+        description="The SEN2 person-level return (modules 1, 2, 3, 4a, 4b), one CSV file per module, "
+        "from the store; then the pre-submission check, each failure by child, module and item. "
+        "Exit status 4 when a check fails (the files are still written).",
+    )
+    ret.add_argument("--year", type=_as(parse_year), required=True, help="the collection year, e.g. 2027")
+    ret.add_argument(
+        "--reference-date", type=_as(parse_date), help="the census date (default: DfE's for the year)"
+    )
+    ret.add_argument("--out", type=Path, default=Path("."), help="folder for the files (default: here)")
+    _database_option(ret)
+    ret.set_defaults(handler=_sen2_return, parser=ret)
 
     kpis = what.add_parser("kpis", help="the KPI overview as JSON or CSV")
     _period_options(kpis)
@@ -203,3 +219,30 @@ def _export_sen2(args: argparse.Namespace, settings: Settings) -> int:
     if args.out:
         print(f"wrote {count} requests to {args.out}", file=sys.stderr)
     return 0
+
+
+CHECK_FAILED = 4
+
+
+def _sen2_return(args: argparse.Namespace, settings: Settings) -> int:
+    from ehcna.reports.sen2 import Collection, write_return
+
+    try:
+        collection = Collection.of(args.year.start.year, args.reference_date)
+    except ValueError as e:
+        args.parser.error(f"--year: {e}")
+    with _reading(args, settings) as conn:
+        result = write_return(conn, collection, args.out)
+    print(
+        f"SEN2 {collection.year} (reference date {collection.reference_date}, "
+        f"covering {collection.period.start} to {collection.period.end}) in {args.out}:"
+    )
+    for module, n in result.counts.items():
+        print(f"  {module:<16}{n:>8} rows")
+    if not result.failures:
+        print("pre-submission check: no failures")
+        return 0
+    print(f"pre-submission check: {len(result.failures)} failure(s)")
+    for failure in result.failures:
+        print(f"  {failure}")
+    return CHECK_FAILED

@@ -11,6 +11,7 @@ from domain.appeals import Disputed, Route
 from domain.case import Outcome
 from domain.kpis import Figure, Period, Value
 from ehcna.reports.overview import Overview, OverviewRow
+from ehcna.reports.sen2 import REQUEST_SOURCE, assessment_outcome, request_outcome
 from ehcna.store.appeals import sen2_flag
 from ehcna.store.kpi_queries import PeriodFigures, cases
 
@@ -151,12 +152,12 @@ SEN2_FIELDS = [
     "AssessmentOutcomeDate",
     "AssessmentMediation",
     "AssessmentTribunal",
+    "OtherMediation",
+    "OtherTribunal",
     "Week20",
     "StartDate",
+    "Week20Legacy",  # not a DfE item: 1 when Week20 = 1 came from an earlier system without its dates
 ]
-
-# Closed before the step's decision: the outcome stands in for it.
-_ENDED_EARLY = {str(Outcome.WITHDRAWN), str(Outcome.TRANSFERRED_OUT)}
 
 _SEN2_COLUMNS = [
     cases.c[name]
@@ -172,16 +173,11 @@ _SEN2_COLUMNS = [
         "outcome",
         "outcome_on",
         "week20_exception",
+        "week20_legacy",
     )
-] + [
-    sen2_flag(cases.c.ref, route, disputes)
-    for route in Route
-    for disputes in (Disputed.REQUEST, Disputed.ASSESSMENT)
-]
+] + [sen2_flag(cases.c.ref, route, disputes) for route in Route for disputes in Disputed]
 
-
-def _iso(day: date | None) -> str:
-    return day.isoformat() if day else ""
+TO_DATE = Period.between(date.min, date.max)  # the extract is every request as it stands now: no H
 
 
 def _flag(value: bool | None) -> str:
@@ -189,44 +185,32 @@ def _flag(value: bool | None) -> str:
 
 
 def sen2_row(r: Row[Any]) -> list[str]:
-    """One request's SEN2 fields. Outcome values are the engine's names:
-
-    RequestOutcome: ASSESS, NOT_ASSESSED, or WITHDRAWN / TRANSFERRED_OUT when the
-    case ended before the decision; blank while undecided. AssessmentOutcome
-    (only when an assessment took place): ISSUE_PLAN, PLAN_NOT_ISSUED, or
-    WITHDRAWN / TRANSFERRED_OUT; the assessment fields are blank without one.
-    """
-    if r.decided_to_assess is not None:
-        request = ("ASSESS" if r.decided_to_assess else "NOT_ASSESSED", _iso(r.decision_to_assess_on))
-    elif r.outcome in _ENDED_EARLY:
-        request = (r.outcome, _iso(r.outcome_on))
-    else:
-        request = ("", "")
-    assessment = ["", "", "", "", "", ""]
-    if r.decided_to_assess:
-        if r.decided_to_issue is not None:
-            decision = "ISSUE_PLAN" if r.decided_to_issue else "PLAN_NOT_ISSUED"
-            outcome = (decision, _iso(r.decision_to_issue_on))
-        elif r.outcome in _ENDED_EARLY:
-            outcome = (r.outcome, _iso(r.outcome_on))
-        else:
-            outcome = ("", "")
+    """One request's SEN2 fields with DfE's codes (docs/sen2.md): outcomes Y, N, A (not yet decided)
+    or W (withdrawn or moved away first); the assessment fields only when the council assessed."""
+    outcome, outcome_on = request_outcome(r, TO_DATE)
+    assessment = [""] * 8
+    if outcome == "Y":
+        a_outcome, a_on = assessment_outcome(r, TO_DATE)
         assessment = [
-            *outcome,
+            a_outcome,
+            a_on,
             _flag(r.assessment_mediation),
             _flag(r.assessment_tribunal),
+            _flag(r.other_mediation),
+            _flag(r.other_tribunal),
             _flag(r.week20_exception),
-            _iso(r.final_plan_on),
+            r.final_plan_on.isoformat() if r.final_plan_on else "",
         ]
     return [
-        _iso(r.day0),
-        r.request_source,
-        request[1],
-        request[0],
+        r.day0.isoformat(),
+        REQUEST_SOURCE.get(r.request_source, ""),
+        outcome_on,
+        outcome,
         _flag(r.request_mediation),
         _flag(r.request_tribunal),
         _flag(r.outcome == str(Outcome.TRANSFERRED_OUT)),
         *assessment,
+        _flag(r.week20_legacy),
     ]
 
 

@@ -236,3 +236,16 @@ class CasePersonRow(Base):
 
     case_ref: Mapped[str] = mapped_column(REF, primary_key=True)
     person_id: Mapped[str] = mapped_column(String(36), ForeignKey("people.id"), index=True)
+
+
+class NamedSettingRow(Base):
+    """A school or setting consulted and named in the plan (0008; SEN2 module 4b)."""
+
+    __tablename__ = "named_settings"
+
+    case_ref: Mapped[str] = mapped_column(REF, primary_key=True)
+    rank: Mapped[int] = mapped_column(Integer, primary_key=True)  # SEN2 PlacementRank: 1 primary, 2 secondary
+    urn: Mapped[str | None] = mapped_column(String(6))
+    ukprn: Mapped[str | None] = mapped_column(String(8))
+    sen_setting: Mapped[str | None] = mapped_column(String(4))  # when no URN or UKPRN (SEN2 SENsetting)
+    consulted_on: Mapped[date | None] = mapped_column(Date)  # T5: the school consulted (CFA s.39)

@@ -120,29 +120,31 @@ def sen2_cohort(db) -> None:
             record_appeal(s, ref, cmd, TODAY, at)
 
 
+BLANK_ASSESSMENT = ("", "", "", "", "", "", "", "")
 SEN2_EXPECTED = [
     SEN2_FIELDS,
-    # plan issued on day 140 with a 20-week exception: Week20 = 1, StartDate = the final plan's date
+    # plan issued on day 140 with a 20-week exception: Week20 = 1; the assessment's outcome date and
+    # StartDate are the plan's issue date (DfE: "Date on which EHC plan was issued")
     [
-        *("2026-05-27", "PARENT", "2026-06-16", "ASSESS", "0", "0", "0"),
-        *("ISSUE_PLAN", "2026-09-14", "0", "0", "1", "2026-10-14"),
+        *("2026-05-27", "1", "2026-06-16", "Y", "0", "0", "0"),
+        *("Y", "2026-10-14", "0", "0", "0", "0", "1", "2026-10-14", "0"),
     ],
     # assessed, no plan; mediation and tribunal after the refusal
     [
-        *("2026-07-12", "PARENT", "2026-08-01", "ASSESS", "0", "0", "0"),
-        *("PLAN_NOT_ISSUED", "2026-10-10", "1", "1", "0", ""),
+        *("2026-07-12", "1", "2026-08-01", "Y", "0", "0", "0"),
+        *("N", "2026-10-10", "1", "1", "0", "0", "0", "", "0"),
     ],
-    # moved away during the assessment: Exported = 1
+    # moved away during the assessment: Exported = 1, the assessment W
     [
-        *("2026-08-01", "PARENT", "2026-08-11", "ASSESS", "0", "0", "1"),
-        *("TRANSFERRED_OUT", "2026-09-01", "0", "0", "0", ""),
+        *("2026-08-01", "1", "2026-08-11", "Y", "0", "0", "1"),
+        *("W", "", "0", "0", "0", "0", "0", "", "0"),
     ],
-    # refused; mediation asked: no assessment fields
-    ["2026-09-01", "SCHOOL", "2026-10-01", "NOT_ASSESSED", "1", "0", "0", "", "", "", "", "", ""],
-    # withdrawn before the decision
-    ["2026-09-10", "PARENT", "2026-09-20", "WITHDRAWN", "0", "0", "0", "", "", "", "", "", ""],
-    # undecided
-    ["2026-10-01", "HEALTH", "", "", "0", "0", "0", "", "", "", "", "", ""],
+    # a school's request, refused; mediation asked: no assessment fields
+    ["2026-09-01", "2", "2026-10-01", "N", "1", "0", "0", *BLANK_ASSESSMENT, "0"],
+    # withdrawn before the decision: W, no date (DfE: no date is required)
+    ["2026-09-10", "1", "", "W", "0", "0", "0", *BLANK_ASSESSMENT, "0"],
+    # undecided, a health service's request: A
+    ["2026-10-01", "3", "", "A", "0", "0", "0", *BLANK_ASSESSMENT, "0"],
 ]
 
 

@@ -1,4 +1,4 @@
-"""the child or young person of each case (personal data: the store only)
+"""the child or young person of each case (personal data: the store only), and the settings named
 
 Revision ID: 0008
 Revises: 0007
@@ -43,9 +43,20 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("case_ref"),
     )
     op.create_index("ix_case_people_person_id", "case_people", ["person_id"])
+    op.create_table(
+        "named_settings",
+        sa.Column("case_ref", sa.String(length=64), nullable=False),
+        sa.Column("rank", sa.Integer(), nullable=False),
+        sa.Column("urn", sa.String(length=6), nullable=True),
+        sa.Column("ukprn", sa.String(length=8), nullable=True),
+        sa.Column("sen_setting", sa.String(length=4), nullable=True),
+        sa.Column("consulted_on", sa.Date(), nullable=True),
+        sa.PrimaryKeyConstraint("case_ref", "rank"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("named_settings")
     op.drop_index("ix_case_people_person_id", table_name="case_people")
     op.drop_table("case_people")
     op.drop_index("ix_people_surname", table_name="people")

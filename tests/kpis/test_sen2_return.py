@@ -1,0 +1,222 @@
+"""The SEN2 return for collection year 2027 (calendar year 2026), from a hand-built store, item by item."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from ehcna.importer.command import read_and_plan
+from ehcna.importer.load import LoadReport, load_closed
+from ehcna.reports.sen2 import MODULES, Collection, read_module, write_return
+from ehcna.store.models import CaseRow, PersonRow
+from tests.importer.rows import advice_rows, case_row, plan_issued, write_csv
+from tests.kpis.cohort import CaseBuilder, save_all
+
+ADA = {
+    "forename": "Ada",
+    "surname": "Example",
+    "birth_date": "2015-03-01",
+    "sex": "F",
+    "upn": "B801200005001",
+    "ethnicity": "WBRI",
+    "postcode": "LS1 4AP",
+}
+BO = {"forename": "Bo", "surname": "Sample", "birth_date": "2021-06-01", "sex": "M", "upn_unknown": "UN1"}
+CY = {"forename": "Cy", "surname": "Test", "birth_date": "2012-01-09"}
+DI = {"forename": "Di", "surname": "Case", "birth_date": "2013-02-02", "uln": "1234567890"}
+
+
+def refused(ref, received, decided, **cells):
+    return case_row(
+        ref,
+        received,
+        decision_to_assess="no",
+        decision_to_assess_date=decided,
+        appeal_information_given="yes",
+        outcome="NOT_ASSESSED",
+        outcome_date=decided,
+        **cells,
+    )
+
+
+def store(db, tmp_path) -> None:
+    cases = [
+        # Ada: received 5 Jan 2026, assessed 4 Feb (day 30), plan 5 May (day 120), Oak school named
+        plan_issued(
+            "R-ADA",
+            date(2026, 1, 5),
+            120,
+            **ADA,
+            named_setting_urn="100000",
+            school_consulted_date="2026-04-01",
+        ),
+        # Bo: a school's request, refused on 1 March; mediation on 1 April
+        refused(
+            "R-BO",
+            date(2026, 1, 20),
+            date(2026, 3, 1),
+            request_source="SCHOOL",
+            request_mediation="yes",
+            request_mediation_date="2026-04-01",
+            **BO,
+        ),
+        # Cy: assessed and decided before 2026 (H); plan on 15 Feb 2026; no identifier; no setting named
+        plan_issued("R-CY", date(2025, 10, 1), 137, **CY),
+        # Di: plan in 2026 with a Week20 flag from the earlier system, no code or dates
+        plan_issued("R-DI", date(2026, 2, 2), 150, week20="yes", **DI, named_setting_sen_setting="OTH"),
+        # no child on record: withdrawn in July 2026
+        case_row("R-NOBODY", date(2026, 6, 1), outcome="WITHDRAWN", outcome_date=date(2026, 7, 1)),
+        # transferred out in 2026 before the decision: W, Exported
+        case_row(
+            "R-MOVED",
+            date(2026, 8, 1),
+            outcome="TRANSFERRED_OUT",
+            outcome_date=date(2026, 9, 1),
+            **{**BO, "forename": "Moe", "upn_unknown": "UN8", "birth_date": "2020-01-01"},
+        ),
+        # refused in 2025: not in the 2027 return
+        refused("R-OLD", date(2025, 1, 10), date(2025, 2, 10)),
+    ]
+    advice = []
+    for ref, day0 in (("R-ADA", date(2026, 1, 5)), ("R-CY", date(2025, 10, 1)), ("R-DI", date(2026, 2, 2))):
+        advice += advice_rows(ref, day0 + timedelta(days=31), day0 + timedelta(days=60))
+    plan = read_and_plan(
+        write_csv(tmp_path / "cases.csv", cases),
+        write_csv(tmp_path / "advice.csv", advice),
+        date(2026, 11, 28),
+    )
+    assert plan.errors == [], plan.errors
+    load_closed(db.sessions, plan.closed, datetime(2026, 11, 28, tzinfo=UTC), LoadReport())
+    # an open case, undecided at the end of 2026 (its child not yet linked)
+    save_all(db, CaseBuilder("R-OPEN", date(2026, 12, 1)))
+
+
+def by_request(rows):
+    return {r["RequestID"]: r for r in rows}
+
+
+def test_the_sen2_return_for_a_hand_built_cohort_item_by_item(db, tmp_path):
+    store(db, tmp_path)
+    with db.engine.connect() as conn:
+        result = write_return(conn, Collection.of(2027), tmp_path / "out")
+    files = {m: read_module(tmp_path / "out" / f"sen2_2027_{m}.csv") for m in MODULES}
+    assert result.collection.reference_date == date(2027, 1, 21)
+
+    people = {r["Forename"]: r for r in files["1_person"]}
+    assert set(people) == {"Ada", "Bo", "Cy", "Di", "Moe"}  # the 2025 refusal is out; one row per child
+    assert {
+        k: people["Ada"][k]
+        for k in ("Surname", "PersonBirthDate", "Sex", "Ethnicity", "Postcode", "UPN", "UPNunknown")
+    } == {
+        "Surname": "Example",
+        "PersonBirthDate": "2015-03-01",
+        "Sex": "F",
+        "Ethnicity": "WBRI",
+        "Postcode": "LS1 4AP",
+        "UPN": "B801200005001",
+        "UPNunknown": "",
+    }
+    assert people["Bo"]["UPNunknown"] == "UN1" and people["Di"]["UniqueLearnerNumber"] == "1234567890"
+
+    requests = by_request(files["2_requests"])
+    assert set(requests) == {"R-ADA", "R-BO", "R-CY", "R-DI", "R-NOBODY", "R-MOVED", "R-OPEN"}
+    pick = (
+        "ReceivedDate",
+        "RequestSource",
+        "RequestOutcomeDate",
+        "RequestOutcome",
+        "RequestMediation",
+        "RequestTribunal",
+        "Exported",
+    )
+    assert [requests["R-ADA"][k] for k in pick] == ["2026-01-05", "1", "2026-02-04", "Y", "0", "0", "0"]
+    assert [requests["R-BO"][k] for k in pick] == ["2026-01-20", "2", "2026-03-01", "N", "1", "0", "0"]
+    assert [requests["R-CY"][k] for k in pick] == [
+        "2025-10-01",
+        "1",
+        "",
+        "H",
+        "0",
+        "0",
+        "0",
+    ]  # decided 31 Oct 2025
+    assert [requests["R-NOBODY"][k] for k in pick][2:4] == ["", "W"]
+    assert [requests["R-MOVED"][k] for k in pick][2:] == ["", "W", "0", "0", "1"]
+    assert requests["R-OPEN"]["RequestOutcome"] == "A"
+    assert requests["R-ADA"]["PersonID"] == people["Ada"]["PersonID"]  # linked as DfE's template links them
+
+    assessments = by_request(files["3_assessments"])
+    assert set(assessments) == {"R-ADA", "R-CY", "R-DI"}  # only requests that went to assessment
+    pick3 = ("AssessmentOutcome", "AssessmentOutcomeDate", "AssessmentMediation", "OtherTribunal", "Week20")
+    assert [assessments["R-ADA"][k] for k in pick3] == ["Y", "2026-05-05", "0", "0", "0"]
+    assert [assessments["R-CY"][k] for k in pick3] == ["H", "", "0", "0", "0"]  # decided to issue 20 Dec 2025
+    assert [assessments["R-DI"][k] for k in pick3] == ["Y", "2026-07-02", "0", "0", "1"]
+
+    plans = by_request(files["4a_named_plan"])
+    assert {r: p["StartDate"] for r, p in plans.items()} == {
+        "R-ADA": "2026-05-05",
+        "R-CY": "2026-02-15",
+        "R-DI": "2026-07-02",
+    }
+    details = sorted(
+        (r["RequestID"], r["URN"], r["SENsetting"], r["PlacementRank"]) for r in files["4b_plan_detail"]
+    )
+    assert details == [("R-ADA", "100000", "", "1"), ("R-DI", "", "OTH", "1")]
+    assert result.counts == {m: len(rows) for m, rows in files.items()}
+
+    # the check: Cy has no identifier and no setting named; the case with no child; Di's legacy flag
+    assert sorted((f.rule, f.request_id) for f in result.failures) == [
+        ("S04", "R-CY"),
+        ("S06", "R-NOBODY"),
+        ("S06", "R-OPEN"),
+        ("S08", "R-CY"),
+        ("S09", "R-DI"),
+    ]
+
+
+def test_each_sen2_check_fires_on_a_bad_record(db, tmp_path):
+    """Records the engine's rules would never write, as a load from elsewhere could leave them;
+    S04, S06, S08 and S09 fire on the good cohort above."""
+    store(db, tmp_path)
+    with db.sessions.begin() as s:
+        s.execute(sa.update(CaseRow).where(CaseRow.ref == "R-BO").values(decision_to_assess_on=None))  # S01
+        s.execute(
+            sa.update(CaseRow)
+            .where(CaseRow.ref == "R-MOVED")
+            .values(decided_to_assess=True, decision_to_assess_on=date(2026, 7, 1))
+        )  # S02
+        s.execute(
+            sa.update(CaseRow)
+            .where(CaseRow.ref == "R-DI")
+            .values(decided_to_issue=False, decision_to_issue_on=None)
+        )  # S03
+        s.execute(sa.update(PersonRow).where(PersonRow.forename == "Ada").values(upn="A801200005001"))  # S05
+        s.execute(
+            sa.update(PersonRow).where(PersonRow.forename == "Bo").values(birth_date=date(2026, 3, 1))
+        )  # S07
+    with db.engine.connect() as conn:
+        result = write_return(conn, Collection.of(2027), tmp_path / "bad")
+    fired = {(f.rule, f.request_id) for f in result.failures}
+    assert {("S01", "R-BO"), ("S02", "R-MOVED"), ("S03", "R-DI"), ("S05", "R-ADA"), ("S07", "R-BO")} <= fired
+    s01 = next(f for f in result.failures if f.rule == "S01")
+    assert (s01.module, s01.item) == ("2_requests", "RequestOutcomeDate")
+    assert "needs the date the requestor was informed" in str(s01)
+
+
+def test_ehcna_sen2_writes_the_files_and_lists_each_failure(db, tmp_path, capsys):
+    from ehcna import cli
+
+    store(db, tmp_path)
+    code = cli.main(["sen2", "--year", "2027", "--out", str(tmp_path / "cli"), "--database-url", db.url])
+    out = capsys.readouterr().out
+    assert code == 4  # the check found failures; the files are written all the same
+    assert sorted(p.name for p in (tmp_path / "cli").iterdir()) == sorted(
+        f"sen2_2027_{m}.csv" for m in MODULES
+    )
+    assert "reference date 2027-01-21, covering 2026-01-01 to 2026-12-31" in out
+    assert "S08 person" in out and "request R-CY [4b_plan_detail URN]" in out
+    assert "Example" not in out  # failures name the child by the record's id, not by name
+    with pytest.raises(SystemExit) as refused:
+        cli.main(["sen2", "--year", "2031", "--out", str(tmp_path / "x"), "--database-url", db.url])
+    assert refused.value.code == 2
+    assert "--reference-date" in capsys.readouterr().err
