@@ -542,6 +542,13 @@ async def test_the_dashboards_are_for_managers(site):
     assert stuck.status_code == 200 and "Open cases by stage and weeks since day 0 (K8)" in stuck.text
     alerts = await boss.get("/performance/alerts")
     assert alerts.status_code == 200 and "Alerts and their delivery" in alerts.text
+    sen2 = await boss.get("/performance/sen2?year=2027")
+    assert sen2.status_code == 200 and "SEN2 return 2027" in sen2.text
+    assert "For the census on 21 January 2027" in sen2.text and 'id="sen2-check"' in sen2.text
+    module = await boss.get("/performance/sen2/2027/2_requests.csv")
+    assert module.status_code == 200 and module.text.startswith("PersonID,RequestID,ReceivedDate,")
+    bad = await boss.get("/performance/sen2?year=1999")
+    assert bad.status_code == 200 and "govuk-error-summary" in bad.text and "--reference-date" not in bad.text
     assert (await boss.get("/cases")).status_code == 200  # managers can do case work
 
 

@@ -7,7 +7,7 @@ comes back to the form as an error on the field the rule names.
 
 from dataclasses import dataclass, replace
 
-from domain.case import AdviceKind, Stage
+from domain.case import AdviceKind, RequestSource, Stage
 from domain.statutory_exceptions import ExceptionCode
 from domain.views import CaseView
 from ehcna.web.pages.forms import Field
@@ -72,7 +72,8 @@ START = (
         "request_source",
         "Who made the request?",
         "radios",
-        options=tuple((str(s), name) for s, name in SOURCE_NAMES.items()),
+        # UNKNOWN is for imported history only: a request received now says who made it
+        options=tuple((str(s), name) for s, name in SOURCE_NAMES.items() if s != RequestSource.UNKNOWN),
         noun="who made the request",
     ),
     Field(
@@ -146,6 +147,14 @@ CASE_EXCEPTION = (
         noun="the date advice was requested",
     ),
     APPOINTMENT,
+)
+
+RECEIVED_ON = Field(
+    "received_on",
+    "Date the team received the request (optional)",
+    "date",
+    hint="When known, the team's 6 weeks count from this date instead (reg 8(1)). " + EXAMPLE_DATE,
+    noun="the date the request was received",
 )
 
 # The provider's own forms: the advice request comes from the page's address.
@@ -231,9 +240,11 @@ ACTION_FORMS: dict[str, ActionForm] = {
                     "requested_on",
                     "Date the advice was requested",
                     "date",
-                    hint="The team's 6 weeks start on this date (reg 8(1)). " + EXAMPLE_DATE,
+                    hint="The team's 6 weeks start on this date unless you give the date it was received. "
+                    + EXAMPLE_DATE,
                     noun="the date the advice was requested",
                 ),
+                RECEIVED_ON,
                 Field(
                     "existing_advice_date",
                     "Date of existing advice used instead (optional)",
@@ -329,6 +340,53 @@ ACTION_FORMS: dict[str, ActionForm] = {
             (_on("Date the family moved out of the area", "the date the family moved"),),
             OPEN_STAGES,
             "This closes the case (SEN2 Exported).",
+        ),
+        ActionForm(
+            "advice-request-received",
+            "Record when the team received the request for advice",
+            "Record date received",
+            "Date the request was received recorded",
+            (ADVICE_ID, RECEIVED_ON),
+            frozenset({Stage.ADVICE}),
+            "The team's 6 weeks count from the day it received the request (reg 8(1)).",
+        ),
+        ActionForm(
+            "withdraw-advice-request",
+            "Withdraw a request for advice",
+            "Withdraw request",
+            "Request for advice withdrawn",
+            (
+                ADVICE_ID,
+                _on("Date the request was withdrawn", "the date the request was withdrawn"),
+                Field(
+                    "reason",
+                    "Why is it withdrawn?",
+                    "textarea",
+                    hint="For example, sent in error.",
+                    noun="a reason",
+                ),
+            ),
+            frozenset({Stage.ADVICE}),
+            "Only a request not yet answered. It then has no 6-week clock and is not counted in the "
+            "advice timeliness figures.",
+        ),
+        ActionForm(
+            "resend-advice-request",
+            "Send a request for advice to another team",
+            "Send to the other team",
+            "Request sent to the other team",
+            (
+                ADVICE_ID,
+                Field(
+                    "provider_team",
+                    "Team to send it to",
+                    hint="The first request is withdrawn; the new team has 6 weeks from the date below.",
+                    width="govuk-input--width-20",
+                    noun="the team",
+                ),
+                _on("Date it was sent to the other team", "the date it was sent"),
+            ),
+            frozenset({Stage.ADVICE}),
         ),
         ActionForm(
             "reassign-team",

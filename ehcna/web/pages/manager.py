@@ -1,9 +1,13 @@
 """Managers: the monthly KPI overview and K1 chart, where open work is stuck, and alerts."""
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
@@ -18,10 +22,13 @@ from ehcna.web import queries
 from ehcna.web.pages.auth import allow
 from ehcna.web.pages.charts import k1_chart
 from ehcna.web.pages.forms import Field, blank
-from ehcna.web.pages.names import ADVICE_NAMES, STAGE_NAMES, deadline_name
+from ehcna.web.pages.names import ADVICE_NAMES, SOURCE_NAMES, STAGE_NAMES, deadline_name
 from ehcna.web.pages.rendering import render
 from ehcna.web.security import MANAGERS, services
 from ehcna.web.services import Services
+
+if TYPE_CHECKING:
+    from ehcna.reports.sen2 import Collection
 
 router = APIRouter(include_in_schema=False)
 manager = allow(MANAGERS, "the dashboards")
@@ -41,9 +48,22 @@ class TableRow:
     verdict: bool | None  # True better, False worse, None neutral
 
 
+COUNT_SPLITS: dict[str, dict[str, str]] = {
+    "K11": {source: f"from: {name}" for source, name in SOURCE_NAMES.items()}
+    | {"UNKNOWN": "from: not recorded"},
+    "K12": {"yes": "decided to assess", "no": "decided not to assess"},
+    "K13": {"yes": "decided to issue a plan", "no": "decided not to issue a plan"},
+}
+
+
 def row_title(row: OverviewRow, team_name: Callable[[str], str] = str) -> str:
     """The row's title with the codes of its split in words (the report's own titles carry codes)."""
     measure, _, split = row.id.partition(".")
+    if split in ("derived", "ytd"):
+        return row.title
+    if measure in COUNT_SPLITS and split:
+        kind, _, key = split.partition(".")
+        return COUNT_SPLITS[measure].get(key, key) if kind else row.title
     if measure == "K10" and split.startswith("team."):
         team = split.removeprefix("team.")
         return row.title if team_name(team) == team else team_name(team)  # a team not named: its id
@@ -85,6 +105,9 @@ class TableSection:
 SPLIT_CAPTIONS = {
     "K8": "Open assessments at the end of the period, by stage and by weeks open (K8)",
     "K10": "Breaches raised, by deadline and by team (K10)",
+    "K11": "Requests received, year to date and by who asked (K11)",
+    "K12": "Decisions whether to assess, year to date and by decision (K12)",
+    "K13": "Assessments completed, year to date and by decision (K13)",
 }
 
 
@@ -187,4 +210,65 @@ def alerts(request: Request, actor: Actor = Depends(manager), svc: Services = De
         alerts=queries.alerts_overview(svc),
         stopped=queries.stopped_cases(svc),
         stopped_words=STATUS_WORDS,
+    )
+
+
+def _collection(year: str | None, on: date) -> tuple["Collection", str | None]:
+    """The year asked for, else the next census to prepare (the latest whose date is known)."""
+    from ehcna.reports.sen2 import CENSUS_DATES, Collection
+
+    known = sorted(CENSUS_DATES)
+    upcoming = next((y for y in known if CENSUS_DATES[y] >= on), known[-1])
+    if not year:
+        return Collection.of(upcoming), None
+    if year.isdigit() and int(year) in CENSUS_DATES:
+        return Collection.of(int(year)), None
+    listed = ", ".join(map(str, known))
+    return Collection.of(upcoming), f"Choose a collection year whose census date is known: {listed}"
+
+
+@router.get("/performance/sen2")
+def sen2(
+    request: Request,
+    year: str | None = None,
+    actor: Actor = Depends(manager),
+    svc: Services = Depends(services),
+) -> Response:
+    """The SEN2 return for a collection year: what it holds, and what the check found before submission."""
+    from ehcna.reports.sen2 import CENSUS_DATES, MODULES, write_return
+
+    collection, problem = _collection(year, queries.today())
+    field = Field(
+        "year",
+        "Collection year",
+        "select",
+        options=tuple((str(y), f"SEN2 {y}") for y in sorted(CENSUS_DATES, reverse=True)),
+    )
+    form = blank((field,), year=str(collection.year))
+    if problem:
+        form.add("year", problem)
+    with tempfile.TemporaryDirectory() as folder, queries.reader(svc) as conn:
+        result = write_return(conn, collection, Path(folder))
+    return render(request, "manager/sen2.html", actor, form=form, result=result, modules=MODULES)
+
+
+@router.get("/performance/sen2/{year}/{module}.csv")
+def sen2_file(
+    year: int, module: str, actor: Actor = Depends(manager), svc: Services = Depends(services)
+) -> Response:
+    """One module's file, made afresh from the store."""
+    from ehcna.reports.sen2 import MODULES, Collection, write_return
+
+    if module not in MODULES:
+        raise HTTPException(404, f"no SEN2 module {module}")
+    try:
+        collection = Collection.of(year)
+    except ValueError as err:
+        raise HTTPException(404, str(err)) from None
+    with tempfile.TemporaryDirectory() as folder, queries.reader(svc) as conn:
+        write_return(conn, collection, Path(folder))
+        body = (Path(folder) / f"sen2_{year}_{module}.csv").read_bytes()
+    name = f"sen2_{year}_{module}.csv"
+    return Response(
+        body, media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )

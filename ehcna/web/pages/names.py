@@ -17,6 +17,7 @@ SOURCE_NAMES: dict[str, str] = {
     RequestSource.SCHOOL: "School or college",
     RequestSource.HEALTH: "Health service",
     RequestSource.OTHER: "Someone else",
+    RequestSource.UNKNOWN: "Not recorded (imported history)",
 }
 ADVICE_NAMES: dict[str, str] = {
     AdviceKind.PARENT: "Parent or young person's views",
@@ -57,6 +58,7 @@ ADVICE_STATUS_NAMES: dict[str, str] = {
     AdviceStatus.NOT_RECEIVED: "Not received",
     AdviceStatus.EXISTING_USED: "Existing advice used",
     AdviceStatus.CANCELLED: "Cancelled: the case ended",
+    AdviceStatus.WITHDRAWN: "Withdrawn: sent in error",
 }
 CHANNEL_NAMES: dict[str, str] = {
     Channel.EMAIL: "email",
@@ -86,6 +88,9 @@ STEP_NAMES: dict[str, str] = {
     "withdraw": "Request withdrawn",
     "transfer_out": "Moved out of the area",
     "reassign_team": "Moved to another team",
+    "advice_request_received": "Date the request for advice was received recorded",
+    "withdraw_advice_request": "Request for advice withdrawn",
+    "resend_advice_request": "Request for advice sent to another team",
 }
 
 
