@@ -18,6 +18,8 @@ loading.
 import argparse
 import asyncio
 import sys
+from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TextIO
@@ -30,7 +32,9 @@ from ehcna.gateway.cases import CaseGateway
 from ehcna.gateway.client import connect
 from ehcna.importer.csv_format import AdviceLine, ParsedFile, read_advice, read_cases
 from ehcna.importer.load import LoadReport, load_closed, load_open, save_people, stored_refs
-from ehcna.importer.plan import ImportPlan, plan_import
+from ehcna.importer.plan import CasePlan, ImportPlan, plan_import
+from ehcna.importer.report import HistoryReporter, scratch_store, write_csv, write_text
+from ehcna.importer.stream import Index, indexed, plan_in_chunks
 from ehcna.notifications.policy import PolicyError, load_policy
 from ehcna.settings import Settings
 from ehcna.store.db import make_engine, session_factory
@@ -97,6 +101,21 @@ def read_and_plan(cases: Path, advice: Path | None, today: date) -> ImportPlan:
     return plan_import(read_cases(cases), advice_rows, today)
 
 
+@dataclass
+class Counted:
+    """What a pass over the files found: the good cases, closed and open."""
+
+    closed: int = 0
+    open: int = 0
+
+    def add(self, plans: list[CasePlan]) -> None:
+        for p in plans:
+            if p.is_closed:
+                self.closed += 1
+            else:
+                self.open += 1
+
+
 async def import_files(
     args: argparse.Namespace, settings: Settings, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
@@ -105,33 +124,52 @@ async def import_files(
         if path is not None and not path.is_file():
             print(f"error: {path}: no such file", file=err)
             return EXIT_REFUSED
-    today = london_date(datetime.now(UTC))
-    plan = read_and_plan(args.cases, args.advice, today)
-    for e in plan.errors:
-        print(e, file=err)
-    if plan.errors and not args.skip_bad:
-        print(
-            f"refused: {plan.bad_rows} bad row(s); nothing was imported. Fix them and run again, "
-            f"or use --skip-bad to import the {len(plan.cases)} good case(s).",
-            file=err,
-        )
-        return EXIT_REFUSED
-    if args.dry_run:
-        _summary(out, "dry run, nothing written", plan, LoadReport(), dry_run=True)
-        if args.report:
-            _report(plan, args.report_format, out, err)
-        return 0
-    if args.report:
+    if args.report and not args.dry_run:
         print("error: --report goes with --dry-run (check the figures before anything is written)", file=err)
         return EXIT_REFUSED
-    return await _load(plan, _settings(args, settings), today, args.concurrency, out, err)
+    today = london_date(datetime.now(UTC))
+    with indexed(args.cases, args.advice) as index, ExitStack() as stack:
+        # first pass: every row checked, nothing written (the files may be any size: chunk by chunk)
+        counted = Counted()
+        reporter = HistoryReporter(stack.enter_context(scratch_store())) if args.report else None
+
+        def check(plans: list[CasePlan]) -> None:
+            counted.add(plans)
+            if reporter is not None:
+                reporter.add(plans)
+
+        with tqdm(total=index.case_rows, desc="check", unit="case", file=err, disable=None) as bar:
+            plan = plan_in_chunks(index, today, check, bar.update)
+        for e in plan.errors:
+            print(e, file=err)
+        if plan.errors and not args.skip_bad:
+            print(
+                f"refused: {plan.bad_rows} bad row(s); nothing was imported. Fix them and run again, "
+                f"or use --skip-bad to import the {counted.closed + counted.open} good case(s).",
+                file=err,
+            )
+            return EXIT_REFUSED
+        if args.dry_run:
+            _summary(out, "dry run, nothing written", plan, LoadReport(), counted)
+            if reporter is not None:
+                print(file=out)
+                (write_csv if args.report_format == "csv" else write_text)(reporter.result(), out)
+            return 0
+        return await _load(index, plan, counted, _settings(args, settings), today, args.concurrency, out, err)
 
 
 async def _load(
-    plan: ImportPlan, settings: Settings, today: date, concurrency: int, out: TextIO, err: TextIO
+    index: Index,
+    plan: ImportPlan,
+    counted: Counted,
+    settings: Settings,
+    today: date,
+    concurrency: int,
+    out: TextIO,
+    err: TextIO,
 ) -> int:
     cases = None
-    if plan.open:  # Temporal is needed only for open cases; reach it before writing anything
+    if counted.open:  # Temporal is needed only for open cases; reach it before writing anything
         try:
             timing = load_policy(settings.escalation_policy).timing()  # open cases start with its offsets
         except PolicyError as e:
@@ -150,12 +188,23 @@ async def _load(
         upgrade(settings.database_url)
         engine = make_engine(settings.database_url)
         sessions = session_factory(engine)
-        stored = stored_refs(sessions, [p.ref for p in plan.open])
-        with tqdm(total=len(plan.cases), desc="import", unit="case", file=err, disable=None) as bar:
-            load_closed(sessions, plan.closed, datetime.now(UTC), report, bar.update)
-            save_people(sessions, plan.open, datetime.now(UTC))
+        open_cases: list[CasePlan] = []
+        now = datetime.now(UTC)
+        with tqdm(
+            total=counted.closed + counted.open, desc="import", unit="case", file=err, disable=None
+        ) as bar:
+
+            def load(plans: list[CasePlan]) -> None:
+                """Second pass: each chunk's closed cases written, its open cases' children kept."""
+                load_closed(sessions, [p for p in plans if p.is_closed], now, report, bar.update)
+                opened = [p for p in plans if not p.is_closed]
+                save_people(sessions, opened, now)
+                open_cases.extend(opened)
+
+            plan_in_chunks(index, today, load)
             if cases is not None:
-                await load_open(cases, plan.open, today, report, bar.update, concurrency, stored)
+                stored = stored_refs(sessions, [p.ref for p in open_cases])
+                await load_open(cases, open_cases, today, report, bar.update, concurrency, stored)
     except SQLAlchemyError as e:
         print(f"error: the store at {settings.database_url} failed: {e}", file=err)
         return EXIT_FAILED
@@ -164,25 +213,17 @@ async def _load(
             engine.dispose()
     for failure in report.failed:
         print(failure, file=err)
-    _summary(out, "imported", plan, report)
+    _summary(out, "imported", plan, report, counted, dry_run=False)
     return EXIT_FAILED if report.failed else 0
 
 
-def _report(plan: ImportPlan, form: str, out: TextIO, err: TextIO) -> None:
-    from ehcna.importer.report import history_report, write_csv, write_text
-
-    total = len(plan.cases)
-    with tqdm(total=total, desc="report", unit="case", file=err, disable=None) as bar:
-        report = history_report(plan, bar.update)
-    print(file=out)
-    (write_csv if form == "csv" else write_text)(report, out)
-
-
-def _summary(out: TextIO, title: str, plan: ImportPlan, report: LoadReport, dry_run: bool = False) -> None:
+def _summary(
+    out: TextIO, title: str, plan: ImportPlan, report: LoadReport, counted: "Counted", dry_run: bool = True
+) -> None:
     if dry_run:
         counts = [
-            ("closed cases to load", len(plan.closed)),
-            ("open cases to start", len(plan.open)),
+            ("closed cases to load", counted.closed),
+            ("open cases to start", counted.open),
         ]
     else:
         counts = [

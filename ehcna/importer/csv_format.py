@@ -442,3 +442,8 @@ def read_cases(path: Path) -> ParsedFile[CaseLine]:
 
 def read_advice(path: Path) -> ParsedFile[AdviceLine]:
     return read_rows(path, AdviceLine)
+
+
+# for the streaming reader (importer.stream), which reads the rows itself
+header_problems = _read_header
+parse_record = _parse_row

@@ -165,7 +165,21 @@ def plan_import(
     advice = advice or ParsedFile("advice.csv")
     plan = ImportPlan(errors=[*cases.errors, *advice.errors])
     duplicated = _duplicates(cases, plan.errors)
-    advice_of, excluded = _advice_by_case(cases, advice, duplicated, plan.errors)
+    _orphans(cases, advice, plan.errors)
+    plan_rows(cases, advice, today, duplicated, plan)
+    plan.errors.sort(key=lambda e: (e.file != cases.name, e.order))  # cases first, then advice, by line
+    return plan
+
+
+def plan_rows(
+    cases: ParsedFile[CaseLine],
+    advice: ParsedFile[AdviceLine],
+    today: date,
+    duplicated: set[str],
+    plan: ImportPlan,
+) -> None:
+    """Plan the good rows of ``cases`` (all of a file, or one chunk of it with its advice rows)."""
+    advice_of, excluded = _advice_by_case(cases, advice, duplicated)
     for row in cases.rows:
         if row.ref in duplicated:
             continue
@@ -184,8 +198,13 @@ def plan_import(
             if on_advice is not None:  # say which case the refused advice row keeps out
                 reason = f"not imported: its advice on {advice.name} line {on_advice.line} is refused"
                 plan.errors.append(RowError(cases.name, row.line, "ref", reason))
-    plan.errors.sort(key=lambda e: (e.file != cases.name, e.order))  # cases first, then advice, by line
-    return plan
+
+
+def _orphans(cases: ParsedFile[CaseLine], advice: ParsedFile[AdviceLine], errors: list[RowError]) -> None:
+    known = set(cases.refs.values())
+    for row in advice.rows:
+        if row.ref not in known:
+            errors.append(RowError(advice.name, row.line, "ref", f"case {row.ref} is not in {cases.name}"))
 
 
 def _duplicates(cases: ParsedFile[CaseLine], errors: list[RowError]) -> set[str]:
@@ -205,14 +224,11 @@ def _advice_by_case(
     cases: ParsedFile[CaseLine],
     advice: ParsedFile[AdviceLine],
     duplicated: set[str],
-    errors: list[RowError],
 ) -> tuple[dict[str, list[AdviceLine]], dict[str, str]]:
     """Advice rows grouped by case; and cases excluded because an advice row of theirs is bad."""
     known = set(cases.refs.values())
     by_case: dict[str, list[AdviceLine]] = {}
     for row in advice.rows:
-        if row.ref not in known:
-            errors.append(RowError(advice.name, row.line, "ref", f"case {row.ref} is not in {cases.name}"))
         by_case.setdefault(row.ref, []).append(row)
     excluded: dict[str, str] = {}
     for line in sorted(advice.bad_lines):

@@ -59,27 +59,40 @@ def scratch_store() -> Iterator[sessionmaker[Session]]:
             engine.dispose()
 
 
-def history_report(plan: ImportPlan, done: Callable[[], object] = lambda: None) -> HistoryReport:
+class HistoryReporter:
+    """Takes the planned cases a chunk at a time into a scratch store; reads the figures at the end."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+        self._outcomes: Counter[tuple[int, str]] = Counter()
+
+    def add(self, plans: list[CasePlan]) -> None:
+        load_closed(self._sessions, [p for p in plans if p.is_closed], datetime.now(UTC), LoadReport())
+        _save_open(self._sessions, [p for p in plans if not p.is_closed])
+        self._outcomes.update((p.case.day0.year, str(p.case.outcome or "open")) for p in plans)
+
+    def result(self) -> HistoryReport:
+        with self._sessions() as session:
+            conn = session.connection()
+            figures = [_month(conn, m) for m in _months(conn)]
+        kinds = [k for k in K5_KIND_ORDER if any(f.k5.get(k, Figure(0, 0)).denominator for f in figures)]
+        return HistoryReport(figures, kinds, dict(sorted(self._outcomes.items())))
+
+
+def history_report(plan: ImportPlan) -> HistoryReport:
     """Every month from the first request to the last event, as the store would hold it."""
     with scratch_store() as sessions:
-        load_closed(sessions, plan.closed, datetime.now(UTC), LoadReport(), done)
-        _save_open(sessions, plan.open, done)
-        with sessions() as session:
-            conn = session.connection()
-            months = _months(conn)
-            figures = [_month(conn, m) for m in months]
-    kinds = [k for k in K5_KIND_ORDER if any(f.k5.get(k, Figure(0, 0)).denominator for f in figures)]
-    outcomes = Counter((p.case.day0.year, str(p.case.outcome or "open")) for p in plan.cases)
-    return HistoryReport(figures, kinds, dict(sorted(outcomes.items())))
+        reporter = HistoryReporter(sessions)
+        reporter.add(plan.cases)
+        return reporter.result()
 
 
-def _save_open(sessions: sessionmaker[Session], plans: list[CasePlan], done: Callable[[], object]) -> None:
+def _save_open(sessions: sessionmaker[Session], plans: list[CasePlan]) -> None:
     """An open case as its workflow records it on the day it starts: its steps so far."""
     at = datetime.now(UTC)
     for plan in plans:
         with sessions.begin() as session:
             save_case(session, plan.case, case_workflow_id(plan.ref), len(plan.steps) + 1, at)
-        done()
 
 
 def _months(conn: Connection) -> list[Period]:
