@@ -106,7 +106,7 @@ def apply(case: Case, cmd: CaseCommand, today: date) -> Case:
             "case", f"case {case.ref} is closed ({case.outcome}); no further action can be taken"
         )
     _check_date(cmd, today, case)
-    new = case.model_copy(deep=True)
+    new = case.changeable_copy()
     match cmd:
         case DecideToAssess():
             _decide_to_assess(new, cmd)

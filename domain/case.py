@@ -159,6 +159,15 @@ class Case(BaseModel):
         """SEN2 ``Week20``: a reg 13(3) exception to the 20-week limit is recorded."""
         return self.legacy_week20 or any(e.code.applies_to_case for e in self.exceptions)
 
+    def changeable_copy(self) -> "Case":
+        """A copy whose changes leave this case as it is: every model the rules change in place (an
+        advice request, an exception) is copied, the rest is shared (dates, strings and enums never
+        change in place). A generic deep copy cost most of an import's time."""
+        new = self.model_copy()
+        new.advice = [a.model_copy() for a in self.advice]
+        new.exceptions = [e.model_copy() for e in self.exceptions]
+        return new
+
     def advice_by_id(self, advice_id: str) -> AdviceRequest | None:
         return next((a for a in self.advice if a.id == advice_id), None)
 

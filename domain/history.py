@@ -54,7 +54,7 @@ def returned_after_close(case: Case, advice_id: str, returned_on: date, document
         raise RuleViolation(
             "returned_on", f"{returned_on} is before the request for this advice ({advice.requested_on})"
         )
-    new = case.model_copy(deep=True)
+    new = case.changeable_copy()
     late = new.advice_by_id(advice_id)
     assert late is not None
     late.status, late.returned_on, late.document_ref = AdviceStatus.RECEIVED, returned_on, document_ref

@@ -34,7 +34,7 @@ from ehcna.importer.csv_format import AdviceLine, ParsedFile, read_advice, read_
 from ehcna.importer.load import LoadReport, load_closed, load_open, save_people, stored_refs
 from ehcna.importer.plan import CasePlan, ImportPlan, plan_import
 from ehcna.importer.report import HistoryReporter, scratch_store, write_csv, write_text
-from ehcna.importer.stream import Index, indexed, plan_in_chunks
+from ehcna.importer.stream import Index, indexed, keep, kept, plan_in_chunks
 from ehcna.notifications.policy import PolicyError, load_policy
 from ehcna.settings import Settings
 from ehcna.store.db import make_engine, session_factory
@@ -137,6 +137,8 @@ async def import_files(
             counted.add(plans)
             if reporter is not None:
                 reporter.add(plans)
+            if not args.dry_run:
+                keep(index, plans)
 
         with tqdm(total=index.case_rows, desc="check", unit="case", file=err, disable=None) as bar:
             plan = plan_in_chunks(index, today, check, bar.update)
@@ -201,7 +203,8 @@ async def _load(
                 save_people(sessions, opened, now)
                 open_cases.extend(opened)
 
-            plan_in_chunks(index, today, load)
+            for plans in kept(index):  # as checked by the first pass, not planned again
+                load(plans)
             if cases is not None:
                 stored = stored_refs(sessions, [p.ref for p in open_cases])
                 await load_open(cases, open_cases, today, report, bar.update, concurrency, stored)

@@ -9,6 +9,7 @@ only with the bad rows (each one is reported) and the open cases (each is starte
 
 import csv
 import json
+import pickle
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
@@ -40,6 +41,7 @@ class Index:
     cases_header: list[str] | None
     advice_header: list[str] | None
     case_rows: int = 0
+    kept_table: bool = False
 
 
 def _records(path: Path, name: str, errors: list[RowError]) -> Iterator[tuple[int, list[str]]]:
@@ -206,3 +208,18 @@ def plan_in_chunks(
         done(len(rows))
     result.errors.sort(key=lambda e: (e.file != index.cases_name, e.order))
     return result
+
+
+def keep(index: Index, plans: list[CasePlan]) -> None:
+    """Keep a checked chunk's plans on disk, so the load does not plan every case a second time."""
+    if not index.kept_table:
+        index.db.execute("CREATE TABLE plans (data BLOB)")
+        index.kept_table = True
+    index.db.execute("INSERT INTO plans VALUES (?)", (pickle.dumps(plans, protocol=pickle.HIGHEST_PROTOCOL),))
+
+
+def kept(index: Index) -> Iterator[list[CasePlan]]:
+    """The chunks ``keep`` kept, in order (the index is this import's own scratch file)."""
+    if index.kept_table:
+        for (data,) in index.db.execute("SELECT data FROM plans ORDER BY rowid"):
+            yield pickle.loads(data)

@@ -7,7 +7,7 @@ record. Each write is audited in the same transaction.
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, select
+from sqlalchemy import ColumnElement, and_, exists, insert, select
 from sqlalchemy.orm import Session
 
 from domain.appeals import (
@@ -94,16 +94,8 @@ def add_appeal(
     at: datetime,
 ) -> None:
     """From an imported history, already checked; without a date: a SEN2 flag of an earlier system."""
-    session.add(
-        AppealRow(
-            case_ref=ref,
-            route=str(route),
-            disputes=str(disputes),
-            started_on=started_on,
-            recorded_by=by.user,
-            recorded_at=at,
-        )
-    )
+    row = {"case_ref": ref, "route": str(route), "disputes": str(disputes), "started_on": started_on}
+    session.execute(insert(AppealRow), [{**row, "recorded_by": by.user, "recorded_at": at}])
 
 
 def appeals_of(session: Session, ref: str) -> list[AppealRow]:
