@@ -43,6 +43,10 @@ def upn(n: int) -> str:
     return CHECK_LETTERS[total % 23] + body
 
 
+def _days_from(day0: date):
+    return lambda n: (day0 + timedelta(days=n)).isoformat()
+
+
 def write_history(folder: Path, cases: int, seed: int = 7) -> tuple[Path, Path, int]:
     """Closed cases over ten years: most with a plan, some refused, some not issued; five advice each."""
     rnd = random.Random(seed)
@@ -84,7 +88,7 @@ def write_history(folder: Path, cases: int, seed: int = 7) -> tuple[Path, Path, 
                 rnd.randrange(9, 13),
                 rnd.randrange(1, 28),
             )
-            d = lambda n: (day0 + timedelta(days=n)).isoformat()  # noqa: E731
+            d = _days_from(day0)
             fate = rnd.random()
             assess = rnd.randrange(20, 60)
             person = [f"Child{i}", f"Surname{i % 5000}", born.isoformat(), rnd.choice("MF"), upn(i)]
@@ -198,9 +202,10 @@ def bare_select(url: str, year: int) -> tuple[float, int]:
     """The baseline of the return: the same columns, cases joined to their children, every row fetched."""
     engine = sa.create_engine(url)
     sql = sa.text(
-        "SELECT c.ref, c.day0, c.request_source, c.decided_to_assess, c.decision_to_assess_on, c.decided_to_issue, "
-        "c.decision_to_issue_on, c.final_plan_on, c.outcome, c.outcome_on, c.week20_exception, p.id, p.surname, "
-        "p.forename, p.birth_date, p.sex, p.upn FROM cases c LEFT JOIN case_people l ON l.case_ref = c.ref "
+        "SELECT c.ref, c.day0, c.request_source, c.decided_to_assess, c.decision_to_assess_on, "
+        "c.decided_to_issue, c.decision_to_issue_on, c.final_plan_on, c.outcome, c.outcome_on, "
+        "c.week20_exception, p.id, p.surname, p.forename, p.birth_date, p.sex, p.upn "
+        "FROM cases c LEFT JOIN case_people l ON l.case_ref = c.ref "
         "LEFT JOIN people p ON p.id = l.person_id WHERE c.day0 <= :end"
     )
     t0 = time.perf_counter()
@@ -234,7 +239,7 @@ def run(cases: int, databases: list[str]) -> None:
         print(f"history: {cases:,} closed cases, {rows:,} rows (cases + advice); a quarter: {q_rows:,} rows")
         for db in databases:
 
-            def fresh() -> str:
+            def fresh(db: str = db) -> str:
                 if db == "postgresql":
                     return postgres("create")
                 path = folder / f"store-{time.monotonic_ns()}.db"
@@ -268,15 +273,19 @@ def run(cases: int, databases: list[str]) -> None:
             sel, selected = bare_select(url, busiest)
             print(f"\n[{db}]")
             print(
-                f"  import: {rows / wall:,.0f} rows/s ({wall:,.1f} s); bare executemany: {rows / base:,.0f} rows/s ({base:,.1f} s); ratio {base / wall:.3f}"
+                f"  import: {rows / wall:,.0f} rows/s ({wall:,.1f} s); "
+                f"bare executemany: {rows / base:,.0f} rows/s ({base:,.1f} s); ratio {base / wall:.3f}"
             )
             print(
-                f"  import peak memory: {q_peak / 1024:,.0f} MiB at {cases // 4:,} cases, {peak / 1024:,.0f} MiB at {cases:,} (x{peak / q_peak:.2f} for x4 the file)"
+                f"  import peak memory: {q_peak / 1024:,.0f} MiB at {cases // 4:,} cases, "
+                f"{peak / 1024:,.0f} MiB at {cases:,} (x{peak / q_peak:.2f} for x4 the file)"
             )
             print(f"  import of a quarter: {q_rows / q_wall:,.0f} rows/s")
             written = sum(int(n) for n in re.findall(r"(\d+) rows", s_out))
             print(
-                f"  SEN2 {busiest}: {s_wall:,.1f} s as a process ({written:,} rows in five files, peak {s_peak / 1024:,.0f} MiB); bare SELECT of {selected:,} rows: {sel:,.2f} s; ratio {sel / s_wall:.3f}"
+                f"  SEN2 {busiest}: {s_wall:,.1f} s as a process ({written:,} rows in five files, "
+                f"peak {s_peak / 1024:,.0f} MiB); bare SELECT of {selected:,} rows: {sel:,.2f} s; "
+                f"ratio {sel / s_wall:.3f}"
             )
             if db == "postgresql":
                 postgres("drop")
