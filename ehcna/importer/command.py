@@ -30,7 +30,7 @@ from tqdm import tqdm
 from domain.clock import london_date
 from ehcna.gateway.cases import CaseGateway
 from ehcna.gateway.client import connect
-from ehcna.importer.csv_format import AdviceLine, ParsedFile, read_advice, read_cases
+from ehcna.importer.csv_format import AdviceLine, ParsedFile, read_advice, read_cases, read_exceptions
 from ehcna.importer.load import LoadReport, load_closed, load_open, save_people, stored_refs
 from ehcna.importer.plan import CasePlan, ImportPlan, plan_import
 from ehcna.importer.report import HistoryReporter, scratch_store, write_csv, write_text
@@ -55,6 +55,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("cases", type=Path, help="cases.csv: one row per case")
     p.add_argument("--advice", type=Path, help="advice.csv: one row per request for advice")
+    p.add_argument(
+        "--exceptions", type=Path, help="exceptions.csv: further exceptions, any number per case or advice"
+    )
     p.add_argument("--skip-bad", action="store_true", help="import the good rows, report the bad ones")
     p.add_argument("--dry-run", action="store_true", help="validate and report; write nothing")
     p.add_argument(
@@ -96,9 +99,12 @@ def _settings(args: argparse.Namespace, settings: Settings) -> Settings:
     return settings.model_copy(update={k: v for k, v in given.items() if v})
 
 
-def read_and_plan(cases: Path, advice: Path | None, today: date) -> ImportPlan:
+def read_and_plan(
+    cases: Path, advice: Path | None, today: date, exceptions: Path | None = None
+) -> ImportPlan:
     advice_rows: ParsedFile[AdviceLine] | None = read_advice(advice) if advice else None
-    return plan_import(read_cases(cases), advice_rows, today)
+    more = read_exceptions(exceptions) if exceptions else None
+    return plan_import(read_cases(cases), advice_rows, today, more)
 
 
 @dataclass
@@ -120,7 +126,7 @@ async def import_files(
     args: argparse.Namespace, settings: Settings, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
     out, err = out or sys.stdout, err or sys.stderr
-    for path in (args.cases, args.advice):
+    for path in (args.cases, args.advice, args.exceptions):
         if path is not None and not path.is_file():
             print(f"error: {path}: no such file", file=err)
             return EXIT_REFUSED
@@ -128,7 +134,7 @@ async def import_files(
         print("error: --report goes with --dry-run (check the figures before anything is written)", file=err)
         return EXIT_REFUSED
     today = london_date(datetime.now(UTC))
-    with indexed(args.cases, args.advice) as index, ExitStack() as stack:
+    with indexed(args.cases, args.advice, args.exceptions) as index, ExitStack() as stack:
         # first pass: every row checked, nothing written (the files may be any size: chunk by chunk)
         counted = Counted()
         reporter = HistoryReporter(stack.enter_context(scratch_store())) if args.report else None

@@ -305,6 +305,31 @@ class AdviceLine(_Row):
         return out
 
 
+# -- exceptions.csv -------------------------------------------------------------
+
+
+class ExceptionLine(_Row):
+    """One more exception of a case's history: any number per case and per advice request."""
+
+    code: Annotated[ExceptionCode, BeforeValidator(_one_of(ExceptionCode))]
+    advice_kind: Annotated[AdviceKind | None, BeforeValidator(_one_of(AdviceKind))] = None
+    advice_requested_date: OptionalDate = None  # which request of that kind, when there are several
+    start: OptionalDate = None
+    end: OptionalDate = None
+    description: str | None = None
+    requested_date: OptionalDate = None  # E-SCH, E-EY: when the school or setting was asked
+    appointment_date: OptionalDate = None  # A-APPT
+    recorded_date: OptionalDate = None
+
+    def problems(self) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        if self.code.applies_to_advice and self.advice_kind is None:
+            out.append(("advice_kind", f"{self.code} is recorded against one advice request: give its kind"))
+        if self.advice_requested_date is not None and self.advice_kind is None:
+            out.append(("advice_kind", "given advice_requested_date without advice_kind"))
+        return out
+
+
 # -- reading a file -------------------------------------------------------------
 
 R = TypeVar("R", bound=_Row)
@@ -442,6 +467,10 @@ def read_cases(path: Path) -> ParsedFile[CaseLine]:
 
 def read_advice(path: Path) -> ParsedFile[AdviceLine]:
     return read_rows(path, AdviceLine)
+
+
+def read_exceptions(path: Path) -> ParsedFile[ExceptionLine]:
+    return read_rows(path, ExceptionLine)
 
 
 # for the streaming reader (importer.stream), which reads the rows itself

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -40,7 +41,14 @@ from domain.errors import RuleViolation
 from domain.history import implied_breaches, returned_after_close
 from domain.person import NamedSetting, Person, check_year_group
 from domain.statutory_exceptions import ExceptionCode, validate_case_exception
-from ehcna.importer.csv_format import AdviceLine, CaseLine, ParsedFile, RowError, validation_errors
+from ehcna.importer.csv_format import (
+    AdviceLine,
+    CaseLine,
+    ExceptionLine,
+    ParsedFile,
+    RowError,
+    validation_errors,
+)
 
 IMPORT_ACTOR = Actor(user="import", role=Role.SYSTEM)
 
@@ -159,14 +167,19 @@ class _Step:
 
 
 def plan_import(
-    cases: ParsedFile[CaseLine], advice: ParsedFile[AdviceLine] | None, today: date
+    cases: ParsedFile[CaseLine],
+    advice: ParsedFile[AdviceLine] | None,
+    today: date,
+    exceptions: ParsedFile[ExceptionLine] | None = None,
 ) -> ImportPlan:
-    """Validate every row of both files and plan the good cases; nothing is written here."""
+    """Validate every row of the files and plan the good cases; nothing is written here."""
     advice = advice or ParsedFile("advice.csv")
-    plan = ImportPlan(errors=[*cases.errors, *advice.errors])
+    exceptions = exceptions or ParsedFile("exceptions.csv")
+    plan = ImportPlan(errors=[*cases.errors, *advice.errors, *exceptions.errors])
     duplicated = _duplicates(cases, plan.errors)
     _orphans(cases, advice, plan.errors)
-    plan_rows(cases, advice, today, duplicated, plan)
+    _orphans(cases, exceptions, plan.errors)
+    plan_rows(cases, advice, today, duplicated, plan, exceptions)
     plan.errors.sort(key=lambda e: (e.file != cases.name, e.order))  # cases first, then advice, by line
     return plan
 
@@ -177,9 +190,13 @@ def plan_rows(
     today: date,
     duplicated: set[str],
     plan: ImportPlan,
+    exceptions: ParsedFile[ExceptionLine] | None = None,
 ) -> None:
     """Plan the good rows of ``cases`` (all of a file, or one chunk of it with its advice rows)."""
+    exceptions = exceptions or ParsedFile("exceptions.csv")
     advice_of, excluded = _advice_by_case(cases, advice, duplicated)
+    more_of, more_excluded = _advice_by_case(cases, exceptions, duplicated)
+    excluded = {**more_excluded, **excluded}
     for row in cases.rows:
         if row.ref in duplicated:
             continue
@@ -191,16 +208,27 @@ def plan_rows(
             )
             continue
         try:
-            plan.cases.append(_plan_case(row, cases.name, advice_of.get(row.ref, []), advice.name, today))
+            plan.cases.append(
+                _plan_case(
+                    row,
+                    cases.name,
+                    advice_of.get(row.ref, []),
+                    advice.name,
+                    today,
+                    more_of.get(row.ref, []),
+                    exceptions.name,
+                )
+            )
         except _Refused as refused:
             plan.errors += refused.errors
             on_advice = next((e for e in refused.errors if e.file != cases.name), None)
-            if on_advice is not None:  # say which case the refused advice row keeps out
-                reason = f"not imported: its advice on {advice.name} line {on_advice.line} is refused"
+            if on_advice is not None:  # say which case the refused advice (or exception) row keeps out
+                what = "exception" if on_advice.file == exceptions.name else "advice"
+                reason = f"not imported: its {what} on {on_advice.file} line {on_advice.line} is refused"
                 plan.errors.append(RowError(cases.name, row.line, "ref", reason))
 
 
-def _orphans(cases: ParsedFile[CaseLine], advice: ParsedFile[AdviceLine], errors: list[RowError]) -> None:
+def _orphans(cases: ParsedFile[CaseLine], advice: ParsedFile[Any], errors: list[RowError]) -> None:
     known = set(cases.refs.values())
     for row in advice.rows:
         if row.ref not in known:
@@ -222,12 +250,12 @@ def _duplicates(cases: ParsedFile[CaseLine], errors: list[RowError]) -> set[str]
 
 def _advice_by_case(
     cases: ParsedFile[CaseLine],
-    advice: ParsedFile[AdviceLine],
+    advice: ParsedFile[Any],
     duplicated: set[str],
-) -> tuple[dict[str, list[AdviceLine]], dict[str, str]]:
-    """Advice rows grouped by case; and cases excluded because an advice row of theirs is bad."""
+) -> tuple[dict[str, list[Any]], dict[str, str]]:
+    """A file's rows grouped by case; and cases excluded because a row of theirs is bad."""
     known = set(cases.refs.values())
-    by_case: dict[str, list[AdviceLine]] = {}
+    by_case: dict[str, list[Any]] = {}
     for row in advice.rows:
         by_case.setdefault(row.ref, []).append(row)
     excluded: dict[str, str] = {}
@@ -238,7 +266,15 @@ def _advice_by_case(
     return by_case, excluded
 
 
-def _plan_case(row: CaseLine, file: str, advice: list[AdviceLine], advice_file: str, today: date) -> CasePlan:
+def _plan_case(
+    row: CaseLine,
+    file: str,
+    advice: list[AdviceLine],
+    advice_file: str,
+    today: date,
+    more: list[ExceptionLine] | None = None,
+    more_file: str = "exceptions.csv",
+) -> CasePlan:
     try:
         start = StartAssessment(
             ref=row.ref,
@@ -266,6 +302,7 @@ def _plan_case(row: CaseLine, file: str, advice: list[AdviceLine], advice_file: 
     exception = _case_exception_step(row, file, today, education)
     if exception is not None:
         steps.append(exception)
+    steps += [_more_exception_step(x, more_file, advice, row, today) for x in more or []]
     case, commands, states, ids = _replay(case, steps, today, advice_file)
     _check_outcome(row, file, case)
     for a in late:
@@ -536,6 +573,59 @@ def _case_exception_step(row: CaseLine, file: str, today: date, education: Advic
         columns,
         build,
         not_before=link.requested_date if link else None,
+    )
+
+
+def _more_exception_step(
+    x: ExceptionLine, file: str, advice: list[AdviceLine], case_row: CaseLine, today: date
+) -> _Step:
+    """One row of exceptions.csv: a case's exception (E-*) or one advice request's (A-*)."""
+    link: AdviceLine | None = None
+    if x.advice_kind is not None:
+        matches = [
+            a
+            for a in advice
+            if a.kind is x.advice_kind and x.advice_requested_date in (None, a.requested_date)
+        ]
+        if not matches:
+            raise _Refused(
+                [RowError(file, x.line, "advice_kind", f"no {x.advice_kind} request on case {x.ref}")]
+            )
+        if len(matches) > 1:
+            reason = f"case {x.ref} has {len(matches)} {x.advice_kind} requests: give advice_requested_date"
+            raise _Refused([RowError(file, x.line, "advice_requested_date", reason)])
+        link = matches[0]
+    on = x.recorded_date or (
+        (link.returned_date or link.not_received_date or link.requested_date)
+        if link is not None and x.code.applies_to_advice
+        else case_row.outcome_date or today
+    )
+
+    def build(ids: AdviceIds) -> CaseCommand:
+        return RecordException(
+            code=x.code,
+            on=on,
+            description=x.description,
+            start=x.start,
+            end=x.end,
+            requested_on=x.requested_date,
+            appointment_on=x.appointment_date,
+            advice_id=ids[link.line] if link is not None else None,
+            by=IMPORT_ACTOR,
+        )
+
+    columns = {
+        "on": "recorded_date",
+        "code": "code",
+        "advice_id": "advice_kind",
+        "start": "start",
+        "end": "end",
+        "description": "description",
+        "requested_on": "requested_date",
+        "appointment_on": "appointment_date",
+    }
+    return _Step(
+        on, EXCEPTION, file, x.line, "code", columns, build, not_before=link.requested_date if link else None
     )
 
 

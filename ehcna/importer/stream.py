@@ -22,6 +22,7 @@ from typing import Any
 from ehcna.importer.csv_format import (
     AdviceLine,
     CaseLine,
+    ExceptionLine,
     ParsedFile,
     RowError,
     header_problems,
@@ -40,6 +41,8 @@ class Index:
     errors: list[RowError]  # of the files themselves: encoding, CSV, headers, blank cells
     cases_header: list[str] | None
     advice_header: list[str] | None
+    exceptions_name: str = "exceptions.csv"
+    exceptions_header: list[str] | None = None
     case_rows: int = 0
     kept_table: bool = False
 
@@ -100,7 +103,7 @@ def _copy(
 
 
 @contextmanager
-def indexed(cases: Path, advice: Path | None) -> Iterator[Index]:
+def indexed(cases: Path, advice: Path | None, exceptions: Path | None = None) -> Iterator[Index]:
     with tempfile.TemporaryDirectory(prefix="ehcna-import-") as folder:
         db = sqlite3.connect(Path(folder) / "index.db")
         try:
@@ -108,12 +111,17 @@ def indexed(cases: Path, advice: Path | None) -> Iterator[Index]:
             db.execute("PRAGMA synchronous = OFF")
             db.execute("CREATE TABLE cases (ref TEXT, line INTEGER, cells TEXT)")
             db.execute("CREATE TABLE advice (ref TEXT, line INTEGER, cells TEXT)")
+            db.execute("CREATE TABLE exceptions (ref TEXT, line INTEGER, cells TEXT)")
             errors: list[RowError] = []
             cases_header, n = _copy(db, "cases", cases, CaseLine, errors)
             advice_header = None
             if advice is not None:
                 advice_header, _ = _copy(db, "advice", advice, AdviceLine, errors)
+            exceptions_header = None
+            if exceptions is not None:
+                exceptions_header, _ = _copy(db, "exceptions", exceptions, ExceptionLine, errors)
             db.execute("CREATE INDEX ix_cases_ref ON cases (ref)")
+            db.execute("CREATE INDEX ix_exceptions_ref ON exceptions (ref, line)")
             db.execute("CREATE INDEX ix_advice_ref ON advice (ref, line)")
             db.commit()
             yield Index(
@@ -123,6 +131,8 @@ def indexed(cases: Path, advice: Path | None) -> Iterator[Index]:
                 errors,
                 cases_header,
                 advice_header,
+                exceptions.name if exceptions else "exceptions.csv",
+                exceptions_header,
                 n,
             )
         finally:
@@ -143,13 +153,26 @@ def _duplicated(index: Index, errors: list[RowError]) -> set[str]:
     return out
 
 
-def _orphans(index: Index, errors: list[RowError]) -> None:
+def _orphans(index: Index, table: str, name: str, errors: list[RowError]) -> None:
     rows = index.db.execute(
-        "SELECT a.ref, a.line FROM advice a "
+        f"SELECT a.ref, a.line FROM {table} a "
         "WHERE NOT EXISTS (SELECT 1 FROM cases c WHERE c.ref = a.ref) ORDER BY a.line"
     )
     for ref, line in rows:
-        errors.append(RowError(index.advice_name, line, "ref", f"case {ref} is not in {index.cases_name}"))
+        errors.append(RowError(name, line, "ref", f"case {ref} is not in {index.cases_name}"))
+
+
+def _rows_of(index: Index, table: str, refs: list[str]) -> list[tuple[str, int, str]]:
+    found: list[tuple[str, int, str]] = []
+    for i in range(0, len(refs), 500):
+        part = refs[i : i + 500]
+        marks = ",".join("?" * len(part))
+        found += index.db.execute(
+            f"SELECT ref, line, cells FROM {table} WHERE ref IN ({marks}) ORDER BY line",
+            part,
+        ).fetchall()
+    found.sort(key=lambda r: r[1])
+    return found
 
 
 def _parsed(
@@ -179,7 +202,9 @@ def plan_in_chunks(
         return result
     duplicated = _duplicated(index, result.errors)
     if index.advice_header is not None:
-        _orphans(index, result.errors)
+        _orphans(index, "advice", index.advice_name, result.errors)
+    if index.exceptions_header is not None:
+        _orphans(index, "exceptions", index.exceptions_name, result.errors)
     last = 0
     while True:
         rows = index.db.execute(
@@ -189,20 +214,18 @@ def plan_in_chunks(
             break
         last = rows[-1][1]
         cases = _parsed(index.cases_name, index.cases_header, rows, CaseLine)
+        refs = sorted({r[0] for r in rows})
         advice: ParsedFile[Any] = ParsedFile(index.advice_name)
         if index.advice_header is not None:
-            refs = sorted({r[0] for r in rows})
-            found: list[tuple[str, int, str]] = []
-            for i in range(0, len(refs), 500):
-                part = refs[i : i + 500]
-                marks = ",".join("?" * len(part))
-                found += index.db.execute(
-                    f"SELECT ref, line, cells FROM advice WHERE ref IN ({marks}) ORDER BY line", part
-                ).fetchall()
-            found.sort(key=lambda r: r[1])
-            advice = _parsed(index.advice_name, index.advice_header, found, AdviceLine)
-        chunk = ImportPlan(errors=[*cases.errors, *advice.errors])
-        plan_rows(cases, advice, today, duplicated, chunk)
+            advice = _parsed(
+                index.advice_name, index.advice_header, _rows_of(index, "advice", refs), AdviceLine
+            )
+        more: ParsedFile[Any] = ParsedFile(index.exceptions_name)
+        if index.exceptions_header is not None:
+            found = _rows_of(index, "exceptions", refs)
+            more = _parsed(index.exceptions_name, index.exceptions_header, found, ExceptionLine)
+        chunk = ImportPlan(errors=[*cases.errors, *advice.errors, *more.errors])
+        plan_rows(cases, advice, today, duplicated, chunk, more)
         result.errors += chunk.errors
         take(chunk.cases)
         done(len(rows))

@@ -8,6 +8,7 @@ from ehcna.importer.csv_format import (
     STATUS_DATES,
     AdviceLine,
     CaseLine,
+    ExceptionLine,
     RowError,
     columns_of,
     read_advice,
@@ -139,7 +140,7 @@ def test_advice_status_decides_which_dates_it_has(tmp_path):
 
 def test_the_documented_columns_are_the_columns_read():
     doc = (ROOT / "docs" / "import-format.md").read_text()
-    for model in (CaseLine, AdviceLine):
+    for model in (CaseLine, AdviceLine, ExceptionLine):
         required, optional = columns_of(model)
         for column in required + optional:
             assert f"`{column}`" in doc, column

@@ -403,3 +403,67 @@ def test_import_unknown_request_source_and_nursery_year_codes(tmp_path):
     assert result.errors == []
     case = result.closed[0].case
     assert (case.request_source, case.year_group) == ("UNKNOWN", -1)
+
+
+def test_import_any_number_of_exceptions_per_case_and_per_advice_request(tmp_path):
+    health2 = {
+        "ref": "EH-1",
+        "kind": "HEALTH",
+        "provider_team": "salt-team",
+        "requested_date": day(40),
+        "status": "RECEIVED",
+        "returned_date": day(70),
+        "document_ref": "DOC-SALT",
+    }
+    advice = [*plan_issued_advice("EH-1", DAY0), health2]
+    case = plan_issued(
+        "EH-1", DAY0, week20_exception_code="E-PERS", exception_start=day(10), exception_description="illness"
+    )
+    more = [
+        # a second case exception: an absence of 31 days
+        {"ref": "EH-1", "code": "E-ABS", "start": day(20), "end": day(50)},
+        # two reg 8(2) exceptions on the second health request (asked on day 40)
+        {
+            "ref": "EH-1",
+            "code": "A-APPT",
+            "advice_kind": "HEALTH",
+            "advice_requested_date": day(40),
+            "appointment_date": day(45),
+        },
+        {
+            "ref": "EH-1",
+            "code": "A-PERS",
+            "advice_kind": "HEALTH",
+            "advice_requested_date": day(40),
+            "start": day(42),
+            "description": "in hospital",
+        },
+    ]
+    result = read_and_plan(
+        write_csv(tmp_path / "cases.csv", [case]),
+        write_csv(tmp_path / "advice.csv", advice),
+        TODAY,
+        write_csv(tmp_path / "exceptions.csv", more),
+    )
+    assert result.errors == []
+    exceptions = result.closed[0].case.exceptions
+    assert sorted((str(e.code), e.advice_id) for e in exceptions) == [
+        ("A-APPT", "HEALTH-2"),
+        ("A-PERS", "HEALTH-2"),
+        ("E-ABS", None),
+        ("E-PERS", None),
+    ]
+    # a request named ambiguously, and an absence too short, are refused with their line and column
+    bad = [
+        {"ref": "EH-1", "code": "A-APPT", "advice_kind": "HEALTH", "appointment_date": day(45)},
+        {"ref": "EH-1", "code": "E-ABS", "start": day(20), "end": day(46)},
+    ]
+    refused = read_and_plan(
+        write_csv(tmp_path / "cases.csv", [case]),
+        write_csv(tmp_path / "advice.csv", advice),
+        TODAY,
+        write_csv(tmp_path / "exceptions.csv", bad),
+    )
+    assert {(e.file, e.line, e.column) for e in refused.errors} >= {
+        ("exceptions.csv", 2, "advice_requested_date")
+    }

@@ -54,3 +54,25 @@ def test_bad_rows_duplicates_and_orphans_are_found_across_chunks(tmp_path, monke
         ("cases.csv", 5, "ref"),
         ("advice.csv", 12, "ref"),
     }
+
+
+async def test_the_command_takes_exceptions_csv_in_chunks(tmp_path, monkeypatch):
+    from tests.importer.cli import run_import
+
+    monkeypatch.setattr(stream, "CHUNK", 1)
+    day0 = date(2025, 1, 6)
+    cases = [plan_issued("A", day0), plan_issued("B", day0)]
+    advice = plan_issued_advice("A", day0) + plan_issued_advice("B", day0)
+    more = [
+        {"ref": "B", "code": "E-ABS", "start": "2025-02-01", "end": "2025-03-01"},
+        {"ref": "Z", "code": "E-ABS", "start": "2025-02-01", "end": "2025-03-01"},
+    ]
+    files = [
+        write_csv(tmp_path / n, rows) for n, rows in (("c.csv", cases), ("a.csv", advice), ("x.csv", more))
+    ]
+    run = await run_import(files[0], "--advice", files[1], "--exceptions", files[2], "--dry-run")
+    assert run.status == 2 and "x.csv line 3 [ref]: case Z is not in c.csv" in run.err
+    more.pop()
+    write_csv(tmp_path / "x.csv", more)
+    run = await run_import(files[0], "--advice", files[1], "--exceptions", files[2], "--dry-run")
+    assert run.status == 0, run.err
