@@ -210,3 +210,24 @@ def stopped_cases(svc: Services) -> list[WorkflowFaultRow]:
 def case_alerts(svc: Services, ref: str) -> list[AlertRow]:
     with svc.sessions() as session:
         return alerts_for_case(session, ref)
+
+
+@dataclass(frozen=True)
+class AppealLine:
+    """A mediation or appeal as the case page shows it."""
+
+    route: str
+    disputes: str
+    started_on: date | None
+    outcome: str | None
+    outcome_on: date | None
+
+
+def case_appeals(svc: Services, ref: str) -> list[AppealLine]:
+    from ehcna.store.appeals import appeals_of
+
+    with svc.sessions() as session:
+        return [
+            AppealLine(a.route, a.disputes, a.started_on, a.outcome, a.outcome_on)
+            for a in appeals_of(session, ref)
+        ]

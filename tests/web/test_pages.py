@@ -28,7 +28,7 @@ from domain.escalation import Channel
 from domain.kpis import Figure, Unit, months_ending
 from domain.statutory_exceptions import ExceptionCode
 from ehcna.reports.overview import ChartPoint, OverviewRow
-from ehcna.store.models import AdviceRow, AuditRow
+from ehcna.store.models import AdviceRow, AuditRow, CaseRow
 from ehcna.web.app import create_app
 from ehcna.web.case_actions import ACTIONS
 from ehcna.web.pages import manager, names, officer, provider, register, signin
@@ -687,3 +687,48 @@ def test_the_stylesheet_is_rewritten_without_the_gov_uk_font():
         ".govuk-body{font-family:GDS Transport,arial,sans-serif}"
     )
     assert without_gds_transport(css) == ".govuk-body{font-family:arial,sans-serif}"
+
+
+async def test_mediation_is_recorded_on_a_closed_case_after_the_refusal_it_disputes(site):
+    http = await site.signed_in("officer")
+    ref = new_ref()
+    await start_case(http, ref, days_ago=35)
+    refused_on = today() - timedelta(days=5)
+    decided = await post_form(
+        http,
+        f"/cases/{ref}/decide-to-assess",
+        {"yes": "false", "appeal_information_given": "true", **date_fields("on", refused_on)},
+    )
+    assert decided.status_code == 303, decided.text
+
+    def stored() -> bool:  # the decision reaches the store a moment after the workflow applies it
+        with site.api.db.sessions() as s:
+            row = s.get(CaseRow, ref)
+            return row is not None and row.decided_to_assess is False
+
+    assert await eventually(stored)
+    path = f"/cases/{ref}/appeals/new"
+    early = await post_form(
+        http,
+        path,
+        {
+            "route": "MEDIATION",
+            "disputes": "REQUEST",
+            **date_fields("started_on", refused_on - timedelta(days=1)),
+        },
+    )
+    assert early.status_code == 409
+    assert error_links(early.text) == [
+        ("#started_on-day", f"{refused_on - timedelta(days=1)} is before the decision it disputes ({refused_on})")
+    ]
+    wrong = await post_form(
+        http, path, {"route": "TRIBUNAL", "disputes": "PLAN", **date_fields("started_on", refused_on)}
+    )
+    assert wrong.status_code == 409 and error_links(wrong.text)[0][0] == "#disputes"
+    ok = await post_form(
+        http, path, {"route": "MEDIATION", "disputes": "REQUEST", **date_fields("started_on", refused_on)}
+    )
+    assert ok.status_code == 303 and ok.headers["location"] == f"/cases/{ref}"
+    page = await http.get(f"/cases/{ref}")
+    assert "Mediation and appeals" in page.text and "Decision not to assess" in page.text
+    assert "Mediation recorded" in page.text  # the success message

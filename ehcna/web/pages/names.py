@@ -105,3 +105,21 @@ def deadline_name(label: str) -> str:
     if duty == Duty.T2 and kind:
         return advice_step(kind)
     return DUTY_TITLES.get(Duty(duty), label) if duty in Duty.__members__.values() else label
+
+
+APPEAL_NAMES: dict[str, dict[str, str]] = {
+    "route": {"MEDIATION": "Mediation", "TRIBUNAL": "Tribunal appeal"},
+    "disputes": {
+        "REQUEST": "Decision not to assess",
+        "ASSESSMENT": "Decision not to issue a plan",
+        "PLAN": "What the plan says",
+    },
+    "outcome": {
+        "AGREED": "Agreement reached",
+        "NOT_AGREED": "No agreement",
+        "UPHELD": "Appeal upheld",
+        "DISMISSED": "Appeal dismissed",
+        "CONCEDED": "The council conceded",
+        "WITHDRAWN": "Withdrawn by the family",
+    },
+}

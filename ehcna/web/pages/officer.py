@@ -114,6 +114,7 @@ async def case_page(
         history=queries.case_history(svc, ref),
         alerts=queries.case_alerts(svc, ref),
         actions=actions,
+        appeals=queries.case_appeals(svc, ref),
     )
 
 

@@ -141,6 +141,7 @@ def _environment() -> Environment:
         exception_names=names.EXCEPTION_NAMES,
         outcome_names=names.OUTCOME_NAMES,
         advice_status_names=names.ADVICE_STATUS_NAMES,
+        appeal_names=names.APPEAL_NAMES,
         channel_names=names.CHANNEL_NAMES,
         role_names=names.ROLE_NAMES,
         step_names=names.STEP_NAMES,
