@@ -719,7 +719,10 @@ async def test_mediation_is_recorded_on_a_closed_case_after_the_refusal_it_dispu
     )
     assert early.status_code == 409
     assert error_links(early.text) == [
-        ("#started_on-day", f"{refused_on - timedelta(days=1)} is before the decision it disputes ({refused_on})")
+        (
+            "#started_on-day",
+            f"{refused_on - timedelta(days=1)} is before the decision it disputes ({refused_on})",
+        )
     ]
     wrong = await post_form(
         http, path, {"route": "TRIBUNAL", "disputes": "PLAN", **date_fields("started_on", refused_on)}
