@@ -7,9 +7,8 @@ statutory deadline; they fill the SEN2 ``*Mediation`` and ``*Tribunal`` items.
 
 from datetime import date
 from enum import StrEnum
-from typing import Annotated
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel
 
 from domain.commands import Actor
 from domain.errors import RuleViolation
@@ -69,7 +68,6 @@ class RecordAppeal(BaseModel):
     started_on: date  # mediation arranged, or the appeal registered with the tribunal
     outcome: AppealOutcome | None = None
     outcome_on: date | None = None
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
     by: Actor
 
 

@@ -113,7 +113,7 @@ def apply(case: Case, cmd: CaseCommand, today: date) -> Case:
         case RequestAdvice():
             _request_advice(new, cmd, today)
         case RecordAdviceRequestReceived():
-            _advice_request_received(new, cmd)
+            _advice_request_received(new, cmd, today)
         case WithdrawAdviceRequest():
             _withdraw_advice_request(new, cmd)
         case ResendAdviceRequest():
@@ -264,10 +264,22 @@ def _received_in_range(received_on: date, requested_on: date, today: date) -> No
         raise RuleViolation("received_on", f"{received_on} is in the future (today is {today})")
 
 
-def _advice_request_received(case: Case, cmd: RecordAdviceRequestReceived) -> None:
+def _advice_request_received(case: Case, cmd: RecordAdviceRequestReceived, today: date) -> None:
+    """ENGINE RULE (T2 start): the date of receipt is recorded while the 6 weeks counted from sending
+    still run, and before any reg 8(2) exception: after that a breach may have been raised, or an
+    exception checked, against the period as it stood."""
     advice = _open_advice(case, cmd.advice_id)
     if not advice.has_clock:
         raise RuleViolation("advice_id", f"advice {advice.id} has no 6-week clock, so no date of receipt")
+    sent_due = advice_due(advice.requested_on)
+    if today > sent_due:
+        raise RuleViolation(
+            "received_on",
+            f"the date of receipt is recorded within the 6 weeks from sending (to {sent_due}); "
+            f"they ended before today ({today})",
+        )
+    if case.advice_exceptions(advice.id):
+        raise RuleViolation("received_on", f"an exception is already recorded on advice {advice.id}")
     if advice.received_on is not None:
         raise RuleViolation(
             "received_on", f"advice {advice.id} was already recorded as received on {advice.received_on}"
@@ -310,6 +322,8 @@ def _open_advice(case: Case, advice_id: str) -> AdviceRequest:
 def _submit_advice(case: Case, cmd: SubmitAdvice) -> None:
     advice = _open_advice(case, cmd.advice_id)
     _not_before("returned_on", cmd.returned_on, advice.requested_on, "the request for this advice")
+    if advice.received_on is not None:
+        _not_before("returned_on", cmd.returned_on, advice.received_on, "the request was received")
     advice.status = AdviceStatus.RECEIVED
     advice.returned_on = cmd.returned_on
     advice.document_ref = cmd.document_ref

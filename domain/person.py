@@ -1,7 +1,8 @@
 """The child or young person, as SEN2 module 1 and the casework need them (docs/sen2-reference.md).
 
 Personal data: a ``Person`` lives in the SQL store only, under an opaque id; no workflow, search
-attribute, log line or mail carries any of it. Identifiers are checked here, purely.
+attribute, log line or mail carries any of it. Identifiers are checked here, purely; a refusal
+names the field and what is wrong, never the value (import errors are printed and logged).
 """
 
 import re
@@ -77,7 +78,7 @@ def upn_problem(upn: str) -> str | None:
         return f"'{upn[-1]}' cannot end a temporary UPN"
     expected = CHECK_LETTERS[total % 23]
     if upn[0] != expected:
-        return f"the check letter of UPN {upn} should be {expected}: check the number"
+        return f"the UPN's check letter should be {expected}: check the number"
     return None
 
 
@@ -90,7 +91,7 @@ def nhs_number_problem(number: str) -> str | None:
     if check == 11:
         check = 0
     if check == 10 or check != int(number[9]):
-        return f"NHS number {number} fails its check digit: check the number"
+        return "the NHS number fails its check digit: check the number"
     return None
 
 
@@ -114,7 +115,7 @@ def check_year_group(birth_date: date, year_group: int | None, on: date) -> None
     if abs(year_group - expected) > YEAR_GROUP_TOLERANCE:
         raise RuleViolation(
             "birth_date",
-            f"a child born on {birth_date} is in year {expected} on {on}, not year {year_group}: "
+            f"the date of birth puts the child in year {expected} on {on}, not year {year_group}: "
             "check the date of birth or the year group",
         )
 
@@ -173,7 +174,7 @@ class Person(BaseModel):
     @classmethod
     def _postcode(cls, code: str | None) -> str | None:
         if code is not None and not POSTCODE.match(code):
-            raise ValueError(f"'{code}' is not a UK postcode")
+            raise ValueError("the postcode is not a UK postcode")
         return code
 
     @field_validator("upn_unknown")
@@ -192,9 +193,11 @@ class Person(BaseModel):
     def check_born(self, on: date) -> None:
         """Born, and not over 25 (the oldest a plan runs to), on ``on``."""
         if self.birth_date > on:
-            raise RuleViolation("birth_date", f"{self.birth_date} is after {on}")
+            raise RuleViolation(
+                "birth_date", f"the date of birth is after the day the request was received ({on})"
+            )
         if (on - self.birth_date).days > 26 * 366:
-            raise RuleViolation("birth_date", f"a child born on {self.birth_date} is over 25 on {on}")
+            raise RuleViolation("birth_date", f"the date of birth makes the child over 25 on {on}")
 
 
 # SEN2 SENsetting, for a setting named without a URN or UKPRN (docs/sen2-reference.md §8.1, 2025 wording)

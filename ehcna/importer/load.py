@@ -37,6 +37,7 @@ from ehcna.store.models import (
 )
 from ehcna.store.people import link, person_for_import
 from ehcna.store.records import case_rows, derived_breach_row
+from ehcna.store.upsert import insert_ignore
 
 IMPORT_ACTION = "import"
 
@@ -155,11 +156,17 @@ def _audit_row(plan: CasePlan, at: datetime) -> dict[str, Any]:
 
 
 def save_people(sessions: sessionmaker[Session], plans: Sequence[CasePlan], at: datetime) -> None:
-    """The children of open cases, into the store before their workflows start (which never see them)."""
+    """What the store keeps of an open case beside its workflow, written before the workflow starts
+    (which never sees it): the child, the setting named, and the breaches its history already holds."""
     for plan in plans:
-        if plan.person is not None:
-            with sessions.begin() as session:
+        with sessions.begin() as session:
+            if plan.person is not None:
                 link(session, plan.ref, person_for_import(session, plan.person, IMPORT_ACTOR, at))
+            if plan.setting is not None:
+                row = {"case_ref": plan.ref, "rank": 1, **plan.setting.model_dump()}
+                insert_ignore(session, NamedSettingRow.__table__, row)
+            for b in plan.breaches:
+                insert_ignore(session, BreachRow.__table__, derived_breach_row(plan.ref, plan.case.team, b))
 
 
 def stored_refs(sessions: sessionmaker[Session], refs: Sequence[str], chunk: int = 500) -> set[str]:

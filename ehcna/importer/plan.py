@@ -36,7 +36,7 @@ from domain.commands import (
     Withdraw,
     WithdrawAdviceRequest,
 )
-from domain.deadlines import Deadline
+from domain.deadlines import Deadline, deadlines
 from domain.errors import RuleViolation
 from domain.history import implied_breaches, returned_after_close
 from domain.person import NamedSetting, Person, check_year_group
@@ -298,11 +298,15 @@ def _plan_case(
     steps = _case_steps(row, file) + [
         s for a in advice for s in _advice_steps(a, advice_file, returned=a not in late)
     ]
-    education = next((a for a in advice if a.kind is AdviceKind.EDUCATION), None)
+    # the school or setting asked: a request withdrawn (sent in error) is not it
+    education = next(
+        (a for a in advice if a.kind is AdviceKind.EDUCATION and a.status is not AdviceStatus.WITHDRAWN), None
+    )
     exception = _case_exception_step(row, file, today, education)
     if exception is not None:
         steps.append(exception)
-    steps += [_more_exception_step(x, more_file, advice, row, today) for x in more or []]
+    more_steps = [_more_exception_step(x, more_file, advice, row, today) for x in more or []]
+    steps += more_steps
     case, commands, states, ids = _replay(case, steps, today, advice_file)
     _check_outcome(row, file, case)
     for a in late:
@@ -312,12 +316,18 @@ def _plan_case(
         except RuleViolation as err:
             raise _Refused([RowError(advice_file, a.line, "returned_date", err.reason)]) from None
         states.append((a.returned_date, case))
-    if exception is not None and case.outcome_on is not None:
-        _check_exception_period(case, exception)
+    # a closed case's E- exceptions, from either file, must fall in its open period
+    case_steps = [exception] if exception is not None else []
+    case_steps += [st for st, x in zip(more_steps, more or [], strict=True) if x.code.applies_to_case]
+    if case_steps and case.outcome_on is not None:
+        _check_exception_period(case, case_steps[0])
     appeals = _appeals(row, file, case, today)
-    # a closed case never runs on the engine: its breaches (K10) are derived from its dates;
-    # an open case's workflow raises them itself
-    breaches = tuple(implied_breaches(states)) if case.is_closed else ()
+    # a closed case never runs on the engine: its breaches (K10) are derived from its dates. An open
+    # case's workflow raises the breaches of the deadlines still open; those its history already
+    # closed late (a decision after day 42, advice late or not received) are derived here
+    breaches = tuple(
+        implied_breaches(states) if case.is_closed else _closed_late(case, implied_breaches(states))
+    )
     person = _person(row, file)
     setting = _setting(row, file, case)
     return CasePlan(file, row.line, start, tuple(commands), case, appeals, breaches, person, setting)
@@ -574,6 +584,19 @@ def _case_exception_step(row: CaseLine, file: str, today: date, education: Advic
         build,
         not_before=link.requested_date if link else None,
     )
+
+
+def _closed_late(case: Case, breaches: list[Deadline]) -> list[Deadline]:
+    """Of an open case's implied breaches, those its workflow will not raise: the deadline is no
+    longer open (met late), or its advice is closed (recorded as not received)."""
+    now = {d.key: d for d in deadlines(case, case.latest_event_date())}
+    out = []
+    for b in breaches:
+        current = now.get(b.key)
+        advice = case.advice_by_id(b.subject) if b.subject else None
+        if current is None or not current.is_open or (advice is not None and not advice.is_open):
+            out.append(b)
+    return out
 
 
 def _more_exception_step(

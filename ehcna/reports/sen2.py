@@ -134,6 +134,11 @@ RULES: dict[str, tuple[str, str, str]] = {
         "URN",
         "A plan in force names a setting: a URN, a UKPRN or a SENsetting code (engine; module 4b)",
     ),
+    "S10": (
+        "2_requests",
+        "RequestSource",
+        "Who made the request is not recorded (imported as UNKNOWN): find it before submission (engine)",
+    ),
     "S09": (
         "3_assessments",
         "Week20",
@@ -203,7 +208,7 @@ def _rows(conn: Connection, period: Period, batch: int) -> Iterator[Any]:
     c, p = CaseRow.__table__.c, PersonRow.__table__.c
     link_table = CasePersonRow.__table__
     link = link_table.c
-    flags = [sen2_flag(c.ref, route, disputes) for route in Route for disputes in Disputed]
+    flags = [sen2_flag(c.ref, route, disputes, until=period.end) for route in Route for disputes in Disputed]
     stmt = (
         select(
             *c,
@@ -354,6 +359,8 @@ def _request(
         failures.append(Failure("S07", person_id, r.ref))
     if outcome in ("Y", "N") and not outcome_on:
         failures.append(Failure("S01", person_id, r.ref))
+    if r.request_source == RequestSource.UNKNOWN:
+        failures.append(Failure("S10", person_id, r.ref))
     if outcome_on and received is not None and date.fromisoformat(outcome_on) < received:
         failures.append(Failure("S02", person_id, r.ref))
     exported = r.outcome == Outcome.TRANSFERRED_OUT and closed is not None and closed <= period.end

@@ -7,7 +7,7 @@ record. Each write is audited in the same transaction.
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, insert, select
+from sqlalchemy import ColumnElement, and_, exists, insert, or_, select
 from sqlalchemy.orm import Session
 
 from domain.appeals import (
@@ -102,12 +102,17 @@ def appeals_of(session: Session, ref: str) -> list[AppealRow]:
     return list(session.scalars(select(AppealRow).where(AppealRow.case_ref == ref).order_by(AppealRow.id)))
 
 
-def sen2_flag(case_ref: Any, route: Route, disputes: Disputed) -> ColumnElement[bool]:
-    """SEN2 ``<stage><Route>`` of a case: 1 when any mediation or appeal of that kind is recorded."""
+def sen2_flag(
+    case_ref: Any, route: Route, disputes: Disputed, until: date | None = None
+) -> ColumnElement[bool]:
+    """SEN2 ``<stage><Route>`` of a case: 1 when a mediation or appeal of that kind is recorded (begun by
+    ``until``, when given: a return states what stood at the end of its year; a flag imported without
+    its date counts)."""
     a = AppealRow.__table__.c
+    when = [or_(a.started_on.is_(None), a.started_on <= until)] if until is not None else []
     return (
         exists()
-        .where(and_(a.case_ref == case_ref, a.route == str(route), a.disputes == str(disputes)))
+        .where(and_(a.case_ref == case_ref, a.route == str(route), a.disputes == str(disputes), *when))
         .label(_column_name(route, disputes))
     )
 

@@ -259,32 +259,55 @@ def test_T2_start_receipt_recorded_later_moves_the_due_date_to_receipt_plus_42(s
     case = apply(
         case,
         RecordAdviceRequestReceived(advice_id="HEALTH-1", received_on=d(day0, sent + delay), by=OFFICER),
-        FAR_TODAY,
+        d(day0, sent + delay),  # recorded the day it was received
     )
     assert case.advice_by_id("HEALTH-1").due_on == d(day0, sent + delay + 42)
 
 
 def test_T2_start_receipt_cannot_precede_the_request_or_be_recorded_twice():
     case = advice_requested(assessed(new_case(DAY0)), on_day=21)
+    today = d(DAY0, 30)
     early = RecordAdviceRequestReceived(advice_id="EP-1", received_on=d(DAY0, 20), by=OFFICER)
-    refused(case, early, "received_on", match="before the request was sent")
+    refused(case, early, "received_on", today, match="before the request was sent")
     case = apply(
-        case, RecordAdviceRequestReceived(advice_id="EP-1", received_on=d(DAY0, 22), by=OFFICER), FAR_TODAY
+        case, RecordAdviceRequestReceived(advice_id="EP-1", received_on=d(DAY0, 22), by=OFFICER), today
     )
     again = RecordAdviceRequestReceived(advice_id="EP-1", received_on=d(DAY0, 23), by=OFFICER)
-    refused(case, again, "received_on", match="already recorded as received")
+    refused(case, again, "received_on", today, match="already recorded as received")
+    # advice cannot come back before its request was received
+    back = SubmitAdvice(advice_id="EP-1", returned_on=d(DAY0, 21), document_ref="doc", by=OFFICER)
+    refused(case, back, "returned_on", today, match="before the request was received")
     # the family's views have no clock, so no date of receipt
     case = request(case, AdviceKind.PARENT, d(DAY0, 21))
     views = RecordAdviceRequestReceived(advice_id="PARENT-1", received_on=d(DAY0, 22), by=OFFICER)
-    refused(case, views, "advice_id", match="no 6-week clock")
+    refused(case, views, "advice_id", today, match="no 6-week clock")
+
+
+def test_T2_start_receipt_is_recorded_while_the_six_weeks_from_sending_run_and_before_any_exception():
+    case = advice_requested(assessed(new_case(DAY0)), on_day=21)  # due day 63 as sent
+    late = RecordAdviceRequestReceived(advice_id="EP-1", received_on=d(DAY0, 23), by=OFFICER)
+    refused(case, late, "received_on", d(DAY0, 64), match="within the 6 weeks from sending")
+    assert apply(case, late, d(DAY0, 63)).advice_by_id("EP-1").due_on == d(DAY0, 23 + 42)
+    excepted = apply(
+        case,
+        RecordException(
+            code=ExceptionCode.A_APPT,
+            on=d(DAY0, 30),
+            advice_id="EP-1",
+            appointment_on=d(DAY0, 30),
+            by=OFFICER,
+        ),
+        FAR_TODAY,
+    )
+    refused(excepted, late, "received_on", d(DAY0, 40), match="an exception is already recorded")
 
 
 def test_T2_start_the_providers_own_team_may_record_receipt_and_no_other():
     case = advice_requested(assessed(new_case(DAY0)), on_day=21)
     own = RecordAdviceRequestReceived(advice_id="EP-1", received_on=d(DAY0, 23), by=provider(AdviceKind.EP))
-    assert apply(case, own, FAR_TODAY).advice_by_id("EP-1").received_on == d(DAY0, 23)
+    assert apply(case, own, d(DAY0, 24)).advice_by_id("EP-1").received_on == d(DAY0, 23)
     other = own.model_copy(update={"by": provider(AdviceKind.HEALTH)})
-    refused(case, other, "by")
+    refused(case, other, "by", d(DAY0, 24))
 
 
 def test_a_request_sent_in_error_can_be_withdrawn_before_it_is_answered_and_then_has_no_clock():

@@ -306,6 +306,7 @@ def test_the_child_is_kept_once_in_the_store_and_never_in_the_audit(db, tmp_path
 
 
 def test_a_child_with_a_wrong_UPN_check_letter_or_impossible_birth_date_is_refused(tmp_path):
+    """Refused with the field and the reason, never the value: import errors are printed and logged."""
     bad_upn = plan_issued(
         "EH-1", DAY0, forename="Ada", surname="Example", birth_date="2015-03-01", upn="A801200005001"
     )
@@ -319,6 +320,6 @@ def test_a_child_with_a_wrong_UPN_check_letter_or_impossible_birth_date_is_refus
         date(2026, 11, 28),
     )
     assert sorted((e.line, e.column, e.reason) for e in plan.errors) == [
-        (2, "upn", "the check letter of UPN A801200005001 should be B: check the number"),
-        (3, "birth_date", f"{DAY0 + timedelta(days=1)} is after {DAY0}"),
+        (2, "upn", "the UPN's check letter should be B: check the number"),
+        (3, "birth_date", f"the date of birth is after the day the request was received ({DAY0})"),
     ]

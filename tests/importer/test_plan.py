@@ -467,3 +467,56 @@ def test_import_any_number_of_exceptions_per_case_and_per_advice_request(tmp_pat
     assert {(e.file, e.line, e.column) for e in refused.errors} >= {
         ("exceptions.csv", 2, "advice_requested_date")
     }
+
+
+def test_an_open_case_keeps_the_breaches_its_history_already_closed_late(tmp_path):
+    """K10 for imported history: the workflow raises what is still open; the rest is derived."""
+    open_case = case_row("EH-1", DAY0, decision_to_assess="yes", decision_to_assess_date=day(45))
+    advice = advice_rows("EH-1", day(46), None)  # asked on day 46, due day 88
+    advice[2] |= {"status": "NOT_RECEIVED", "not_received_date": day(95)}  # HEALTH: never came
+    advice[3] |= {"status": "RECEIVED", "returned_date": day(90), "document_ref": "DOC-EP"}  # EP: late
+    result = plan(tmp_path, [open_case], advice)
+    assert result.errors == []
+    assert sorted(b.key for b in result.open[0].breaches) == ["T1", "T2:EP-1", "T2:HEALTH-1"]
+
+
+def test_an_open_case_keeps_its_child_and_named_setting_beside_the_workflow(db, tmp_path):
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+
+    from ehcna.importer.load import save_people
+    from ehcna.store.models import BreachRow, CasePersonRow, NamedSettingRow
+
+    open_case = case_row(
+        "EH-1",
+        DAY0,
+        decision_to_assess="yes",
+        decision_to_assess_date=day(45),
+        forename="Ada",
+        surname="Example",
+        birth_date="2015-03-01",
+        named_setting_urn="100000",
+    )
+    result = plan(tmp_path, [open_case])
+    save_people(db.sessions, result.open, datetime.now(UTC))
+    with db.sessions() as s:
+        assert s.get(CasePersonRow, "EH-1") is not None
+        assert s.get(NamedSettingRow, ("EH-1", 1)).urn == "100000"
+        assert s.scalars(sa.select(BreachRow.deadline_key).where(BreachRow.case_ref == "EH-1")).all() == [
+            "T1"
+        ]
+
+
+def test_import_refuses_a_case_exception_from_exceptions_csv_after_the_case_closed(tmp_path):
+    late = [{"ref": "EH-1", "code": "E-PERS", "start": day(130), "description": "illness"}]  # plan on day 120
+    result = read_and_plan(
+        write_csv(tmp_path / "cases.csv", [plan_issued("EH-1", DAY0)]),
+        write_csv(tmp_path / "advice.csv", plan_issued_advice("EH-1", DAY0)),
+        TODAY,
+        write_csv(tmp_path / "exceptions.csv", late),
+    )
+    assert [(e.file, e.line, e.column) for e in result.errors] == [
+        ("cases.csv", 2, "ref"),  # not imported: its exception is refused
+        ("exceptions.csv", 2, "start"),  # E-PERS outside the case's open period (day 0 to day 120)
+    ]

@@ -249,3 +249,24 @@ def test_the_sen2_files_read_back_give_the_facts_the_store_holds(db, tmp_path):
         for r in files["3_assessments"]:
             case = s.get(CaseRow, r["RequestID"])
             assert r["Week20"] == ("1" if case.week20_exception else "0")
+
+
+def test_a_mediation_begun_after_the_year_is_not_in_that_years_return_and_an_unknown_source_is_flagged(
+    db, tmp_path
+):
+    from domain.appeals import Disputed, RecordAppeal, Route
+    from ehcna.store.appeals import record_appeal
+    from tests.kpis.cohort import OFFICER
+
+    store(db, tmp_path)
+    with db.sessions.begin() as s:
+        cmd = RecordAppeal(
+            route=Route.TRIBUNAL, disputes=Disputed.REQUEST, started_on=date(2027, 1, 5), by=OFFICER
+        )
+        record_appeal(s, "R-BO", cmd, date(2027, 2, 1), datetime(2027, 2, 1, tzinfo=UTC))
+        s.execute(sa.update(CaseRow).where(CaseRow.ref == "R-ADA").values(request_source="UNKNOWN"))
+    with db.engine.connect() as conn:
+        result = write_return(conn, Collection.of(2027), tmp_path / "y")
+    bo = by_request(read_module(tmp_path / "y" / "sen2_2027_2_requests.csv"))["R-BO"]
+    assert (bo["RequestMediation"], bo["RequestTribunal"]) == ("1", "0")  # the tribunal began in 2027
+    assert ("S10", "R-ADA") in {(f.rule, f.request_id) for f in result.failures}

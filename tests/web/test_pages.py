@@ -547,6 +547,9 @@ async def test_the_dashboards_are_for_managers(site):
     assert "For the census on 21 January 2027" in sen2.text and 'id="sen2-check"' in sen2.text
     module = await boss.get("/performance/sen2/2027/2_requests.csv")
     assert module.status_code == 200 and module.text.startswith("PersonID,RequestID,ReceivedDate,")
+    with site.api.db.sessions() as s:  # taking a file of every child's details is audited
+        taken = s.scalars(sa.select(AuditRow.detail).where(AuditRow.action == "sen2_download")).all()
+    assert {"year": 2027, "module": "2_requests"} in taken
     bad = await boss.get("/performance/sen2?year=1999")
     assert bad.status_code == 200 and "govuk-error-summary" in bad.text and "--reference-date" not in bad.text
     assert (await boss.get("/cases")).status_code == 200  # managers can do case work

@@ -3,7 +3,7 @@
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +16,7 @@ from domain.deadlines import AT_RISK_WITHIN_DAYS
 from domain.kpis import OPEN_BANDS, OPEN_STAGES, Period, Trend, months_ending, parse_month
 from ehcna.reports.overview import OverviewRow, build_overview
 from ehcna.reports.terminal import format_change, format_value
+from ehcna.store.audit import append_audit
 from ehcna.store.faults import STATUS_WORDS
 from ehcna.store.kpi_queries import OpenAssessments, k8_open_assessments
 from ehcna.web import queries
@@ -269,6 +270,13 @@ def sen2_file(
         write_return(conn, collection, Path(folder))
         body = (Path(folder) / f"sen2_{year}_{module}.csv").read_bytes()
     name = f"sen2_{year}_{module}.csv"
+    now = datetime.now(UTC)
+    with svc.sessions.begin() as session:  # the files carry every child's details: who took which, when
+        detail = {"year": year, "module": module}
+        key = f"sen2-download:{actor.user}:{name}:{now.isoformat()}"
+        append_audit(
+            session, key=key, case_ref=None, seq=None, action="sen2_download", by=actor, at=now, detail=detail
+        )
     return Response(
         body, media_type="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
