@@ -16,6 +16,7 @@ import os
 import re
 import socket
 import sys
+from datetime import timedelta
 from pathlib import Path
 from uuid import uuid4
 
@@ -23,6 +24,7 @@ import pytest
 from google.protobuf.duration_pb2 import Duration
 from temporalio.api.workflowservice.v1 import RegisterNamespaceRequest
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
 from domain.commands import Role
 from ehcna.store.adapters import StoreCaseRecords
@@ -35,6 +37,8 @@ BIN = Path(sys.executable).parent
 TEST_SECONDS = 300  # the whole test, start to finish; it takes about 15 s
 REQUEST_SECONDS = 10  # one request of schemathesis; each takes well under a second
 STOP_SECONDS = 10  # for a process to go once told to
+NAMESPACE_TRIES = 4
+TRANSIENT = {RPCStatusCode.CANCELLED, RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED}
 
 
 def free_port() -> int:
@@ -59,9 +63,20 @@ async def wait_for_port(port: int, app: asyncio.subprocess.Process, seconds: flo
 async def own_namespace(client: Client) -> Client:
     """A new namespace on the same dev server, with the case search attributes; a client on it."""
     name = f"fuzz-{uuid4().hex[:8]}"
-    await client.workflow_service.register_namespace(
-        RegisterNamespaceRequest(namespace=name, workflow_execution_retention_period=Duration(seconds=86400))
-    )
+    retention = Duration(seconds=86400)
+    request = RegisterNamespaceRequest(namespace=name, workflow_execution_retention_period=retention)
+    # A dev server busy with the rest of the suite has cancelled this call (CI, once); the call
+    # is idempotent by name, so it is tried again, and a namespace that the lost try made is kept.
+    for attempt in range(NAMESPACE_TRIES):
+        try:
+            await client.workflow_service.register_namespace(request, timeout=timedelta(seconds=20))
+            break
+        except RPCError as error:
+            if error.status == RPCStatusCode.ALREADY_EXISTS:
+                break
+            if error.status not in TRANSIENT or attempt == NAMESPACE_TRIES - 1:
+                raise
+            await asyncio.sleep(1 + attempt)
     scoped = Client(**{**client.config(), "namespace": name})
     await register_search_attributes(scoped)
     return scoped
