@@ -212,3 +212,15 @@ def next_status_change(case: Case, now: datetime) -> datetime | None:
         if d.status in (DeadlineStatus.DUE, DeadlineStatus.AT_RISK) and d.duty is not Duty.T4:
             instants += [start_of_day(d.due - timedelta(days=AT_RISK_WITHIN_DAYS)), d.breach_at]
     return min((i for i in instants if i > now), default=None)
+
+
+def next_step(case: Case) -> Deadline | None:
+    """The worklist's next step: the statutory deadline still awaiting its event that falls soonest,
+    whether ahead or passed (not a milestone, not the family's window). It changes only with the
+    case's events, never with the clock, so the store keeps it beside the case row."""
+    waiting = [
+        d
+        for d in deadlines(case, case.day0)
+        if d.status in OPEN_STATUSES and d.duty not in (Duty.M14, Duty.T4)
+    ]
+    return min(waiting, key=lambda d: (d.due, d.duty), default=None)

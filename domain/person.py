@@ -120,6 +120,13 @@ def check_year_group(birth_date: date, year_group: int | None, on: date) -> None
         )
 
 
+# ENGINE RULE: the current setting of a child without a school URN or provider UKPRN
+CURRENT_SETTING_TYPES: dict[str, str] = {
+    "EY": "Early years, not at a setting with a URN",
+    "NIE": "Not in education or training",
+}
+
+
 class Person(BaseModel):
     forename: Name
     surname: Name
@@ -131,13 +138,17 @@ class Person(BaseModel):
     uln: str | None = None
     upn_unknown: str | None = None  # SEN2 reason when neither UPN nor ULN is known
     nhs_number: str | None = None
+    # where the child is now: a school's URN, a provider's UKPRN, or one of CURRENT_SETTING_TYPES
+    setting_urn: str | None = None
+    setting_ukprn: str | None = None
+    setting_type: str | None = None
 
-    @field_validator("upn", "postcode", "ethnicity", "upn_unknown", mode="before")
+    @field_validator("upn", "postcode", "ethnicity", "upn_unknown", "setting_type", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) and value.strip() else None
 
-    @field_validator("nhs_number", "uln", mode="before")
+    @field_validator("nhs_number", "uln", "setting_urn", "setting_ukprn", mode="before")
     @classmethod
     def _digits(cls, value: object) -> object:
         return value.replace(" ", "") if isinstance(value, str) and value.strip() else None
@@ -184,11 +195,41 @@ class Person(BaseModel):
             raise ValueError(f"'{code}' is not one of {', '.join(UPN_UNKNOWN)}")
         return code
 
+    @field_validator("setting_urn")
+    @classmethod
+    def _setting_urn(cls, urn: str | None) -> str | None:
+        if urn is not None and not re.fullmatch(r"\d{6}", urn):
+            raise ValueError("a school's URN is 6 digits")
+        return urn
+
+    @field_validator("setting_ukprn")
+    @classmethod
+    def _setting_ukprn(cls, ukprn: str | None) -> str | None:
+        if ukprn is not None and not re.fullmatch(r"1\d{7}", ukprn):
+            raise ValueError("a UKPRN is 8 digits starting with 1")
+        return ukprn
+
+    @field_validator("setting_type")
+    @classmethod
+    def _setting_type(cls, code: str | None) -> str | None:
+        if code is not None and code not in CURRENT_SETTING_TYPES:
+            raise ValueError(f"'{code}' is not one of {', '.join(CURRENT_SETTING_TYPES)}")
+        return code
+
     @model_validator(mode="after")
     def _identified(self) -> "Person":
         if self.upn_unknown is not None and (self.upn or self.uln):
             raise ValueError("upn_unknown is the reason no UPN or ULN is known: give it only without them")
+        settings = [n for n in ("setting_urn", "setting_ukprn", "setting_type") if getattr(self, n)]
+        if len(settings) > 1:
+            raise ValueError(
+                "give the current setting once: a URN, a UKPRN, or early years / not in education"
+            )
         return self
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.forename} {self.surname}"
 
     def check_born(self, on: date) -> None:
         """Born, and not over 25 (the oldest a plan runs to), on ``on``."""
@@ -232,4 +273,40 @@ class NamedSetting(BaseModel):
             raise ValueError("a UKPRN is 8 digits starting with 1")
         if self.sen_setting is not None and self.sen_setting not in SEN_SETTINGS:
             raise ValueError(f"'{self.sen_setting}' is not one of {', '.join(SEN_SETTINGS)}")
+        return self
+
+
+class ContactWay(StrEnum):
+    EMAIL = "email"
+    PHONE = "phone"
+    POST = "post"
+
+
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{6,20}$")]
+EMAIL_SHAPE = r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$"
+Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254, pattern=EMAIL_SHAPE)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+
+
+class Contact(BaseModel):
+    """A parent or carer to send decisions to (personal data: the store only)."""
+
+    name: Name
+    relationship: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+    email: Email | None = None
+    phone: Phone | None = None
+    address: Text | None = None
+    preferred: ContactWay = ContactWay.EMAIL
+    interpreter_language: Annotated[str, StringConstraints(max_length=60)] | None = None  # None: not needed
+
+    @field_validator("email", "phone", "address", "interpreter_language", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return value if not (isinstance(value, str) and not value.strip()) else None
+
+    @model_validator(mode="after")
+    def _reachable(self) -> "Contact":
+        needed = {ContactWay.EMAIL: "email", ContactWay.PHONE: "phone", ContactWay.POST: "address"}
+        if not getattr(self, needed[self.preferred]):
+            raise ValueError(f"they prefer {self.preferred}: give their {needed[self.preferred]}")
         return self

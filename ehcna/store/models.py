@@ -68,8 +68,12 @@ class CaseRow(Base):
     recorded_elsewhere: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     version: Mapped[int] = mapped_column(Integer)  # the last case event applied to this row
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # 0009: the worklist's next step (domain.deadlines.next_step): its deadline key and due date
+    next_key: Mapped[str | None] = mapped_column(String(48))
+    next_due: Mapped[date | None] = mapped_column(Date)
 
     __table_args__ = (
+        Index("ix_cases_open_next_due", "outcome", "next_due"),
         Index("ix_cases_outcome_on_outcome", "outcome_on", "outcome"),
         Index("ix_cases_final_plan_on_kpi", "final_plan_on", "week20_exception", "plan_days"),
         # 0002: covering indexes of the KPI queries (store/kpi_queries.py)
@@ -222,8 +226,16 @@ class PersonRow(Base):
     upn_unknown: Mapped[str | None] = mapped_column(String(4))
     nhs_number: Mapped[str | None] = mapped_column(String(10))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # 0009: where the child is now, and the surname in lower case for prefix search
+    setting_urn: Mapped[str | None] = mapped_column(String(6))
+    setting_ukprn: Mapped[str | None] = mapped_column(String(8))
+    setting_type: Mapped[str | None] = mapped_column(String(4))
+    surname_key: Mapped[str | None] = mapped_column(String(100))
 
     __table_args__ = (
+        Index("ix_people_birth_date", "birth_date"),
+        # on PostgreSQL a prefix LIKE uses it whatever the database's collation
+        Index("ix_people_surname_key", "surname_key", postgresql_ops={"surname_key": "varchar_pattern_ops"}),
         UniqueConstraint("upn", name="uq_people_upn"),  # a second record of one child is not made
         UniqueConstraint("nhs_number", name="uq_people_nhs_number"),
     )
@@ -249,3 +261,33 @@ class NamedSettingRow(Base):
     ukprn: Mapped[str | None] = mapped_column(String(8))
     sen_setting: Mapped[str | None] = mapped_column(String(4))  # when no URN or UKPRN (SEN2 SENsetting)
     consulted_on: Mapped[date | None] = mapped_column(Date)  # T5: the school consulted (CFA s.39)
+
+
+class ContactRow(Base):
+    """A parent or carer of a child (0009). Personal data: here only."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person_id: Mapped[str] = mapped_column(String(36), ForeignKey("people.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)  # the order the officer gave them
+    name: Mapped[str] = mapped_column(String(100))
+    relationship: Mapped[str] = mapped_column(String(60))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    address: Mapped[str | None] = mapped_column(String(500))
+    preferred: Mapped[str] = mapped_column(String(8))
+    interpreter_language: Mapped[str | None] = mapped_column(String(60))
+
+    __table_args__ = (UniqueConstraint("person_id", "position", name="uq_contacts_person_position"),)
+
+
+class CaseOfficerRow(Base):
+    """The named case officer of a case (0009); each assignment is audited."""
+
+    __tablename__ = "case_officers"
+
+    case_ref: Mapped[str] = mapped_column(REF, primary_key=True)
+    officer: Mapped[str] = mapped_column(String(64), index=True)  # the account's username
+    assigned_on: Mapped[date] = mapped_column(Date)
+    assigned_by: Mapped[str] = mapped_column(String(64))

@@ -4,17 +4,18 @@ Every write is audited without the personal data itself (the audit names the per
 and the fields changed, not their values).
 """
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from uuid import uuid4
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from domain.commands import Actor
 from domain.errors import RuleViolation
-from domain.person import Person
+from domain.person import Contact, Person
 from ehcna.store.audit import append_audit
-from ehcna.store.models import CasePersonRow, PersonRow
+from ehcna.store.models import CasePersonRow, ContactRow, PersonRow
 from ehcna.store.upsert import insert_ignore
 
 FIELDS = tuple(Person.model_fields)
@@ -39,9 +40,94 @@ def add_person(session: Session, person: Person, by: Actor, at: datetime) -> str
 
 def _insert(session: Session, person: Person, by: Actor, at: datetime) -> str:
     person_id = str(uuid4())
-    session.execute(insert(PersonRow), [{"id": person_id, "updated_at": at, **person.model_dump()}])
+    session.execute(insert(PersonRow), [{"id": person_id, "updated_at": at, **_columns(person)}])
     _audit(session, person_id, "add_person", by, at, list(FIELDS))
     return person_id
+
+
+def _columns(person: Person) -> dict[str, object]:
+    return {**person.model_dump(), "surname_key": person.surname.lower()}
+
+
+def change_person(session: Session, person_id: str, person: Person, by: Actor, at: datetime) -> list[str]:
+    """Correct a child's record; the audit names the fields changed (not their values). A UPN or NHS
+    number held by another child is refused, naming the field. Returns the fields changed."""
+    row = session.get(PersonRow, person_id)
+    if row is None:
+        raise RuleViolation("person", "no such child")
+    other = same_child(session, person)
+    if other is not None and other != person_id:
+        field = "upn" if person.upn and person.upn != row.upn else "nhs_number"
+        raise RuleViolation(field, "another child's record has this number: check it")
+    changed = [f for f in FIELDS if getattr(row, f) != getattr(person, f)]
+    if changed:
+        session.execute(
+            update(PersonRow).where(PersonRow.id == person_id).values(updated_at=at, **_columns(person))
+        )
+        _audit(session, person_id, "change_person", by, at, changed)
+    return changed
+
+
+def set_contacts(session: Session, person_id: str, contacts: list[Contact], by: Actor, at: datetime) -> None:
+    """The child's parent and carer contacts, in the order given (replacing those held); audited."""
+    session.execute(delete(ContactRow).where(ContactRow.person_id == person_id))
+    if contacts:
+        session.execute(
+            insert(ContactRow),
+            [{"person_id": person_id, "position": n, **c.model_dump()} for n, c in enumerate(contacts)],
+        )
+    _audit(session, person_id, "set_contacts", by, at, [f"contacts[{len(contacts)}]"])
+
+
+def contacts_of(session: Session, person_id: str) -> list[Contact]:
+    rows = session.scalars(
+        select(ContactRow).where(ContactRow.person_id == person_id).order_by(ContactRow.position)
+    ).all()
+    return [Contact.model_validate({f: getattr(r, f) for f in Contact.model_fields}) for r in rows]
+
+
+def person_model(row: PersonRow) -> Person:
+    return Person.model_validate({f: getattr(row, f) for f in FIELDS})
+
+
+@dataclass(frozen=True)
+class Found:
+    person_id: str
+    forename: str
+    surname: str
+    birth_date: date
+    case_refs: list[str]
+
+
+def search_people(session: Session, text: str, limit: int = 20) -> list[Found]:
+    """Children whose surname starts with ``text``, or whose UPN, NHS number or date of birth
+    (``YYYY-MM-DD``) it is; each with the cases held on them."""
+    text = text.strip()
+    query = select(PersonRow)
+    compact = text.replace(" ", "").upper()
+    try:
+        born = date.fromisoformat(text)
+    except ValueError:
+        born = None
+    if born is not None:
+        query = query.where(PersonRow.birth_date == born)
+    elif compact.isdigit() and len(compact) == 10:
+        query = query.where(PersonRow.nhs_number == compact)
+    elif len(compact) == 13 and compact[0].isalpha() and compact[1:12].isdigit():
+        query = query.where(PersonRow.upn == compact)
+    else:
+        prefix = text.lower().replace("\\", "").replace("%", "").replace("_", "")
+        query = query.where(PersonRow.surname_key.like(f"{prefix}%"))
+    rows = session.scalars(query.order_by(PersonRow.surname_key, PersonRow.forename).limit(limit)).all()
+    refs: dict[str, list[str]] = {}
+    if rows:
+        for ref, pid in session.execute(
+            select(CasePersonRow.case_ref, CasePersonRow.person_id).where(
+                CasePersonRow.person_id.in_([r.id for r in rows])
+            )
+        ):
+            refs.setdefault(pid, []).append(ref)
+    return [Found(r.id, r.forename, r.surname, r.birth_date, sorted(refs.get(r.id, []))) for r in rows]
 
 
 def person_for_import(session: Session, person: Person, by: Actor, at: datetime) -> str:

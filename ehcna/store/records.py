@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from domain.alarms import AlarmLevel
 from domain.case import AdviceRequest, Case
 from domain.clock import london_date
-from domain.deadlines import Deadline
+from domain.deadlines import Deadline, next_step
 from domain.events import AlarmEvent, CaseEvent
 from domain.statutory_calendar import (
     decision_deadline,
@@ -147,6 +147,8 @@ def _case_row(case: Case, workflow_id: str, version: int, at: datetime) -> dict[
         "recorded_elsewhere": case.recorded_elsewhere,
         "version": version,
         "updated_at": at,
+        "next_key": step.key if (step := next_step(case)) else None,
+        "next_due": step.due if step else None,
     }
 
 
