@@ -164,6 +164,10 @@ class CaseLine(_Row):
     uln: str | None = None
     upn_unknown: str | None = None
     nhs_number: str | None = None
+    # where the child is now: a school's URN, a provider's UKPRN, or EY / NIE
+    setting_urn: str | None = None
+    setting_ukprn: str | None = None
+    setting_type: str | None = None
     # the setting consulted and named in the plan (SEN2 module 4b)
     named_setting_urn: str | None = None
     named_setting_ukprn: str | None = None

@@ -189,3 +189,8 @@ def workload(session: Session, today: date, teams: tuple[str, ...] | None = None
     if teams is not None:
         query = query.where(CaseRow.team.in_(teams))
     return [Workload(t, o, n, int(lt or 0), int(w or 0)) for t, o, n, lt, w in session.execute(query)]
+
+
+def open_teams(session: Session) -> list[str]:
+    """The teams holding open cases."""
+    return list(session.scalars(select(CaseRow.team).where(CaseRow.outcome.is_(None)).distinct()))

@@ -19,6 +19,7 @@ from ehcna.gateway.errors import GatewayError
 from ehcna.store import appeals
 from ehcna.web import queries
 from ehcna.web.case_actions import ACTIONS, IDEMPOTENCY_DOC, IdempotencyKey, body_model, read, send
+from ehcna.web.casework import Family, check_family, officer_for, record_family
 from ehcna.web.errors import http_error, refused
 from ehcna.web.queries import today
 from ehcna.web.security import (
@@ -44,7 +45,10 @@ owns_task = advice_task(current_actor)
 manager = require(MANAGERS, "the dashboards")
 
 
-class StartBody(BaseModel):
+class StartBody(Family):
+    """The request (day 0, who made it, the team), and the child, the parents or carers and the named
+    case officer (personal data: kept in the store, never in the workflow)."""
+
     ref: str
     day0: date
     request_source: RequestSource
@@ -64,11 +68,15 @@ async def start_case(
     body: StartBody, request: Request, actor: Actor = Depends(officer), svc: Services = Depends(services)
 ) -> Any:
     await run_in_threadpool(authorise, svc, request, actor, CaseAccess.ACT, body.team, None)
-    cmd = StartAssessment(**body.model_dump(), by=actor)
+    cmd = StartAssessment(**body.model_dump(exclude=set(Family.model_fields)), by=actor)
+    family = Family.model_validate(body.model_dump(include=set(Family.model_fields)))
+    officer_name = officer_for(actor, family)
+    await run_in_threadpool(check_family, svc, cmd, family, officer_name)
     try:
         started = await svc.cases.start(cmd, today())
     except GatewayError as err:
         raise http_error(err) from None
+    await run_in_threadpool(record_family, svc, cmd, family, officer_name, actor, today())
     return Started(workflow_id=started.workflow_id, case=started.view)
 
 

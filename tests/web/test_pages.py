@@ -103,12 +103,33 @@ def error_links(html: str) -> list[tuple[str, str]]:
     return [(h, unescape(t).strip()) for h, t in re.findall(r'<a href="(#[^"]+)">([^<]+)</a>', body)]
 
 
+def child_form(year_group: int | None = None, on: date | None = None, **changes: str) -> dict[str, str]:
+    """The start form's child and parent: a fictional child with no UPN yet (so never a duplicate),
+    born to be in ``year_group`` on ``on`` when one is given."""
+    on = on or today()
+    school_year = on.year if on.month >= 9 else on.year - 1
+    born = date(school_year - (8 if year_group is None else year_group) - 4, 1, 15)
+    return {
+        "forename": "Test",
+        "surname": "Child",
+        **date_fields("birth_date", born),
+        "sex": "F",
+        "upn_unknown": "UN8",
+        "contact_name": "Test Parent",
+        "contact_relationship": "Mother",
+        "contact_email": "parent@example.org",
+        "contact_preferred": "email",
+        **changes,
+    }
+
+
 async def start_case(http: httpx.AsyncClient, ref: str, days_ago: int = 30) -> None:
     data = {
         "ref": ref,
         "request_source": "PARENT",
         "team": "north",
         **date_fields("day0", today() - timedelta(days_ago)),
+        **child_form(on=today() - timedelta(days_ago)),
     }
     r = await post_form(http, "/start-assessment", data)
     assert r.status_code == 303 and r.headers["location"] == f"/cases/{ref}", r.text
@@ -208,12 +229,13 @@ async def test_the_start_form_shows_the_govuk_error_summary_keyed_to_fields(site
     http = await site.signed_in("officer")
     empty = await post_form(http, "/start-assessment", {"team": ""})
     assert empty.status_code == 422
-    assert error_links(empty.text) == [
+    assert error_links(empty.text)[:4] == [
         ("#ref", "Enter a case reference"),
         ("#day0-day", "Enter the date the request was received"),
         ("#request_source", "Select who made the request"),
         ("#team", "Enter case officer team"),
     ]
+    assert ("#forename", "Enter first name") in error_links(empty.text)
     assert 'class="govuk-form-group govuk-form-group--error"' in empty.text
     assert '<p id="day0-error" class="govuk-error-message">' in empty.text
     assert 'aria-describedby="day0-hint day0-error"' in empty.text  # the fieldset names its error
@@ -250,6 +272,7 @@ async def test_the_start_form_shows_the_govuk_error_summary_keyed_to_fields(site
             "request_source": "SCHOOL",
             "team": "north",
             **date_fields("day0", today() + timedelta(1)),
+            **child_form(),
         },
     )
     assert future.status_code == 422
@@ -261,7 +284,13 @@ async def test_the_start_form_shows_the_govuk_error_summary_keyed_to_fields(site
     again = await post_form(
         http,
         "/start-assessment",
-        {"ref": ref, "request_source": "PARENT", "team": "north", **date_fields("day0", today())},
+        {
+            "ref": ref,
+            "request_source": "PARENT",
+            "team": "north",
+            **date_fields("day0", today()),
+            **child_form(),
+        },
     )
     assert again.status_code == 409
     assert error_links(again.text) == [
@@ -277,7 +306,13 @@ async def test_the_start_form_refuses_a_reference_only_the_store_holds(site, tmp
     again = await post_form(
         http,
         "/start-assessment",
-        {"ref": ref, "request_source": "PARENT", "team": "north", **date_fields("day0", today())},
+        {
+            "ref": ref,
+            "request_source": "PARENT",
+            "team": "north",
+            **date_fields("day0", today()),
+            **child_form(),
+        },
     )
     assert again.status_code == 409
     assert error_links(again.text) == [
@@ -359,7 +394,13 @@ async def test_a_case_whose_reference_is_new_has_its_page_at_cases_new(site):
     )
     assert 'href="/start-assessment" role="button"' in (await http.get("/cases")).text
 
-    data = {"ref": "new", "request_source": "PARENT", "team": "north", **date_fields("day0", today())}
+    data = {
+        "ref": "new",
+        "request_source": "PARENT",
+        "team": "north",
+        **date_fields("day0", today()),
+        **child_form(),
+    }
     started = await post_form(http, "/start-assessment", data)
     if started.status_code == 409:  # an earlier test of this session's Temporal server started it
         assert error_links(started.text) == [

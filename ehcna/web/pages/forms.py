@@ -135,6 +135,15 @@ def validate(model: type[M], payload: dict[str, Any], state: FormState, **given:
     return None if state.errors else command
 
 
+def add_errors(state: FormState, err: ValidationError, prefix: str = "", fallback: str = "") -> None:
+    """A part's complaints (the child, a contact) on the form's own boxes, named ``prefix`` + its
+    field; a complaint about the part as a whole goes on ``fallback``."""
+    for error in err.errors():
+        name = f"{prefix}{error['loc'][0]}" if error["loc"] else fallback
+        f = state.find(name)
+        state.add(name, _message(error, f) if f else str(error["msg"]).removeprefix("Value error, "))
+
+
 def refusal(state: FormState, detail: Any) -> None:
     """Add a refusal ``{field, reason}`` (HTTP 409/422 detail from the API's own functions)."""
     if isinstance(detail, dict) and "reason" in detail:

@@ -2,24 +2,21 @@
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from domain.access import CaseAccess
-from domain.commands import REF_PATTERN, Actor, StartAssessment
+from domain.commands import REF_PATTERN, Actor
 from domain.deadlines import Deadline
 from domain.statutory_calendar import Duty
 from domain.views import CaseView
-from ehcna.gateway.errors import GatewayError
 from ehcna.web import queries
 from ehcna.web.case_actions import ACTIONS, read, send
-from ehcna.web.errors import http_error
 from ehcna.web.pages import csrf
-from ehcna.web.pages.action_forms import ACTION_FORMS, START, ActionForm
+from ehcna.web.pages.action_forms import ACTION_FORMS, ActionForm
 from ehcna.web.pages.auth import allow
 from ehcna.web.pages.forms import FormState, blank, submit_form
 from ehcna.web.pages.names import advice_step
 from ehcna.web.pages.rendering import render
-from ehcna.web.security import OFFICERS, authorise, case_access, listed_team, services
+from ehcna.web.security import OFFICERS, case_access, services
 from ehcna.web.services import Services
 
 router = APIRouter(include_in_schema=False)
@@ -33,69 +30,6 @@ def _ref(ref: str) -> str:
     if not REF_PATTERN.match(ref):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no case {ref}")
     return ref
-
-
-@router.get("/cases")
-async def my_cases(
-    request: Request, actor: Actor = Depends(officer), svc: Services = Depends(services)
-) -> Response:
-    """A case officer's team's open cases (a manager's: every team's), soonest deadline first."""
-    team = await run_in_threadpool(listed_team, svc, request, actor)
-    cases = await queries.open_cases(svc, team=team, limit=300)
-    return render(request, "officer/cases.html", actor, cases=cases, team=team, today=queries.today())
-
-
-# The start form is not under /cases/: any word there could be a case's reference ("new" is one).
-START_PATH = "/start-assessment"
-
-
-@router.get(START_PATH)
-def new_case(request: Request, actor: Actor = Depends(officer)) -> Response:
-    return _start_page(request, actor, blank(START, team=actor.team))
-
-
-@router.post(START_PATH)
-async def start_case(
-    request: Request, actor: Actor = Depends(officer), svc: Services = Depends(services)
-) -> Response:
-    data = csrf.fields(await csrf.checked_form(request))
-
-    async def start(command: StartAssessment) -> None:
-        await run_in_threadpool(authorise, svc, request, actor, CaseAccess.ACT, command.team, None)
-        try:
-            await svc.cases.start(command, queries.today())
-        except GatewayError as err:  # a reference already used is a conflict; a bad date is not
-            raise http_error(err) from None
-
-    return await submit_form(
-        request,
-        START,
-        data,
-        StartAssessment,
-        given={"by": actor},
-        send=start,
-        show=lambda form, code: _start_page(request, actor, form, code),
-        done=lambda command: f"Assessment {command.ref} started",
-        then=lambda command: f"/cases/{command.ref}",
-        refused=(status.HTTP_409_CONFLICT, status.HTTP_422_UNPROCESSABLE_CONTENT),
-    )
-
-
-def _start_page(request: Request, actor: Actor, form: FormState, status_code: int = 200) -> HTMLResponse:
-    return render(
-        request,
-        "form_page.html",
-        actor,
-        status_code,
-        form=form,
-        title="Start an EHC needs assessment",
-        caption=None,
-        intro="Record a request for an EHC needs assessment. The statutory time limits start from the date "
-        "it was received.",
-        action=START_PATH,
-        button="Start assessment",
-        back="/cases",
-    )
 
 
 @router.get("/cases/{ref}")

@@ -1,0 +1,327 @@
+"""The worklist: an officer's open cases, most urgent first, each naming its next step in words.
+
+"My cases" is the officer's own; "Team cases" the team's; a manager's view is the same page with
+every team. Filters, search, sort and page are query parameters, so a view can be shared as a link;
+the same view downloads as CSV (audited: it carries children's names).
+"""
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from domain.case import Stage
+from domain.commands import Actor, Role
+from domain.statutory_calendar import representations_window_end
+from ehcna.store.audit import append_audit
+from ehcna.store.worklist import Filters, Sort, WorkItem, WorkPage, open_teams, worklist
+from ehcna.web import queries
+from ehcna.web.pages.auth import allow
+from ehcna.web.pages.names import ADVICE_NAMES, STAGE_NAMES
+from ehcna.web.pages.rendering import long_date, render
+from ehcna.web.security import OFFICERS, listed_team, services
+from ehcna.web.services import Services
+
+router = APIRouter(include_in_schema=False)
+officer = allow(OFFICERS, "case work")
+
+CSV_LIMIT = 20_000  # one download: more than any council's open caseload
+
+
+class View(StrEnum):
+    MINE = "mine"
+    TEAM = "team"
+
+
+# the next step of a case, by its deadline's code, as the person holding the case would say it
+STEP_WORDS = {
+    "T1": "Decide whether to assess",
+    "T3": "Decide whether to issue a plan",
+    "T6": "Issue the final plan",
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    text: str  # "Decide whether to assess: 3 days late"
+    late_days: int  # 0 when not late
+    due_in: int | None  # days to the deadline, None when late or no deadline
+
+
+def step_of(item: WorkItem, today: date) -> Step:
+    """The case's next step and its deadline in words."""
+    if item.next_key is None or item.next_due is None:
+        return Step("No statutory deadline waiting", 0, None)
+    duty, _, advice_id = item.next_key.partition(":")
+    if duty == "T2":
+        kind = advice_id.rsplit("-", 1)[0]
+        what = f"{ADVICE_NAMES.get(kind, 'Advice')} from the provider"
+    else:
+        what = STEP_WORDS.get(duty, "Next statutory step")
+    days = (item.next_due - today).days
+    if days < 0:
+        late = -days
+        return Step(f"{what}: {late} day{'s' if late != 1 else ''} late", late, None)
+    when = "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
+    return Step(f"{what} by {long_date(item.next_due)} ({when})", 0, days)
+
+
+def advice_label(advice_id: str) -> str:
+    """An advice request by what it is: "Medical advice", "Medical advice (request 2)"."""
+    kind, _, number = advice_id.rpartition("-")
+    name = ADVICE_NAMES.get(kind, "Advice")
+    return name if number in ("", "1") else f"{name} (request {number})"
+
+
+def family_window(item: WorkItem, today: date) -> str | None:
+    """While the family has the draft plan: when their comments are due."""
+    if item.draft_served_on is None or item.family_response_on is not None:
+        return None
+    end = representations_window_end(item.draft_served_on)
+    return f"Family's comments due by {long_date(end)}" if end >= today else None
+
+
+def _filters(
+    actor: Actor,
+    own_team: str | None,
+    view: View | None,
+    team: str | None,
+    officer_name: str | None,
+    stage: Stage | None,
+    late: bool,
+    due: int | None,
+    excepted: bool,
+    unassigned: bool,
+    q: str | None,
+    sort: Sort,
+    page: int,
+) -> tuple[View | None, Filters]:
+    if own_team is not None:  # a case officer: their team only; their own cases unless asked
+        if team not in (None, "", own_team):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "you can list only your own team's cases")
+        view = view or (View.MINE if actor.role is Role.CASE_OFFICER else View.TEAM)
+        teams: tuple[str, ...] | None = (own_team,)
+    else:
+        teams = (team,) if team else None
+    mine = view is View.MINE
+    return view, Filters(
+        officer=actor.user if mine else (officer_name or None),
+        teams=teams,
+        stage=str(stage) if stage else None,
+        late=late,
+        due_within_days=due,
+        excepted=excepted,
+        unassigned=unassigned and not mine,
+        search=q.strip() if q and q.strip() else None,
+        sort=sort,
+        page=page,
+    )
+
+
+async def _page(
+    request: Request,
+    svc: Services,
+    actor: Actor,
+    view: View | None,
+    team: str | None,
+    officer_name: str | None,
+    stage: Stage | None,
+    late: bool,
+    due: int | None,
+    excepted: bool,
+    unassigned: bool,
+    q: str | None,
+    sort: Sort,
+    page: int,
+    size: int | None = None,
+) -> tuple[View | None, Filters, WorkPage, date]:
+    own = await run_in_threadpool(listed_team, svc, request, actor)
+    view, filters = _filters(
+        actor, own, view, team, officer_name, stage, late, due, excepted, unassigned, q, sort, page
+    )
+    if size is not None:
+        filters = Filters(**{**filters.__dict__, "page": 1, "page_size": size})
+    today = queries.today()
+
+    def read() -> WorkPage:
+        with svc.sessions() as session:
+            return worklist(session, filters, today)
+
+    return view, filters, await run_in_threadpool(read), today
+
+
+def _query(**params: object) -> str:
+    """The view's link: only the parameters that differ from the defaults."""
+    kept = {k: ("true" if v is True else v) for k, v in params.items() if v not in (None, "", False)}
+    return urlencode(kept)
+
+
+@router.get("/cases")
+async def cases_page(
+    request: Request,
+    view: View | None = None,
+    team: str | None = Query(None, max_length=64),
+    officer_name: str | None = Query(None, alias="officer", max_length=64),
+    stage: Stage | None = None,
+    late: bool = False,
+    due: int | None = Query(None, ge=0, le=400),
+    excepted: bool = False,
+    unassigned: bool = False,
+    q: str | None = Query(None, max_length=100),
+    sort: Sort = Sort.URGENCY,
+    page: int = Query(1, ge=1, le=100_000),
+    actor: Actor = Depends(officer),
+    svc: Services = Depends(services),
+) -> Response:
+    view, filters, work, today = await _page(
+        request, svc, actor, view, team, officer_name, stage, late, due, excepted, unassigned, q, sort, page
+    )
+    params = {
+        "view": view.value if view else None,
+        "team": team if view is None else None,
+        "officer": officer_name if view is not View.MINE else None,
+        "stage": stage.value if stage else None,
+        "late": late,
+        "due": due,
+        "excepted": excepted,
+        "unassigned": unassigned,
+        "q": filters.search,
+        "sort": sort.value if sort is not Sort.URGENCY else None,
+    }
+    heading = "My cases" if view is View.MINE else "Team cases" if view is View.TEAM else "Open cases"
+    stages = [s for s in Stage if s is not Stage.CLOSED]
+    return render(
+        request,
+        "officer/cases.html",
+        actor,
+        heading=heading,
+        view=view,
+        work=work,
+        today=today,
+        step_of=step_of,
+        advice_label=advice_label,
+        family_window=family_window,
+        filters=filters,
+        params=params,
+        link=lambda **changes: "/cases?" + _query(**{**params, **changes}),
+        csv_link="/cases.csv?" + _query(**params),
+        stages=[(s.value, STAGE_NAMES[s]) for s in stages],
+        sorts=[(s.value, SORT_NAMES[s]) for s in Sort],
+        teams=_teams(svc, actor),
+        team=team,
+    )
+
+
+SORT_NAMES = {
+    Sort.URGENCY: "Most urgent first",
+    Sort.REF: "Case reference",
+    Sort.RECEIVED: "Oldest request first",
+    Sort.OFFICER: "Case officer",
+    Sort.NAME: "Child's surname",
+}
+
+
+def _teams(svc: Services, actor: Actor) -> list[tuple[str, str]]:
+    """The teams a manager can filter by: those with open cases, by name."""
+    if actor.role not in (Role.MANAGER, Role.ADMIN):
+        return []
+    with svc.sessions() as session:
+        ids = open_teams(session)
+    return sorted(((t, svc.team_name(t)) for t in ids), key=lambda pair: pair[1])
+
+
+@router.get("/cases.csv")
+async def cases_csv(
+    request: Request,
+    view: View | None = None,
+    team: str | None = Query(None, max_length=64),
+    officer_name: str | None = Query(None, alias="officer", max_length=64),
+    stage: Stage | None = None,
+    late: bool = False,
+    due: int | None = Query(None, ge=0, le=400),
+    excepted: bool = False,
+    unassigned: bool = False,
+    q: str | None = Query(None, max_length=100),
+    sort: Sort = Sort.URGENCY,
+    actor: Actor = Depends(officer),
+    svc: Services = Depends(services),
+) -> Response:
+    """The same view, every row, as CSV; the download is audited (it names children)."""
+    view, _, work, today = await _page(
+        request,
+        svc,
+        actor,
+        view,
+        team,
+        officer_name,
+        stage,
+        late,
+        due,
+        excepted,
+        unassigned,
+        q,
+        sort,
+        1,
+        size=CSV_LIMIT,
+    )
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "case_ref",
+            "team",
+            "case_officer",
+            "child",
+            "date_of_birth",
+            "stage",
+            "request_received",
+            "next_step",
+            "next_deadline_code",
+            "next_deadline",
+            "days_late",
+            "week20_exception",
+        ]
+    )
+    for item in work.items:
+        step = step_of(item, today)
+        writer.writerow(
+            [
+                item.ref,
+                item.team,
+                item.officer or "",
+                f"{item.forename} {item.surname}" if item.surname else "",
+                item.birth_date.isoformat() if item.birth_date else "",
+                item.stage,
+                item.day0.isoformat(),
+                step.text,
+                item.next_key or "",
+                item.next_due.isoformat() if item.next_due else "",
+                step.late_days,
+                "yes" if item.week20_exception else "no",
+            ]
+        )
+    now = datetime.now(UTC)
+
+    def audit() -> None:
+        with svc.sessions.begin() as session:
+            append_audit(
+                session,
+                key=f"worklist-download:{actor.user}:{now.isoformat()}",
+                case_ref=None,
+                seq=None,
+                action="worklist_download",
+                by=actor,
+                at=now,
+                # what was asked, not the search text: it may be a child's name
+                detail={"rows": len(work.items), "view": view.value if view else None, "searched": bool(q)},
+            )
+
+    await run_in_threadpool(audit)
+    disposition = f'attachment; filename="cases-{today.isoformat()}.csv"'
+    return Response(out.getvalue(), media_type="text/csv", headers={"Content-Disposition": disposition})
