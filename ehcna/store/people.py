@@ -4,6 +4,7 @@ Every write is audited without the personal data itself (the audit names the per
 and the fields changed, not their values).
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import uuid4
@@ -84,6 +85,18 @@ def contacts_of(session: Session, person_id: str) -> list[Contact]:
         select(ContactRow).where(ContactRow.person_id == person_id).order_by(ContactRow.position)
     ).all()
     return [Contact.model_validate({f: getattr(r, f) for f in Contact.model_fields}) for r in rows]
+
+
+def people_of(session: Session, refs: Collection[str]) -> dict[str, Person]:
+    """The child of each of ``refs`` that has one recorded."""
+    if not refs:
+        return {}
+    rows = session.execute(
+        select(CasePersonRow.case_ref, PersonRow)
+        .join(PersonRow, PersonRow.id == CasePersonRow.person_id)
+        .where(CasePersonRow.case_ref.in_(list(refs)))
+    ).all()
+    return {ref: person_model(row) for ref, row in rows}
 
 
 def person_model(row: PersonRow) -> Person:

@@ -5,6 +5,7 @@ own search attributes through the gateway, so a breach shows the moment the work
 everything else reads the SQL read model.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -15,8 +16,10 @@ from sqlalchemy import ColumnElement, Connection, Engine, and_, case, false, fun
 from domain.case import AdviceStatus
 from domain.clock import london_date
 from domain.kpis import Figure, Period
+from domain.person import Contact, Person
 from ehcna.gateway.cases import CaseSummary
 from ehcna.gateway.errors import GatewayError
+from ehcna.store import officers, people
 from ehcna.store.alerts import AlertRow, AlertState, alerts_for_case
 from ehcna.store.faults import WorkflowFaultRow, faults
 from ehcna.store.models import AdviceRow, AuditRow, CaseRow
@@ -120,9 +123,35 @@ def advice_request(svc: Services, ref: str, advice_id: str) -> AdviceRow | None:
 class TimelineEntry(BaseModel):
     seq: int | None
     action: str
-    at: datetime
+    at: datetime  # when it was recorded (for an import: when it was imported)
     by: str
     role: str
+    took_effect: date | None = None  # the date the step took effect, as the command gave it
+    advice_id: str | None = None  # the advice request it concerns
+
+
+# the date a step took effect: the first of its command's date fields
+EFFECTIVE_DATES = (
+    "on",
+    "day0",
+    "requested_on",
+    "received_on",
+    "returned_on",
+    "plan_issued_on",
+    "not_assessed_on",
+    "not_issued_on",
+)
+
+
+def _took_effect(detail: dict) -> date | None:
+    for name in EFFECTIVE_DATES:
+        value = detail.get(name)
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                continue
+    return None
 
 
 def case_history(svc: Services, ref: str) -> list[TimelineEntry]:
@@ -132,8 +161,42 @@ def case_history(svc: Services, ref: str) -> list[TimelineEntry]:
             select(AuditRow).where(AuditRow.case_ref == ref, AuditRow.seq.is_not(None)).order_by(AuditRow.seq)
         ).all()
     return [
-        TimelineEntry(seq=r.seq, action=r.action, at=r.at, by=r.actor_user, role=r.actor_role) for r in rows
+        TimelineEntry(
+            seq=r.seq,
+            action=r.action,
+            at=r.at,
+            by=r.actor_user,
+            role=r.actor_role,
+            took_effect=_took_effect(r.detail or {}),
+            advice_id=(r.detail or {}).get("advice_id"),
+        )
+        for r in rows
     ]
+
+
+@dataclass(frozen=True)
+class Family:
+    """The case's child and their parents or carers, and its named officer, for the case page."""
+
+    person_id: str | None
+    child: Person | None
+    contacts: list[Contact]
+    officer: str | None
+
+
+def case_family(svc: Services, ref: str) -> Family:
+    with svc.sessions() as session:
+        row = people.person_of(session, ref)
+        officer = officers.officer_of(session, ref)
+        if row is None:
+            return Family(None, None, [], officer)
+        return Family(row.id, people.person_model(row), people.contacts_of(session, row.id), officer)
+
+
+def children_of_requests(svc: Services, refs: Collection[str]) -> dict[str, Person]:
+    """The child of each case (for a provider: only name, date of birth and setting are shown)."""
+    with svc.sessions() as session:
+        return people.people_of(session, refs)
 
 
 # ---------------------------------------------------------------- advice timeliness per provider team

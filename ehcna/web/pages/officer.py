@@ -2,10 +2,12 @@
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from domain.access import CaseAccess
 from domain.commands import REF_PATTERN, Actor
 from domain.deadlines import Deadline
+from domain.person import CURRENT_SETTING_TYPES, ETHNICITY
 from domain.statutory_calendar import Duty
 from domain.views import CaseView
 from ehcna.web import queries
@@ -16,10 +18,13 @@ from ehcna.web.pages.auth import allow
 from ehcna.web.pages.forms import FormState, blank, submit_form
 from ehcna.web.pages.names import advice_step
 from ehcna.web.pages.rendering import render
+from ehcna.web.pages.tasks import MAIN_STEPS, case_tasks
+from ehcna.web.pages.worklist import advice_label
 from ehcna.web.security import OFFICERS, case_access, services
 from ehcna.web.services import Services
 
 router = APIRouter(include_in_schema=False)
+ADVICE_SET_HREF: str | None = None  # the one-form request of the standard advice set, when there is one
 officer = allow(OFFICERS, "case work")
 reads_case = case_access(CaseAccess.READ, officer)
 acts_on_case = case_access(CaseAccess.ACT, officer)
@@ -38,11 +43,21 @@ async def case_page(
 ) -> Response:
     view = await read(svc, _ref(ref))
     actions = [f for f in ACTION_FORMS.values() if view.stage in f.stages]
+    family = await run_in_threadpool(queries.case_family, svc, ref)
+    tasks = case_tasks(
+        view, {a.name for a in actions}, ADVICE_SET_HREF.format(ref=ref) if ADVICE_SET_HREF else None
+    )
     return render(
         request,
         "officer/case.html",
         actor,
         view=view,
+        family=family,
+        tasks=tasks,
+        other_actions=[a for a in actions if a.name not in MAIN_STEPS],
+        advice_label=advice_label,
+        ethnicity_names=ETHNICITY,
+        setting_types=CURRENT_SETTING_TYPES,
         waiting=waiting_on(view),
         step_title=lambda d: step_title(d, view),
         history=queries.case_history(svc, ref),
