@@ -5,7 +5,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from domain.access import CaseAccess
@@ -13,13 +13,22 @@ from domain.appeals import AppealOutcome, Disputed, RecordAppeal, RecordAppealOu
 from domain.case import RequestSource
 from domain.commands import Actor, Role, StartAssessment
 from domain.errors import RuleViolation
+from domain.person import Contact, Person
 from domain.views import CaseView
 from ehcna.gateway.cases import CaseSummary
 from ehcna.gateway.errors import GatewayError
 from ehcna.store import appeals
 from ehcna.web import queries
 from ehcna.web.case_actions import ACTIONS, IDEMPOTENCY_DOC, IdempotencyKey, body_model, read, send
-from ehcna.web.casework import Family, check_family, officer_for, record_family
+from ehcna.web.casework import (
+    Family,
+    assign_officer,
+    check_family,
+    officer_for,
+    record_family,
+    replace_contacts,
+    save_child,
+)
 from ehcna.web.errors import http_error, refused
 from ehcna.web.queries import today
 from ehcna.web.security import (
@@ -321,3 +330,45 @@ def sen2_csv(actor: Actor = Depends(manager), svc: Services = Depends(services))
 @router.get("/me")
 def me(actor: Actor = Depends(current_actor)) -> dict[str, Any]:
     return {"user": actor.user, "role": actor.role, "team": actor.team, "roles": [r.value for r in Role]}
+
+
+class OfficerBody(BaseModel):
+    officer: str = Field(min_length=1, max_length=64)
+
+
+@router.put("/cases/{ref}/officer", status_code=status.HTTP_204_NO_CONTENT)
+async def assign_case_officer(
+    ref: str, body: OfficerBody, actor: Actor = Depends(acts_on_case), svc: Services = Depends(services)
+) -> None:
+    """Name the case's officer (an officer of the case's team); the change is audited."""
+    await run_in_threadpool(assign_officer, svc, ref, body.officer, actor)
+
+
+class ChildBody(BaseModel):
+    child: Person
+    contacts: list[Contact] | None = Field(default=None, max_length=6)  # None: leave them as they are
+
+
+class ChildDetail(BaseModel):
+    child: Person | None
+    contacts: list[Contact]
+    officer: str | None
+
+
+@router.get("/cases/{ref}/child", response_model=ChildDetail)
+async def case_child(ref: str, actor: Actor = Depends(reads_case), svc: Services = Depends(services)) -> Any:
+    """The case's child, parents or carers and named officer (personal data: the store only)."""
+    family = await run_in_threadpool(queries.case_family, svc, ref)
+    return ChildDetail(child=family.child, contacts=family.contacts, officer=family.officer)
+
+
+@router.put("/cases/{ref}/child", response_model=ChildDetail)
+async def change_case_child(
+    ref: str, body: ChildBody, actor: Actor = Depends(acts_on_case), svc: Services = Depends(services)
+) -> Any:
+    """Record or correct the case's child (and, if given, replace the contacts); audited by field."""
+    await run_in_threadpool(save_child, svc, ref, body.child, actor)
+    if body.contacts is not None:
+        await run_in_threadpool(replace_contacts, svc, ref, body.contacts, actor)
+    family = await run_in_threadpool(queries.case_family, svc, ref)
+    return ChildDetail(child=family.child, contacts=family.contacts, officer=family.officer)

@@ -15,6 +15,7 @@ from domain.errors import RuleViolation
 from domain.person import Contact, Person, check_year_group
 from ehcna.store import officers, people
 from ehcna.store.models import PersonRow
+from ehcna.web import queries
 from ehcna.web.services import Services
 
 
@@ -87,3 +88,62 @@ def record_family(
                 people.set_contacts(session, person_id, family.contacts, by, at)
         if officer is not None:
             officers.assign(session, command.ref, officer, command.team, by, on, at)
+
+
+# ---------------------------------------------------------------- after the start: changes, each audited
+
+
+def case_team_of(svc: Services, ref: str) -> str:
+    team = queries.case_team(svc, ref)
+    if team is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no case {ref} in the store yet")
+    return team
+
+
+def _conflict(err: RuleViolation) -> HTTPException:
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, {"field": err.field, "reason": err.reason})
+
+
+def assign_officer(svc: Services, ref: str, officer: str, by: Actor) -> None:
+    team = case_team_of(svc, ref)
+    try:
+        with svc.sessions.begin() as session:
+            officers.assign(session, ref, officer, team, by, queries.today(), datetime.now(UTC))
+    except RuleViolation as err:
+        raise _conflict(err) from None
+
+
+def save_child(svc: Services, ref: str, child: Person, by: Actor) -> None:
+    """The case's child corrected, or recorded if the case has none yet (a duplicate refused)."""
+    now = datetime.now(UTC)
+    try:
+        with svc.sessions.begin() as session:
+            row = people.person_of(session, ref)
+            if row is None:
+                people.link(session, ref, people.add_person(session, child, by, now))
+            else:
+                people.change_person(session, row.id, child, by, now)
+    except RuleViolation as err:
+        raise _conflict(err) from None
+
+
+def add_contact(svc: Services, ref: str, contact: Contact, by: Actor) -> None:
+    with svc.sessions.begin() as session:
+        row = people.person_of(session, ref)
+        if row is None:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                {"field": "contact_name", "reason": "record the child's details first"},
+            )
+        held = people.contacts_of(session, row.id)
+        people.set_contacts(session, row.id, [*held, contact], by, datetime.now(UTC))
+
+
+def replace_contacts(svc: Services, ref: str, contacts: list[Contact], by: Actor) -> None:
+    with svc.sessions.begin() as session:
+        row = people.person_of(session, ref)
+        if row is None:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, {"field": "contacts", "reason": "record the child's details first"}
+            )
+        people.set_contacts(session, row.id, contacts, by, datetime.now(UTC))

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, and_, case, false, fun
 from domain.case import AdviceStatus
 from domain.clock import london_date
 from domain.kpis import Figure, Period
-from domain.person import Contact, Person
+from domain.person import CURRENT_SETTING_TYPES, Contact, Person
 from ehcna.gateway.cases import CaseSummary
 from ehcna.gateway.errors import GatewayError
 from ehcna.store import officers, people
@@ -193,10 +193,28 @@ def case_family(svc: Services, ref: str) -> Family:
         return Family(row.id, people.person_model(row), people.contacts_of(session, row.id), officer)
 
 
-def children_of_requests(svc: Services, refs: Collection[str]) -> dict[str, Person]:
-    """The child of each case (for a provider: only name, date of birth and setting are shown)."""
+@dataclass(frozen=True)
+class ChildSeen:
+    """What a provider sees of the child: enough to know who they are, nothing more."""
+
+    name: str
+    birth_date: date
+    setting: str  # "School URN 100000", "Early years...", "Not recorded"
+
+
+def children_of_requests(svc: Services, refs: Collection[str]) -> dict[str, ChildSeen]:
+    """The child of each case, as a provider may see them: name, date of birth and current setting."""
     with svc.sessions() as session:
-        return people.people_of(session, refs)
+        found = people.people_of(session, refs)
+    return {ref: ChildSeen(p.full_name, p.birth_date, _setting(p)) for ref, p in found.items()}
+
+
+def _setting(p: Person) -> str:
+    if p.setting_urn:
+        return f"School URN {p.setting_urn}"
+    if p.setting_ukprn:
+        return f"Provider UKPRN {p.setting_ukprn}"
+    return CURRENT_SETTING_TYPES.get(p.setting_type or "", "Not recorded")
 
 
 # ---------------------------------------------------------------- advice timeliness per provider team

@@ -30,7 +30,8 @@ def inbox(request: Request, actor: Actor = Depends(provider), svc: Services = De
     own = listed_team(svc, request, actor)
     team, case_team = (own, None) if actor.role in PROVIDERS else (None, own)
     tasks = queries.advice_tasks(svc, team, case_team=case_team)
-    return render(request, "provider/inbox.html", actor, tasks=tasks, team=team)
+    children = queries.children_of_requests(svc, {t.case_ref for t in tasks})
+    return render(request, "provider/inbox.html", actor, tasks=tasks, team=team, children=children)
 
 
 def _own_task(svc: Services, request: Request, actor: Actor, ref: str, advice_id: str) -> AdviceRow:
@@ -96,12 +97,14 @@ def _register(form: TaskForm) -> None:
 def _task_page(
     request: Request, actor: Actor, task: AdviceRow, form: FormState, status_code: int = 200
 ) -> HTMLResponse:
+    svc: Services = request.app.state.services
     return render(
         request,
         "provider/task.html",
         actor,
         status_code,
         task=task,
+        child=queries.children_of_requests(svc, {task.case_ref}).get(task.case_ref),
         open=task.status == str(AdviceStatus.REQUESTED),
         days_left=(task.due_on - queries.today()).days if task.due_on else None,
         form=form,
