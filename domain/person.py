@@ -219,7 +219,7 @@ class Person(BaseModel):
     @model_validator(mode="after")
     def _identified(self) -> "Person":
         if self.upn_unknown is not None and (self.upn or self.uln):
-            raise ValueError("upn_unknown is the reason no UPN or ULN is known: give it only without them")
+            raise ValueError("give the reason no UPN or ULN is known only when neither is given")
         settings = [n for n in ("setting_urn", "setting_ukprn", "setting_type") if getattr(self, n)]
         if len(settings) > 1:
             raise ValueError(

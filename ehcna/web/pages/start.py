@@ -130,8 +130,9 @@ def _split(answers: dict[str, Any], form: FormState, existing: str | None) -> Fa
     if existing is None:
         try:
             child = Person.model_validate({f.name: answers[f.name] for f in CHILD if f.name in answers})
-        except ValidationError as err:
-            add_errors(form, err)
+        except ValidationError as err:  # a complaint about the whole child: the UPN's reason, or the setting
+            whole = "upn_unknown" if "UPN" in str(err) else "setting_urn"
+            add_errors(form, err, fallback=whole)
         contact = {f.name.removeprefix("contact_"): answers[f.name] for f in CONTACT if f.name in answers}
         try:
             contacts = [Contact.model_validate(contact)]
