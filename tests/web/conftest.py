@@ -17,6 +17,7 @@ PEOPLE = {
     "manager": (Role.MANAGER, "north"),
     "health": (Role.PROVIDER, "icb-community-paeds"),
     "school": (Role.PROVIDER, "oak-school"),
+    "social-care": (Role.PROVIDER, "social-care"),
     # another team's people, and the head of service: the cross-team walk (test_access.py)
     "south-officer": (Role.CASE_OFFICER, "south"),
     "south-manager": (Role.MANAGER, "south"),
