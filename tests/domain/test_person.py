@@ -68,7 +68,7 @@ def test_a_person_is_checked_field_by_field():
         )
     fields = {e["loc"][0] for e in err.value.errors()}
     assert fields == {"upn", "ethnicity", "postcode"}
-    with pytest.raises(ValidationError, match="only without them"):
+    with pytest.raises(ValidationError, match="only when neither is given"):
         Person(
             forename="Ada",
             surname="Example",
