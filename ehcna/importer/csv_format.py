@@ -168,6 +168,14 @@ class CaseLine(_Row):
     setting_urn: str | None = None
     setting_ukprn: str | None = None
     setting_type: str | None = None
+    # a parent or carer (domain.person.Contact), for the store only
+    contact_name: str | None = None
+    contact_relationship: str | None = None
+    contact_email: str | None = None
+    contact_phone: str | None = None
+    contact_address: str | None = None
+    contact_preferred: str | None = None
+    contact_interpreter_language: str | None = None
     # the setting consulted and named in the plan (SEN2 module 4b)
     named_setting_urn: str | None = None
     named_setting_ukprn: str | None = None

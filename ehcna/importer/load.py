@@ -35,7 +35,7 @@ from ehcna.store.models import (
     ExceptionRow,
     NamedSettingRow,
 )
-from ehcna.store.people import link, person_for_import
+from ehcna.store.people import contacts_of, link, person_for_import, set_contacts
 from ehcna.store.records import case_rows, derived_breach_row
 from ehcna.store.upsert import insert_ignore
 
@@ -132,7 +132,7 @@ def _write_batch(session: Session, plans: Sequence[CasePlan], at: datetime) -> s
             session.execute(insert(cast(Table, table)), rows[table])  # each a mapped class's Table
     for plan in new:  # a child may come back in several cases: found, or added once
         if plan.person is not None:
-            link(session, plan.ref, person_for_import(session, plan.person, IMPORT_ACTOR, at))
+            _save_child(session, plan, at)
     return {p.ref for p in new}
 
 
@@ -161,12 +161,20 @@ def save_people(sessions: sessionmaker[Session], plans: Sequence[CasePlan], at: 
     for plan in plans:
         with sessions.begin() as session:
             if plan.person is not None:
-                link(session, plan.ref, person_for_import(session, plan.person, IMPORT_ACTOR, at))
+                _save_child(session, plan, at)
             if plan.setting is not None:
                 row = {"case_ref": plan.ref, "rank": 1, **plan.setting.model_dump()}
                 insert_ignore(session, NamedSettingRow.__table__, row)
             for b in plan.breaches:
                 insert_ignore(session, BreachRow.__table__, derived_breach_row(plan.ref, plan.case.team, b))
+
+
+def _save_child(session: Session, plan: CasePlan, at: datetime) -> None:
+    assert plan.person is not None
+    person_id = person_for_import(session, plan.person, IMPORT_ACTOR, at)
+    link(session, plan.ref, person_id)
+    if plan.contact is not None and plan.contact not in contacts_of(session, person_id):
+        set_contacts(session, person_id, [*contacts_of(session, person_id), plan.contact], IMPORT_ACTOR, at)
 
 
 def stored_refs(sessions: sessionmaker[Session], refs: Sequence[str], chunk: int = 500) -> set[str]:

@@ -39,7 +39,7 @@ from domain.commands import (
 from domain.deadlines import Deadline, deadlines
 from domain.errors import RuleViolation
 from domain.history import implied_breaches, returned_after_close
-from domain.person import NamedSetting, Person, check_year_group
+from domain.person import Contact, NamedSetting, Person, check_year_group
 from domain.statutory_exceptions import ExceptionCode, validate_case_exception
 from ehcna.importer.csv_format import (
     AdviceLine,
@@ -107,6 +107,7 @@ class CasePlan:
     breaches: tuple[Deadline, ...] = ()  # implied by a closed case's dates (K10 for migrated history)
     person: Person | None = None  # the child, for the store only (never sent to Temporal)
     setting: NamedSetting | None = None  # the setting consulted and named in the plan
+    contact: Contact | None = None  # a parent or carer, for the store only
 
     @property
     def ref(self) -> str:
@@ -330,7 +331,8 @@ def _plan_case(
     )
     person = _person(row, file)
     setting = _setting(row, file, case)
-    return CasePlan(file, row.line, start, tuple(commands), case, appeals, breaches, person, setting)
+    contact = _contact(row, file, person)
+    return CasePlan(file, row.line, start, tuple(commands), case, appeals, breaches, person, setting, contact)
 
 
 SETTING_COLUMNS = {
@@ -373,6 +375,31 @@ def _person(row: CaseLine, file: str) -> Person | None:
     except RuleViolation as err:
         raise _Refused([RowError(file, row.line, err.field, err.reason)]) from None
     return person
+
+
+CONTACT_COLUMNS = {name: f"contact_{name}" for name in Contact.model_fields}
+
+
+def _contact(row: CaseLine, file: str, person: Person | None) -> Contact | None:
+    """The parent or carer, when the row names one (only with the child it belongs to)."""
+    cells = {name: getattr(row, column) for name, column in CONTACT_COLUMNS.items()}
+    if all(v is None for v in cells.values()):
+        return None
+    if person is None:
+        raise _Refused(
+            [
+                RowError(
+                    file,
+                    row.line,
+                    "contact_name",
+                    "a contact needs the child: give forename, surname and birth_date too",
+                )
+            ]
+        )
+    try:
+        return Contact(**{k: v for k, v in cells.items() if v is not None})
+    except ValidationError as err:
+        raise _Refused(validation_errors(err, file, row.line, CONTACT_COLUMNS, "contact_preferred")) from None
 
 
 def _appeals(row: CaseLine, file: str, case: Case, today: date) -> tuple[Appeal, ...]:

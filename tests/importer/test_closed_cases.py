@@ -323,3 +323,49 @@ def test_a_child_with_a_wrong_UPN_check_letter_or_impossible_birth_date_is_refus
         (2, "upn", "the UPN's check letter should be B: check the number"),
         (3, "birth_date", f"the date of birth is after the day the request was received ({DAY0})"),
     ]
+
+
+def test_a_parent_or_carer_is_imported_with_the_child_once_and_a_bad_one_is_refused_by_column(db, tmp_path):
+    from ehcna.store.models import CasePersonRow, ContactRow
+
+    child = {"forename": "Cy", "surname": "Example", "birth_date": "2015-03-01", "upn": "A123456789012"}
+    parent = {
+        "contact_name": "Dee Example",
+        "contact_relationship": "Mother",
+        "contact_phone": "01632 960000",
+        "contact_preferred": "phone",
+        "contact_interpreter_language": "Welsh",
+    }
+    first, second = unique("C1"), unique("C2")
+    rows = [
+        plan_issued(first, DAY0, **child, **parent),
+        plan_issued(
+            second, DAY0 + timedelta(days=400), **child, **parent
+        ),  # the same parent again: kept once
+    ]
+    advice = plan_issued_advice(first, DAY0) + plan_issued_advice(second, DAY0 + timedelta(days=400))
+    plan = read_and_plan(
+        write_csv(tmp_path / "c.csv", rows), write_csv(tmp_path / "a.csv", advice), date(2026, 11, 28)
+    )
+    assert plan.errors == []
+    load_closed(db.sessions, plan.closed, datetime.now(UTC), LoadReport())
+    with db.sessions() as s:
+        person_id = s.scalar(sa.select(CasePersonRow.person_id).where(CasePersonRow.case_ref == first))
+        contacts = s.scalars(sa.select(ContactRow).where(ContactRow.person_id == person_id)).all()
+        assert [(c.name, c.preferred, c.interpreter_language) for c in contacts] == [
+            ("Dee Example", "phone", "Welsh")
+        ]
+        audit = " ".join(str(d) for d in s.scalars(sa.select(AuditRow.detail)).all())
+        assert "Dee Example" not in audit and "01632" not in audit
+
+    unreachable = plan_issued(
+        "EH-3", DAY0, **child, contact_name="Eve", contact_relationship="Aunt", contact_preferred="post"
+    )
+    orphan = plan_issued("EH-4", DAY0, contact_name="Flo", contact_relationship="Father")
+    bad = read_and_plan(
+        write_csv(tmp_path / "c2.csv", [unreachable, orphan]),
+        write_csv(tmp_path / "a2.csv", plan_issued_advice("EH-3", DAY0) + plan_issued_advice("EH-4", DAY0)),
+        date(2026, 11, 28),
+    )
+    assert sorted((e.line, e.column) for e in bad.errors) == [(2, "contact_preferred"), (3, "contact_name")]
+    assert "give their address" in bad.errors[0].reason + bad.errors[1].reason
