@@ -242,3 +242,18 @@ async def test_a_provider_sees_the_childs_name_birth_date_and_setting_on_its_own
         await asyncio.sleep(0.2)
     assert "Ada Quill" in inbox.text and "School URN 100000" in inbox.text
     assert start["child"]["upn"] not in inbox.text and "Ben Quill" not in inbox.text  # nothing more
+
+
+async def test_a_child_is_found_by_surname_upn_or_birth_date_with_every_case_open_or_closed(site):  # noqa: F811
+    api = site.api
+    ref = new_ref()
+    start = body(ref, child={**body(ref)["child"], "surname": f"Findme{ref[-5:]}"})
+    assert (await api.http.post("/api/cases", json=start, headers=api.auth("officer"))).status_code == 201
+    http = await site.signed_in("officer")
+    for q in (f"findme{ref[-5:]}"[:9], start["child"]["upn"]):
+        page = await http.get("/children", params={"q": q})
+        assert page.status_code == 200 and f'href="/cases/{ref}"' in page.text, q
+        assert "/start-assessment?child=" in page.text
+    short = await http.get("/children", params={"q": "F"})
+    assert short.status_code == 422 and "at least 2 letters" in short.text
+    assert "no child matches" in (await http.get("/children", params={"q": "Zzzzzqx"})).text.lower()

@@ -14,7 +14,18 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain.commands import Actor
-from ehcna.web.pages import admin, appeals, family, manager, officer, provider, signin, start, worklist
+from ehcna.web.pages import (
+    admin,
+    appeals,
+    children,
+    family,
+    manager,
+    officer,
+    provider,
+    signin,
+    start,
+    worklist,
+)
 from ehcna.web.pages.auth import SignInRequired, sign_in_url
 from ehcna.web.pages.rendering import render
 from ehcna.web.security import current_actor
@@ -33,7 +44,7 @@ def register(app: FastAPI) -> None:
     if getattr(app.state, "pages_registered", False):
         return
     app.state.pages_registered = True
-    for module in (signin, appeals, family, worklist, start, officer, provider, manager, admin):
+    for module in (signin, appeals, family, worklist, start, children, officer, provider, manager, admin):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
     app.add_exception_handler(SignInRequired, _to_sign_in)

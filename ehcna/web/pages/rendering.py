@@ -28,7 +28,11 @@ class NavItem:
 
 
 NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
-    Role.CASE_OFFICER: (NavItem("My cases", "/cases"), NavItem("Start an assessment", "/start-assessment")),
+    Role.CASE_OFFICER: (
+        NavItem("My cases", "/cases"),
+        NavItem("Find a child", "/children"),
+        NavItem("Start an assessment", "/start-assessment"),
+    ),
     Role.PROVIDER: (NavItem("Advice requests", "/inbox"),),
     Role.MANAGER: (
         NavItem("Performance", "/performance"),
