@@ -45,7 +45,7 @@ from ehcna.store.db import make_engine, session_factory
 from ehcna.store.migrate import upgrade
 from ehcna.store.records import case_stored
 from ehcna.web.app import create_app
-from ehcna.web.services import Services
+from ehcna.web.services import Services, TeamInfo
 from workflows.advice import AdviceWorkflow
 from workflows.assessment import AssessmentWorkflow
 from workflows.digest import DigestWorkflow
@@ -217,6 +217,14 @@ def case_gateway(
     return CaseGateway(client, settings.task_queue, timing=policy.timing(), stored=case_stored(sessions))
 
 
+def directory_teams(policy: Policy) -> dict[str, TeamInfo]:
+    """The directory's teams as the web app checks and offers them."""
+    return {
+        tid: TeamInfo(team.name, team.casework, tuple(str(k) for k in team.advice))
+        for tid, team in policy.directory.teams.items()
+    }
+
+
 def web_app(settings: Settings, policy: Policy) -> FastAPI:
     """The web app; its Temporal client is made on start-up, inside the server's event loop."""
 
@@ -231,6 +239,7 @@ def web_app(settings: Settings, policy: Policy) -> FastAPI:
             organisation=settings.organisation,
             managed_teams=lambda actor: managers.get(actor.user, ()),
             temporal_ui_origin=settings.temporal_ui_url,
+            teams=directory_teams(policy),
         )
 
     return create_app(

@@ -10,6 +10,7 @@ from typing import Annotated, Self
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
+from domain.case import AdviceKind
 from domain.escalation import Audience, Channel, PolicyModel
 
 _EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
@@ -33,6 +34,8 @@ class Person(PolicyModel):
 
 class Team(PolicyModel):
     name: str = Field(min_length=1)
+    casework: bool = False  # a team of case officers, which holds cases; else a team asked for advice
+    advice: list[AdviceKind] = Field(default_factory=list)  # the advice it gives unless another is chosen
     members: list[str] = Field(default_factory=list)  # person ids
     manager: str  # person id
     head_of_service: str | None = None  # person id; else the directory's

@@ -45,6 +45,7 @@ from ehcna.web.security import (
     services,
 )
 from ehcna.web.services import Services
+from ehcna.web.teams import check_team
 
 router = APIRouter(prefix="/api")
 officer = require(OFFICERS, "case work")
@@ -77,6 +78,7 @@ async def start_case(
     body: StartBody, request: Request, actor: Actor = Depends(officer), svc: Services = Depends(services)
 ) -> Any:
     await run_in_threadpool(authorise, svc, request, actor, CaseAccess.ACT, body.team, None)
+    await run_in_threadpool(check_team, svc, "team", body.team, True, actor)
     cmd = StartAssessment(**body.model_dump(exclude=set(Family.model_fields)), by=actor)
     family = Family.model_validate(body.model_dump(include=set(Family.model_fields)))
     officer_name = officer_for(actor, family)

@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import Header
 from pydantic import BaseModel, create_model
+from starlette.concurrency import run_in_threadpool
 
 from domain.commands import (
     DecideToAssess,
@@ -26,6 +27,7 @@ from domain.views import CaseView
 from ehcna.gateway.errors import GatewayError
 from ehcna.web.errors import http_error
 from ehcna.web.services import Services
+from ehcna.web.teams import check_command_team
 
 # action name in the URL -> the command it sends
 ACTIONS: dict[str, type[BaseModel]] = {
@@ -81,6 +83,7 @@ IdempotencyKey = Annotated[
 
 async def send(svc: Services, ref: str, command: Any, idempotency_key: str | None = None) -> CaseView:
     """Apply ``command`` to case ``ref``; what the gateway refuses becomes its HTTP answer."""
+    await run_in_threadpool(check_command_team, svc, command)
     try:
         return await svc.cases.act(ref, command, idempotency_key)
     except GatewayError as err:

@@ -1,7 +1,7 @@
 """What the web service needs, built once at start-up (``ehcna.bootstrap``) and shared by requests."""
 
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -9,6 +9,15 @@ from domain.commands import Actor
 from ehcna.gateway.cases import CaseGateway
 
 DEFAULT_ORGANISATION = "Special educational needs and disabilities"
+
+
+@dataclass(frozen=True)
+class TeamInfo:
+    """A team of the directory, as the forms and the checks need it."""
+
+    name: str
+    casework: bool  # holds cases; else it is asked for advice
+    advice: tuple[str, ...] = ()  # the advice kinds it gives by default
 
 
 @dataclass(frozen=True)
@@ -21,9 +30,20 @@ class Services:
     # the teams a manager manages besides their own (the directory's); none by default
     managed_teams: Callable[[Actor], Collection[str]] = lambda actor: ()
     temporal_ui_origin: str | None = None  # the Temporal UI, allowed to call the codec endpoint
+    # the directory's teams: a case's team and an advice request's team must be one of them
+    teams: Mapping[str, TeamInfo] = field(default_factory=dict)
+
+    def valid_teams(self, casework: bool) -> list[str]:
+        return sorted(t for t, info in self.teams.items() if info.casework == casework)
+
+    def default_team(self, advice_kind: str) -> str | None:
+        """The team the directory names first for this kind of advice."""
+        return next((t for t, info in self.teams.items() if advice_kind in info.advice), None)
 
     def team_name(self, team_id: str) -> str:
         """The team's name for a person to read; a team not named shows its id."""
+        if team_id in self.teams:
+            return self.teams[team_id].name
         if self.team_names is None or not team_id:
             return team_id
         if callable(self.team_names):

@@ -193,7 +193,7 @@ async def test_a_case_officer_starts_a_case_and_a_bad_form_shows_the_error_summa
     for advice, team in teams.items():
         await page.get_by_role("link", name="Request advice").click()
         await page.get_by_label(advice, exact=True).check()
-        await page.get_by_label("Team asked for the advice").fill(team)
+        await page.get_by_label("Team asked for the advice").select_option(team)
         await fill_date(page, "requested_on", requested)
         await page.get_by_role("button", name="Request advice").click()
         await expect(page.locator(".govuk-notification-banner")).to_contain_text("Advice requested")

@@ -257,3 +257,51 @@ async def test_a_child_is_found_by_surname_upn_or_birth_date_with_every_case_ope
     short = await http.get("/children", params={"q": "F"})
     assert short.status_code == 422 and "at least 2 letters" in short.text
     assert "no child matches" in (await http.get("/children", params={"q": "Zzzzzqx"})).text.lower()
+
+
+async def test_a_team_not_in_the_directory_is_refused_with_the_valid_teams_and_nothing_stored(site):  # noqa: F811
+    api = site.api
+    head = api.auth("head")  # may act for every team: only the directory stops "nowhere"
+    ref = new_ref()
+    r = await api.http.post("/api/cases", json=body(ref, team="nowhere", officer=None), headers=head)
+    assert r.status_code == 422 and r.json()["detail"]["field"] == "team"
+    assert r.json()["detail"]["valid"] == ["north", "south"]
+    assert (await api.http.get(f"/api/cases/{ref}", headers=head)).status_code == 404
+
+    officer = api.auth("officer")
+    ref = new_ref()
+    assert (await api.http.post("/api/cases", json=body(ref), headers=officer)).status_code == 201
+    on = str(today())
+    assert (
+        await api.http.post(
+            f"/api/cases/{ref}/decide-to-assess", json={"yes": True, "on": on}, headers=officer
+        )
+    ).status_code == 200
+    typed = {"advice_kind": "SOCIAL_CARE", "provider_team": "Children's social care", "requested_on": on}
+    r = await api.http.post(f"/api/cases/{ref}/request-advice", json=typed, headers=officer)
+    assert r.status_code == 422 and r.json()["detail"]["field"] == "provider_team"
+    assert "social-care" in r.json()["detail"]["valid"] and "north" not in r.json()["detail"]["valid"]
+    case = (await api.http.get(f"/api/cases/{ref}", headers=officer)).json()["case"]
+    assert case["case"]["advice"] == []  # nothing sent
+    move = await api.http.post(
+        f"/api/cases/{ref}/reassign-team", json={"team": "social-care", "on": on}, headers=officer
+    )
+    assert move.status_code == 422 and move.json()["detail"]["field"] == "team"
+    with api.db.sessions() as s:
+        reasons = [
+            a.detail["reason"] for a in s.scalars(sa.select(AuditRow).where(AuditRow.action == "refused"))
+        ]
+    assert any("Children's social care" in r for r in reasons)  # the refusal is audited
+
+    # the page: teams are a list of the directory's names; a forged value gets the error summary
+    http = await site.signed_in("officer")
+    form = await http.get(f"/cases/{ref}/request-advice")
+    assert '<option value="social-care">Children&#39;s social care</option>' in form.text
+    forged = await post_form(
+        http,
+        f"/cases/{ref}/request-advice",
+        {"advice_kind": "HEALTH", "provider_team": "nowhere", **date_fields("requested_on", today())},
+    )
+    assert forged.status_code == 422 and ("#provider_team", "Select the team asked") in error_links(
+        forged.text
+    )

@@ -233,7 +233,7 @@ async def test_the_start_form_shows_the_govuk_error_summary_keyed_to_fields(site
         ("#ref", "Enter a case reference"),
         ("#day0-day", "Enter the date the request was received"),
         ("#request_source", "Select who made the request"),
-        ("#team", "Enter case officer team"),
+        ("#team", "Select case officer team"),
     ]
     assert ("#forename", "Enter first name") in error_links(empty.text)
     assert 'class="govuk-form-group govuk-form-group--error"' in empty.text
@@ -335,7 +335,7 @@ async def test_the_case_page_shows_the_statutory_timeline_and_actions_apply_or_s
         and "Final EHC plan issued (reg 13(2))" in page.text
     )
     assert '<strong class="govuk-tag govuk-tag--orange">At risk</strong>' in page.text  # T1 due in 7 days
-    assert "<strong>north</strong>: Decision whether to assess" in page.text  # who holds the case
+    assert "<strong>North SEN team</strong>: Decision whether to assess" in page.text  # who holds the case
     assert f'href="/cases/{ref}/decide-to-assess"' in page.text
     assert f'href="/cases/{ref}/issue-final-plan"' not in page.text  # not offered at this stage
     assert f"Assessment {ref} started" not in (await http.get(f"/cases/{ref}")).text  # a flash shows once
@@ -504,7 +504,7 @@ async def test_a_provider_sees_its_inbox_and_only_its_own_teams_task_pages(site)
 TEAM_NAMES = {"north": "North SEN team", "icb-community-paeds": "ICB community paediatrics"}
 
 
-async def test_pages_name_teams_as_the_directory_does_and_show_an_unknown_teams_id(site):
+async def test_pages_name_teams_as_the_directory_does(site):
     services = dataclasses.replace(site.app.state.services, team_names=TEAM_NAMES)
     named = Site(create_app(services, session_secret="test-secret"), site.api)
     officer_http = await named.signed_in("officer")
@@ -516,7 +516,7 @@ async def test_pages_name_teams_as_the_directory_does_and_show_an_unknown_teams_
         officer_http, f"/cases/{ref}/decide-to-assess", {"yes": "true", **date_fields("on", today())}
     )
     await request_advice(officer_http, ref, "HEALTH", "icb-community-paeds")
-    await request_advice(officer_http, ref, "EDUCATION", "oak-school")  # not in the directory
+    await request_advice(officer_http, ref, "EDUCATION", "oak-school")  # named by the directory only
 
     def written() -> bool:
         with site.api.db.sessions() as s:
@@ -526,7 +526,7 @@ async def test_pages_name_teams_as_the_directory_does_and_show_an_unknown_teams_
     case = (await officer_http.get(f"/cases/{ref}")).text
     # the advice table, the timeline's "held by", who holds the case and the signed-in line
     assert '<td class="govuk-table__cell app-nowrap">ICB community paediatrics</td>' in case
-    assert '<td class="govuk-table__cell app-nowrap">oak-school</td>' in case
+    assert '<td class="govuk-table__cell app-nowrap">Oak School</td>' in case
     assert '<td class="govuk-table__cell">North SEN team</td>' in case
     assert "<strong>ICB community paediatrics</strong>: " in case
     assert '<td class="govuk-table__cell">icb-community-paeds</td>' not in case
@@ -539,7 +539,7 @@ async def test_pages_name_teams_as_the_directory_does_and_show_an_unknown_teams_
     boss = await named.signed_in("manager")
     kpis = (await boss.get("/performance")).text  # the advice awaited counts today, in any month
     assert '<th scope="row" class="govuk-table__header">ICB community paediatrics</th>' in kpis
-    assert '<th scope="row" class="govuk-table__header">oak-school</th>' in kpis
+    assert '<th scope="row" class="govuk-table__header">Oak School</th>' in kpis
     assert '<th scope="row" class="govuk-table__header">icb-community-paeds</th>' not in kpis
 
     for _ in range(75):  # the lists come from Temporal's visibility, a moment behind

@@ -13,7 +13,7 @@ success message and a redirect.
 """
 
 from collections.abc import Awaitable, Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal, TypeVar
 
@@ -82,6 +82,22 @@ class FormState:
 
     def find(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
+
+
+def with_teams(fields: tuple[Field, ...], teams: Mapping[str, Any]) -> tuple[Field, ...]:
+    """A form whose team fields offer the directory's teams by name (``teams``: id -> TeamInfo):
+    ``team`` the teams of case officers, ``provider_team`` the teams asked for advice."""
+
+    def choices(casework: bool) -> tuple[tuple[str, str], ...]:
+        found = [(tid, info.name) for tid, info in teams.items() if info.casework == casework]
+        return tuple(sorted(found, key=lambda pair: pair[1]))
+
+    out = []
+    for f in fields:
+        if f.name in ("team", "provider_team") and teams:
+            f = replace(f, kind="select", options=choices(f.name == "team"), width=None)
+        out.append(f)
+    return tuple(out)
 
 
 def blank(fields: tuple[Field, ...], **values: Any) -> FormState:

@@ -15,7 +15,7 @@ from ehcna.web.case_actions import ACTIONS, read, send
 from ehcna.web.pages import csrf
 from ehcna.web.pages.action_forms import ACTION_FORMS, ActionForm
 from ehcna.web.pages.auth import allow
-from ehcna.web.pages.forms import FormState, blank, submit_form
+from ehcna.web.pages.forms import FormState, blank, submit_form, with_teams
 from ehcna.web.pages.names import advice_step
 from ehcna.web.pages.rendering import render
 from ehcna.web.pages.tasks import MAIN_STEPS, case_tasks
@@ -97,7 +97,8 @@ async def action_page(
 ) -> Response:
     spec = _action(action)
     view = await read(svc, _ref(ref))
-    return _action_page(request, actor, spec, ref, blank(spec.fields_for(view)))
+    fields = with_teams(spec.fields_for(view), svc.teams)
+    return _action_page(request, actor, spec, ref, blank(fields))
 
 
 @router.post("/cases/{ref}/{action}")
@@ -113,7 +114,7 @@ async def act(
     view = await read(svc, _ref(ref))
     return await submit_form(
         request,
-        spec.fields_for(view),
+        with_teams(spec.fields_for(view), svc.teams),
         data,
         ACTIONS[action],
         given={"by": actor},
@@ -121,6 +122,11 @@ async def act(
         show=lambda form, code: _action_page(request, actor, spec, ref, form, code),
         done=spec.done,
         then=f"/cases/{ref}",
+        refused=(
+            status.HTTP_409_CONFLICT,
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+        ),
     )
 
 

@@ -4,6 +4,7 @@ One page, in three sections. A child already recorded (found by UPN or NHS numbe
 twice: the page leads the officer to start the case for the existing record (``?child=<id>``).
 """
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -23,10 +24,11 @@ from ehcna.web.errors import http_error
 from ehcna.web.pages import csrf
 from ehcna.web.pages.action_forms import START
 from ehcna.web.pages.auth import allow
-from ehcna.web.pages.forms import Field, FormState, add_errors, blank, parse, refusal, validate
+from ehcna.web.pages.forms import Field, FormState, add_errors, blank, parse, refusal, validate, with_teams
 from ehcna.web.pages.rendering import flash, long_date, render
 from ehcna.web.security import OFFICERS, authorise, services
-from ehcna.web.services import Services
+from ehcna.web.services import Services, TeamInfo
+from ehcna.web.teams import check_team
 
 router = APIRouter(include_in_schema=False)
 officer = allow(OFFICERS, "case work")
@@ -117,9 +119,9 @@ OFFICER = Field(
 )
 
 
-def _fields(officer_names: list[str], existing: bool) -> tuple[Field, ...]:
+def _fields(officer_names: list[str], existing: bool, teams: Mapping[str, TeamInfo]) -> tuple[Field, ...]:
     chosen = (Field(**{**OFFICER.__dict__, "options": tuple((n, n) for n in officer_names)}),)
-    request_fields = START + chosen
+    request_fields = with_teams(START, teams) + chosen
     return request_fields if existing else request_fields + CHILD + CONTACT
 
 
@@ -171,7 +173,7 @@ async def new_case(
     if child and existing is None:
         raise HTTPException(404, "no such child")
     names = await run_in_threadpool(_officers, svc, actor.team)
-    fields = _fields(names, existing is not None)
+    fields = _fields(names, existing is not None, svc.teams)
     form = blank(fields, team=actor.team, officer=actor.user if actor.user in names else None)
     return _page(request, actor, form, existing)
 
@@ -185,7 +187,7 @@ async def start_case(
     if data.get("child_id") and existing is None:
         raise HTTPException(404, "no such child")
     names = await run_in_threadpool(_officers, svc, data.get("team") or actor.team)
-    form, answers = parse(_fields(names, existing is not None), data)
+    form, answers = parse(_fields(names, existing is not None, svc.teams), data)
     if answers.get("team"):  # another team's officer is refused (and audited) before anything else
         await run_in_threadpool(authorise, svc, request, actor, CaseAccess.ACT, answers["team"], None)
     command = validate(
@@ -196,6 +198,7 @@ async def start_case(
         return _page(request, actor, form, existing, 422)
     officer_name = officer_for(actor, family)
     try:
+        await run_in_threadpool(check_team, svc, "team", command.team, True, actor)
         await run_in_threadpool(check_family, svc, command, family, officer_name)
         try:
             await svc.cases.start(command, queries.today())

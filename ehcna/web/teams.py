@@ -1,0 +1,51 @@
+"""Teams come from the directory only: a team not in it is refused with the field and the valid
+teams, the refusal audited, nothing stored (a typed "Children's social care" once left a request
+in no inbox at all)."""
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import uuid4
+
+from fastapi import HTTPException, status
+
+from domain.commands import Actor
+from ehcna.store.audit import append_audit
+from ehcna.web.services import Services
+
+# the commands that name a team: the field, and whether it must be a team of case officers
+TEAM_FIELDS: dict[str, tuple[str, bool]] = {
+    "request_advice": ("provider_team", False),
+    "resend_advice_request": ("provider_team", False),
+    "reassign_team": ("team", True),
+}
+
+
+def check_team(svc: Services, field: str, team: str, casework: bool, by: Actor) -> None:
+    info = svc.teams.get(team)
+    if info is not None and info.casework == casework:
+        return
+    valid = svc.valid_teams(casework)
+    what = "team of case officers" if casework else "team that gives advice"
+    reason = f"'{team}' is not a {what} in the directory; choose one of: {', '.join(valid) or 'none set up'}"
+    with svc.sessions.begin() as session:
+        append_audit(
+            session,
+            key=f"refused:{uuid4()}",
+            case_ref=None,
+            seq=None,
+            action="refused",
+            by=by,
+            at=datetime.now(UTC),
+            detail={"field": field, "reason": reason},
+        )
+    raise HTTPException(
+        status.HTTP_422_UNPROCESSABLE_CONTENT, {"field": field, "reason": reason, "valid": valid}
+    )
+
+
+def check_command_team(svc: Services, command: Any) -> None:
+    """The team a case command names, if it names one."""
+    named = TEAM_FIELDS.get(getattr(command, "kind", ""))
+    if named is not None:
+        field, casework = named
+        check_team(svc, field, getattr(command, field), casework, command.by)
