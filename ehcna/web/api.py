@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.access import CaseAccess
 from domain.appeals import AppealOutcome, Disputed, RecordAppeal, RecordAppealOutcome, Route
-from domain.case import RequestSource
+from domain.case import RequestSource, Stage
 from domain.commands import Actor, Role, StartAssessment
 from domain.errors import RuleViolation
 from domain.person import Contact, Person
@@ -18,6 +18,7 @@ from domain.views import CaseView
 from ehcna.gateway.cases import CaseSummary
 from ehcna.gateway.errors import GatewayError
 from ehcna.store import appeals
+from ehcna.store.worklist import Sort
 from ehcna.web import queries
 from ehcna.web.case_actions import ACTIONS, IDEMPOTENCY_DOC, IdempotencyKey, body_model, read, send
 from ehcna.web.casework import (
@@ -30,6 +31,7 @@ from ehcna.web.casework import (
     save_child,
 )
 from ehcna.web.errors import http_error, refused
+from ehcna.web.pages.worklist import View, step_of, worklist_page
 from ehcna.web.queries import today
 from ehcna.web.security import (
     MANAGERS,
@@ -374,3 +376,68 @@ async def change_case_child(
         await run_in_threadpool(replace_contacts, svc, ref, body.contacts, actor)
     family = await run_in_threadpool(queries.case_family, svc, ref)
     return ChildDetail(child=family.child, contacts=family.contacts, officer=family.officer)
+
+
+class WorkItemOut(BaseModel):
+    ref: str
+    team: str
+    officer: str | None
+    stage: str
+    day0: date
+    next_deadline: str | None  # the deadline's code (T1, T2:HEALTH-1, T3, T6)
+    next_due: date | None
+    days_late: int  # 0 when not late
+    next_step: str  # in words, as the worklist says it
+    week20_exception: bool
+    child: str | None  # the child's name (personal data: officers of the case's team only)
+    new_advice: list[str]  # advice returned in the last 14 days
+
+
+class WorkPageOut(BaseModel):
+    items: list[WorkItemOut]
+    total: int
+    page: int
+    pages: int
+
+
+@router.get("/worklist", response_model=WorkPageOut)
+async def worklist_json(
+    request: Request,
+    view: View | None = None,
+    team: str | None = Query(None, max_length=64),
+    officer_name: str | None = Query(None, alias="officer", max_length=64),
+    stage: Stage | None = None,
+    late: bool = False,
+    due: int | None = Query(None, ge=0, le=400),
+    excepted: bool = False,
+    unassigned: bool = False,
+    q: str | None = Query(None, max_length=100),
+    sort: Sort = Sort.URGENCY,
+    page: int = Query(1, ge=1, le=100_000),
+    actor: Actor = Depends(officer),
+    svc: Services = Depends(services),
+) -> Any:
+    """The worklist as the officer's home page shows it: open cases, most urgent first."""
+    _, _, work, on = await worklist_page(
+        request, svc, actor, view, team, officer_name, stage, late, due, excepted, unassigned, q, sort, page
+    )
+    items = []
+    for item in work.items:
+        step = step_of(item, on)
+        items.append(
+            WorkItemOut(
+                ref=item.ref,
+                team=item.team,
+                officer=item.officer,
+                stage=item.stage,
+                day0=item.day0,
+                next_deadline=item.next_key,
+                next_due=item.next_due,
+                days_late=step.late_days,
+                next_step=step.text,
+                week20_exception=item.week20_exception,
+                child=f"{item.forename} {item.surname}" if item.surname else None,
+                new_advice=[advice_id for advice_id, _ in item.new_advice],
+            )
+        )
+    return WorkPageOut(items=items, total=work.total, page=work.page, pages=work.pages)

@@ -163,6 +163,14 @@ async def test_the_worklist_puts_the_latest_case_first_and_names_the_next_step(s
     team = await http.get("/cases?view=team")
     assert other["ref"] in team.text and "officer-two" in team.text
 
+    listed = await api.http.get(
+        "/api/worklist", params={"q": surname, "view": "team"}, headers=api.auth("officer")
+    )
+    assert [i["ref"] for i in listed.json()["items"]] == [refs[50], refs[30], refs[10]]
+    assert listed.json()["items"][0]["days_late"] == 8 and listed.json()["items"][0]["next_deadline"] == "T1"
+    bad = await api.http.get("/api/worklist", params={"stage": "nonsense"}, headers=api.auth("officer"))
+    assert bad.status_code == 422
+
     download = await http.get(f"/cases.csv?q={surname}")
     assert download.status_code == 200 and download.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(download.text)))

@@ -124,7 +124,7 @@ def _filters(
     )
 
 
-async def _page(
+async def worklist_page(
     request: Request,
     svc: Services,
     actor: Actor,
@@ -179,7 +179,7 @@ async def cases_page(
     actor: Actor = Depends(officer),
     svc: Services = Depends(services),
 ) -> Response:
-    view, filters, work, today = await _page(
+    view, filters, work, today = await worklist_page(
         request, svc, actor, view, team, officer_name, stage, late, due, excepted, unassigned, q, sort, page
     )
     params = {
@@ -253,7 +253,7 @@ async def cases_csv(
     svc: Services = Depends(services),
 ) -> Response:
     """The same view, every row, as CSV; the download is audited (it names children)."""
-    view, _, work, today = await _page(
+    view, _, work, today = await worklist_page(
         request,
         svc,
         actor,
