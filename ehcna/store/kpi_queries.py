@@ -5,6 +5,10 @@ Python only reads back a handful of totals or groups. Dates are compared as
 plain columns against parameters computed here (``as_of - 42 days``...),
 never with SQL date arithmetic, so the same statements run on SQLite and
 PostgreSQL and can use the indexes of migrations 0001 and 0002.
+
+What each measure counts is said once, as a ``Counted`` (its rows in a period,
+and which of them are in its numerator); the aggregates here and the lists of
+cases behind each figure (``store/kpi_cases.py``) are both built from it.
 """
 
 from dataclasses import dataclass, field
@@ -90,6 +94,155 @@ def _band_condition(days: Any, band: WeekBand) -> ColumnElement[bool]:
     return lower if band.max_days is None else and_(lower, days <= band.max_days)
 
 
+def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return case((condition, _ONE), else_=_ZERO)
+
+
+@dataclass(frozen=True)
+class Counted:
+    """The rows of ``table`` a measure counts in a period and which of them it counts as in time.
+
+    ``where`` selects the denominator (or the rows of a count), ``numerator``
+    the rows of the numerator among them (None: the measure is a count), and
+    ``counted_on`` is the date that put a row in the period (the plan's issue
+    date, the decision's, the advice's return...). A measure counted in two
+    ways at once (K5: advice returned, and advice marked not received) is
+    two of these, added up.
+    """
+
+    table: Table
+    where: ColumnElement[bool]
+    numerator: ColumnElement[bool] | None
+    counted_on: ColumnElement[Any]
+
+    def narrowed(self, condition: ColumnElement[bool]) -> "Counted":
+        """The same rows, only those meeting ``condition`` too (one advice kind, one stage...)."""
+        return Counted(self.table, and_(self.where, condition), self.numerator, self.counted_on)
+
+
+# K1, K2, K6, K7: a plan is in time when issued on or before day 0 + 140
+PLAN_IN_TIME: ColumnElement[bool] = cases.c.plan_days <= IN_TIME_PLAN_DAYS
+NO_WEEK20_EXCEPTION: ColumnElement[bool] = cases.c.week20_exception == false()
+
+
+def plans_issued(period: Period, *, excluding_exceptions: bool) -> Counted:
+    """K1 (excluding 20-week exceptions) and K2 (including them); K6 and K7 count the plans of K2."""
+    issued = _in(cases.c.final_plan_on, period)
+    where = and_(issued, NO_WEEK20_EXCEPTION) if excluding_exceptions else issued
+    return Counted(cases, where, PLAN_IN_TIME, cases.c.final_plan_on)
+
+
+def plans_in_band(period: Period, band: WeekBand) -> Counted:
+    """K6: the plans issued in the period, and those issued within ``band`` of day 0."""
+    c = cases.c
+    return Counted(cases, _in(c.final_plan_on, period), _band_condition(c.plan_days, band), c.final_plan_on)
+
+
+def requests_decided(period: Period) -> Counted:
+    """K3: decisions whether to assess (yes or no) made in the period; on or before day 0 + 42."""
+    d = decisions.c
+    return Counted(
+        decisions,
+        and_(d.decision == "TO_ASSESS", _in(d.decided_on, period)),
+        d.decided_on <= d.due_on,
+        d.decided_on,
+    )
+
+
+def no_plan_decisions(period: Period) -> Counted:
+    """K4: PLAN_NOT_ISSUED outcomes in the period; on or before day 0 + 112."""
+    c = cases.c
+    where = and_(c.outcome == str(Outcome.PLAN_NOT_ISSUED), _in(c.outcome_on, period))
+    return Counted(cases, where, c.outcome_on <= c.t3_due, c.outcome_on)
+
+
+def advice_settled(period: Period) -> tuple[Counted, Counted]:
+    """K5: advice returned in the period (in time: on or before its due date), and advice marked
+    not received in the period (never in time); reg 8(2) exceptions out.
+
+    ``due_on`` is NULL exactly for advice without a clock (the family's views,
+    existing advice used), so ``due_on IS NOT NULL`` keeps the bodies' advice;
+    ``returned_on`` is then set only when RECEIVED and ``not_received_on``
+    only when NOT_RECEIVED, so no status test is needed.
+    """
+    a = advice.c
+    clocked = and_(a.due_on.is_not(None), a.excepted == false())
+    returned = Counted(
+        advice, and_(clocked, _in(a.returned_on, period)), a.returned_on <= a.due_on, a.returned_on
+    )
+    not_received = Counted(advice, and_(clocked, _in(a.not_received_on, period)), false(), a.not_received_on)
+    return returned, not_received
+
+
+def open_stage(as_of: date) -> ColumnElement[Any]:
+    """K8: the stage a case was at at the end of ``as_of`` (an index into OPEN_STAGES), read from the
+    dates of its steps, not the ``stage`` column (today's), so a past date gives the past picture."""
+    c = cases.c
+
+    def not_yet(step: Any) -> ColumnElement[bool]:
+        return or_(step.is_(None), step > as_of)
+
+    steps = (c.decision_to_assess_on, c.decision_to_issue_on, c.draft_served_on)
+    return case(
+        *((not_yet(step), literal_column(str(i))) for i, step in enumerate(steps)),
+        else_=literal_column(str(len(steps))),
+    )
+
+
+def open_band(as_of: date) -> ColumnElement[Any]:
+    """K8: the weeks a case had been open at ``as_of`` (an index into OPEN_BANDS; the last is K9)."""
+    c = cases.c
+    # Weeks open: days = as_of - day0, so "days <= max" is "day0 >= as_of - max".
+    return case(
+        *(
+            (c.day0 >= as_of - timedelta(days=b.max_days), literal_column(str(i)))
+            for i, b in enumerate(OPEN_BANDS)
+            if b.max_days is not None
+        ),
+        else_=literal_column(str(len(OPEN_BANDS) - 1)),
+    )
+
+
+def open_at(as_of: date) -> tuple[Counted, Counted]:
+    """K8, K9: cases open at the end of ``as_of``: those closed later, and those still open.
+
+    Two branches of a UNION ALL, so each is an index-only range over
+    ``ix_cases_open_kpi``, which an ``OR outcome_on IS NULL`` would prevent.
+    """
+    c = cases.c
+    return tuple(  # type: ignore[return-value]
+        Counted(cases, and_(closed, c.day0 <= as_of), None, c.day0)
+        for closed in (c.outcome_on > as_of, c.outcome_on.is_(None))
+    )
+
+
+def breaches_raised(period: Period) -> Counted:
+    """K10: breaches raised in the period."""
+    return Counted(breaches, _in(breaches.c.raised_on, period), None, breaches.c.raised_on)
+
+
+# K11-K13: what each counts by (its split) and the date that puts a case in the period
+EVENT_COUNTS: dict[str, tuple[Any, Any]] = {
+    "K11": (cases.c.request_source, cases.c.day0),  # requests received (day 0), by SEN2 request source
+    "K12": (cases.c.decided_to_assess, cases.c.decision_to_assess_on),  # decisions whether to assess
+    "K13": (cases.c.decided_to_issue, cases.c.decision_to_issue_on),  # assessments completed
+}
+
+
+def events_in(measure: str, period: Period) -> Counted:
+    """K11, K12 or K13: the cases whose event falls in the period."""
+    _, day = EVENT_COUNTS[measure]
+    return Counted(cases, _in(day, period), None, day)
+
+
+def event_key_is(measure: str, key: str) -> ColumnElement[bool]:
+    """The cases of one split of K11-K13, by the key the counts are given under ("yes", "PARENT")."""
+    column, _ = EVENT_COUNTS[measure]
+    if key in ("yes", "no"):
+        return column.is_(key == "yes")
+    return column.is_(None) if key == "None" else column == key
+
+
 # ---------------------------------------------------------------- K1, K2, K6, K7: plans issued
 
 
@@ -112,28 +265,28 @@ class PlanFigures:
 
 def plan_figures(db: Reader, period: Period) -> PlanFigures:
     """K1, K2, K6 and K7 for the plans issued in ``period``, in one pass over its plans."""
-    days = cases.c.plan_days
-    in_time = days <= IN_TIME_PLAN_DAYS
-    no_exception = cases.c.week20_exception == false()
-    row = db.execute(
+    k1, k2 = plans_issued(period, excluding_exceptions=True), plans_issued(period, excluding_exceptions=False)
+    assert k1.numerator is not None and k2.numerator is not None
+    bands = [plans_in_band(period, band) for band in ISSUE_BANDS]
+    row = db.execute(  # one pass over the plans of K2: K1's and each band's are among them
         select(
             func.count(),
-            _count_if(in_time),
-            _count_if(no_exception),
-            _count_if(and_(no_exception, in_time)),
-            *(_count_if(_band_condition(days, band)) for band in ISSUE_BANDS),
-            func.avg(days),
-        ).where(_in(cases.c.final_plan_on, period))
+            _count_if(k2.numerator),
+            _count_if(k1.where),
+            _count_if(and_(k1.where, k1.numerator)),
+            *(_count_if(b.numerator) for b in bands if b.numerator is not None),
+            func.avg(cases.c.plan_days),
+        ).where(k2.where)
     ).one()
     plans, k2_in_time, k1_plans, k1_in_time = (int(v) for v in row[:4])
-    bands = {band.key: Figure(int(n), plans) for band, n in zip(ISSUE_BANDS, row[4:-1], strict=True)}
+    by_band = {band.key: Figure(int(n), plans) for band, n in zip(ISSUE_BANDS, row[4:-1], strict=True)}
     mean = row[-1]
     k7 = WeeksToPlan(
         plans=plans,
         mean_weeks=round(float(mean) / 7, 1) if mean is not None else None,
         median_weeks=_median_weeks(db, period, plans),
     )
-    return PlanFigures(Figure(k1_in_time, k1_plans), Figure(k2_in_time, plans), bands, k7)
+    return PlanFigures(Figure(k1_in_time, k1_plans), Figure(k2_in_time, plans), by_band, k7)
 
 
 def _median_weeks(db: Reader, period: Period, plans: int) -> float | None:
@@ -142,7 +295,7 @@ def _median_weeks(db: Reader, period: Period, plans: int) -> float | None:
         return None
     middle = db.scalars(
         select(cases.c.plan_days)
-        .where(_in(cases.c.final_plan_on, period))
+        .where(plans_issued(period, excluding_exceptions=False).where)
         .order_by(cases.c.plan_days)
         .offset((plans - 1) // 2)
         .limit(1 if plans % 2 else 2)
@@ -195,46 +348,38 @@ def k1_by_month(db: Reader, months: list[Period]) -> dict[str, Figure]:
 # ---------------------------------------------------------------- K3, K4: decisions
 
 
-def k3_requests_decided_in_time(db: Reader, period: Period) -> Figure:
-    """Decisions whether to assess (yes or no) made in the period, on or before day 0 + 42."""
-    d = decisions.c
+def _figure(db: Reader, counted: Counted) -> Figure:
+    assert counted.numerator is not None
     total, in_time = db.execute(
-        select(func.count(), _count_if(d.decided_on <= d.due_on)).where(
-            d.decision == "TO_ASSESS", _in(d.decided_on, period)
-        )
+        select(func.count(), _count_if(counted.numerator)).select_from(counted.table).where(counted.where)
     ).one()
     return Figure(int(in_time), int(total))
+
+
+def k3_requests_decided_in_time(db: Reader, period: Period) -> Figure:
+    """Decisions whether to assess (yes or no) made in the period, on or before day 0 + 42."""
+    return _figure(db, requests_decided(period))
 
 
 def k4_no_plan_decisions_in_time(db: Reader, period: Period) -> Figure:
     """PLAN_NOT_ISSUED outcomes in the period, on or before day 0 + 112."""
-    c = cases.c
-    total, in_time = db.execute(
-        select(func.count(), _count_if(c.outcome_on <= c.t3_due)).where(
-            c.outcome == str(Outcome.PLAN_NOT_ISSUED), _in(c.outcome_on, period)
-        )
-    ).one()
-    return Figure(int(in_time), int(total))
+    return _figure(db, no_plan_decisions(period))
 
 
 # ---------------------------------------------------------------- K5: advice
 
 
 def k5_advice_in_time(db: Reader, period: Period) -> dict[str, Figure]:
-    """Per advice kind: returned in time / (returned + marked NOT_RECEIVED), reg 8(2) exceptions out.
-
-    ``due_on`` is NULL exactly for advice without a clock (the family's views,
-    existing advice used), so ``due_on IS NOT NULL`` keeps the bodies' advice;
-    ``returned_on`` is then set only when RECEIVED and ``not_received_on``
-    only when NOT_RECEIVED, so no status test is needed.
-    """
+    """Per advice kind: returned in time / (returned + marked NOT_RECEIVED), reg 8(2) exceptions out
+    (``advice_settled``)."""
     a = advice.c
-    counted = and_(a.due_on.is_not(None), a.excepted == false())
-    returned = select(a.kind, case((a.returned_on <= a.due_on, _ONE), else_=_ZERO).label("in_time")).where(
-        counted, _in(a.returned_on, period)
-    )
-    not_received = select(a.kind, _ZERO.label("in_time")).where(counted, _in(a.not_received_on, period))
-    both = union_all(returned, not_received).subquery()
+    both = union_all(
+        *(
+            select(a.kind, _flag(b.numerator).label("in_time")).where(b.where)
+            for b in advice_settled(period)
+            if b.numerator is not None
+        )
+    ).subquery()
     rows = db.execute(select(both.c.kind, func.sum(both.c.in_time), func.count()).group_by(both.c.kind)).all()
     found = {kind: Figure(int(n_in), int(n)) for kind, n_in, n in rows}
     kinds = sorted(set(found) | set(K5_ALWAYS_SHOWN), key=kind_sort_key)
@@ -270,40 +415,17 @@ class OpenAssessments:
 
 
 def k8_open_assessments(db: Reader, as_of: date) -> OpenAssessments:
-    """Cases open at the end of ``as_of``, with the stage they were at then.
+    """Cases open at the end of ``as_of`` (``open_at``), with the stage they were at then.
 
-    The stage is read from the dates of the steps (not the ``stage`` column,
-    which is today's), so a past date gives the past picture. Still-open
-    cases (no outcome) and cases closed later are two branches of a UNION
-    ALL, so each is an index-only range over ``ix_cases_open_kpi``, which an
-    ``OR outcome_on IS NULL`` would prevent. Stage and band are grouped as
-    small integers (indexes into OPEN_STAGES and OPEN_BANDS): cheaper to
-    group than text.
+    Stage and band are grouped as small integers (indexes into OPEN_STAGES
+    and OPEN_BANDS): cheaper to group than text.
     """
-    c = cases.c
+    stage, band = open_stage(as_of), open_band(as_of)
 
-    def not_yet(step: Any) -> ColumnElement[bool]:
-        return or_(step.is_(None), step > as_of)
+    def open_when(branch: Counted) -> Select[Any]:
+        return select(stage.label("stage"), band.label("band")).where(branch.where)
 
-    steps = (c.decision_to_assess_on, c.decision_to_issue_on, c.draft_served_on)
-    stage = case(
-        *((not_yet(step), literal_column(str(i))) for i, step in enumerate(steps)),
-        else_=literal_column(str(len(steps))),
-    )
-    # Weeks open: days = as_of - day0, so "days <= max" is "day0 >= as_of - max".
-    band = case(
-        *(
-            (c.day0 >= as_of - timedelta(days=b.max_days), literal_column(str(i)))
-            for i, b in enumerate(OPEN_BANDS)
-            if b.max_days is not None
-        ),
-        else_=literal_column(str(len(OPEN_BANDS) - 1)),
-    )
-
-    def open_when(closed: ColumnElement[bool]) -> Select[Any]:
-        return select(stage.label("stage"), band.label("band")).where(closed, c.day0 <= as_of)
-
-    open_cases = union_all(open_when(c.outcome_on > as_of), open_when(c.outcome_on.is_(None))).subquery()
+    open_cases = union_all(*(open_when(b) for b in open_at(as_of))).subquery()
     rows = db.execute(
         select(open_cases.c.stage, open_cases.c.band, func.count()).group_by(
             open_cases.c.stage, open_cases.c.band
@@ -337,7 +459,7 @@ def k10_breaches(db: Reader, period: Period) -> Breaches:
     b = breaches.c
     rows = db.execute(
         select(b.duty, b.advice_kind, b.holder, func.count(), _count_if(b.derived == true()))
-        .where(_in(b.raised_on, period))
+        .where(breaches_raised(period).where)
         .group_by(b.duty, b.advice_kind, b.holder)
     ).all()
     by_deadline: dict[str, int] = {}
@@ -375,8 +497,9 @@ class Counts:
         return sum(self.year_to_date.values())
 
 
-def _grouped(db: Reader, key: Any, day: Any, period: Period) -> dict[str, int]:
-    rows = db.execute(select(key, func.count()).where(_in(day, period)).group_by(key)).all()
+def _grouped(db: Reader, measure: str, period: Period) -> dict[str, int]:
+    key, _ = EVENT_COUNTS[measure]
+    rows = db.execute(select(key, func.count()).where(events_in(measure, period).where).group_by(key)).all()
     return {_key_text(k): int(n) for k, n in rows}
 
 
@@ -386,23 +509,23 @@ def _key_text(key: object) -> str:
     return str(key)
 
 
-def _counts(db: Reader, key: Any, day: Any, period: Period) -> Counts:
-    return Counts(_grouped(db, key, day, period), _grouped(db, key, day, period.year_to_date()))
+def _counts(db: Reader, measure: str, period: Period) -> Counts:
+    return Counts(_grouped(db, measure, period), _grouped(db, measure, period.year_to_date()))
 
 
 def k11_requests_received(db: Reader, period: Period) -> Counts:
     """K11: requests received (day 0) in the period, by SEN2 request source."""
-    return _counts(db, cases.c.request_source, cases.c.day0, period)
+    return _counts(db, "K11", period)
 
 
 def k12_decisions_whether_to_assess(db: Reader, period: Period) -> Counts:
     """K12: decisions whether to assess made in the period ("referral decisions"), yes / no."""
-    return _counts(db, cases.c.decided_to_assess, cases.c.decision_to_assess_on, period)
+    return _counts(db, "K12", period)
 
 
 def k13_assessments_completed(db: Reader, period: Period) -> Counts:
     """K13: assessments completed, i.e. decisions whether to issue a plan made in the period, yes / no."""
-    return _counts(db, cases.c.decided_to_issue, cases.c.decision_to_issue_on, period)
+    return _counts(db, "K13", period)
 
 
 # ---------------------------------------------------------------- all of a period
