@@ -107,6 +107,24 @@ def deadline_name(label: str) -> str:
     return DUTY_TITLES.get(Duty(duty), label) if duty in Duty.__members__.values() else label
 
 
+# A deadline as a manager says it when it is late: "Final plan within 20 weeks: 12 days late".
+DEADLINE_WORDS: dict[str, str] = {
+    Duty.T1: "Decision whether to assess within 6 weeks",
+    Duty.T2: "Advice within 6 weeks",
+    Duty.T3: "Notice that no plan will be issued within 16 weeks",
+    Duty.T4: "Family's comments on the draft plan within 15 days",
+    Duty.T6: "Final plan within 20 weeks",
+    Duty.M14: "Draft plan by week 14",
+}
+
+
+def deadline_words(duty: str, advice_kind: str | None = None) -> str:
+    """A deadline in words; for advice, named by what the advice is ("Social care advice within 6 weeks")."""
+    if duty == Duty.T2 and advice_kind:
+        return f"{ADVICE_NAMES.get(advice_kind, 'Advice')} within 6 weeks"
+    return DEADLINE_WORDS.get(duty, "Statutory deadline")
+
+
 APPEAL_NAMES: dict[str, dict[str, str]] = {
     "route": {"MEDIATION": "Mediation", "TRIBUNAL": "Tribunal appeal"},
     "disputes": {
