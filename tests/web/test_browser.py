@@ -368,3 +368,37 @@ async def test_a_manager_sees_the_kpi_overview_and_the_k1_chart(site, browser, a
     )
     await page.get_by_role("link", name="Open cases", exact=True).click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Open cases: where the work is stuck")
+
+
+async def test_a_manager_goes_from_the_k5_figure_to_the_late_requests_behind_it(site, browser, api):
+    """Journey 3: the social care advice figure of last month leads to its requests; the late ones say
+    which deadline and how late, and download as CSV."""
+    from domain.case import AdviceKind
+    from tests.kpis.cohort import CaseBuilder, save_all
+
+    month_start = (today().replace(day=1) - timedelta(days=1)).replace(day=1)
+    late = CaseBuilder("BRW-K5-LATE", month_start - timedelta(days=60))
+    late.assess(20).request_advice(21, kinds=(AdviceKind.SOCIAL_CARE, AdviceKind.HEALTH))  # due on day 3
+    late.return_advice(AdviceKind.SOCIAL_CARE, month_start + timedelta(days=10))  # 7 days late
+    late.return_advice(AdviceKind.HEALTH, month_start + timedelta(days=1))
+    on_time = CaseBuilder("BRW-K5-OK", month_start - timedelta(days=55)).assess(15)
+    on_time.request_advice(16, kinds=(AdviceKind.SOCIAL_CARE,))
+    on_time.return_advice(AdviceKind.SOCIAL_CARE, month_start + timedelta(days=2))
+    save_all(api.db, late, on_time)
+
+    page = await signed_in(browser, site, "manager")
+    row = page.locator("table.app-overview tr", has_text="Social care advice returned within 6 weeks").first
+    await expect(row.locator("td").first).to_have_text("50.0% (1/2)")
+    await row.get_by_role("link", name=re.compile(r"^2, the denominator")).first.click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Social care advice returned within 6 weeks, excluding exceptions"
+    )
+    await expect(page.locator("#kpi-cases tbody tr")).to_have_count(2)
+    await page.get_by_role("link", name="Returned late or not received (1)").click()
+    rows = page.locator("#kpi-cases tbody tr")
+    await expect(rows).to_have_count(1)
+    await expect(rows.first).to_contain_text("BRW-K5-LATE")
+    await expect(rows.first).to_contain_text("Social care advice within 6 weeks: 7 days late")
+    await expect(rows.first).to_contain_text("Children's social care")
+    await expect(page.get_by_role("link", name=re.compile("Download these cases as CSV"))).to_be_visible()
+    await screenshot(page, "manager-k5-drilldown.png")
