@@ -38,6 +38,7 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
         NavItem("Performance", "/performance"),
         NavItem("Open cases", "/performance/open-cases"),
         NavItem("Alerts", "/performance/alerts"),
+        NavItem("Workload", "/performance/workload"),
         NavItem("Cases", "/cases"),
     ),
 }
