@@ -190,13 +190,19 @@ async def test_a_case_officer_starts_a_case_and_a_bad_form_shows_the_error_summa
         "Psychological advice": "ep-service",
         "Social care advice": "social-care",
     }
+    # the standard set in one step: every kind ticked, each team preselected from the directory
+    await page.get_by_role("link", name="Request advice").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Request advice")
     for advice, team in teams.items():
-        await page.get_by_role("link", name="Request advice").click()
-        await page.get_by_label(advice, exact=True).check()
-        await page.get_by_label("Team asked for the advice").select_option(team)
-        await fill_date(page, "requested_on", requested)
-        await page.get_by_role("button", name="Request advice").click()
-        await expect(page.locator(".govuk-notification-banner")).to_contain_text("Advice requested")
+        group = page.get_by_role("group", name=advice)
+        await expect(group.get_by_role("checkbox")).to_be_checked()
+        await expect(group.get_by_label("Team asked")).to_have_value(team)
+    await fill_date(page, "requested_on", requested)
+    await screenshot(page, "officer-advice-set.png")
+    await page.get_by_role("button", name="Request advice").click()
+    await expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        "Advice requested: " + ", ".join(teams)
+    )
 
     await page.get_by_role("link", name="Record advice received").click()
     await page.get_by_label("Advice request").select_option("EP-1")

@@ -4,6 +4,7 @@ import asyncio
 import csv
 import io
 import random
+import re
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -313,3 +314,51 @@ async def test_a_team_not_in_the_directory_is_refused_with_the_valid_teams_and_n
     assert forged.status_code == 422 and ("#provider_team", "Select the team asked") in error_links(
         forged.text
     )
+
+
+async def test_the_standard_advice_set_is_requested_in_one_step_once_whatever_the_resubmissions(site):  # noqa: F811
+    api = site.api
+    ref = new_ref()
+    school_year = today().year if today().month >= 9 else today().year - 1
+    child = {
+        **body(ref)["child"],
+        "birth_date": str(date(school_year - 14, 1, 15)),
+        "upn": a_upn(),
+    }  # year 10
+    start = body(ref, days_ago=0, year_group=10, child=child)
+    assert (await api.http.post("/api/cases", json=start, headers=api.auth("officer"))).status_code == 201
+    on = str(today())
+    assert (
+        await api.http.post(
+            f"/api/cases/{ref}/decide-to-assess", json={"yes": True, "on": on}, headers=api.auth("officer")
+        )
+    ).status_code == 200
+    http = await site.signed_in("officer")
+    form = await http.get(f"/cases/{ref}/advice-set")
+    assert form.status_code == 200
+    kinds = re.findall(r'name="ask_([A-Z_]+)"', form.text)
+    assert kinds == ["PARENT", "EDUCATION", "HEALTH", "EP", "SOCIAL_CARE", "PFA"]  # year 10: PFA too
+    assert '<option value="pfa-service" selected>' in form.text  # the directory's default team
+    submission = re.search(r'name="submission" value="([0-9a-f]+)"', form.text).group(1)
+    data = {f"ask_{k}": "true" for k in kinds} | {f"team_{k}": TEAMS_BY_KIND[k] for k in kinds}
+    data |= {"submission": submission, **date_fields("requested_on", today())}
+    data["team_SOCIAL_CARE"] = "nowhere"  # forged: refused, the others still sent
+    first = await post_form(http, f"/cases/{ref}/advice-set", data)
+    assert first.status_code == 409
+    assert "Social care advice was not requested" in first.text and "Requested: " in first.text
+    again = await post_form(http, f"/cases/{ref}/advice-set", data)  # the same form sent again
+    assert again.status_code == 409
+    case = (await api.http.get(f"/api/cases/{ref}", headers=api.auth("officer"))).json()["case"]["case"]
+    assert sorted(a["kind"] for a in case["advice"]) == sorted(k for k in kinds if k != "SOCIAL_CARE")
+    empty = await post_form(http, f"/cases/{ref}/advice-set", {"submission": "x"})
+    assert empty.status_code == 422 and "Select the advice to request" in empty.text
+
+
+TEAMS_BY_KIND = {
+    "PARENT": "family",
+    "EDUCATION": "oak-school",
+    "HEALTH": "icb-community-paeds",
+    "EP": "ep-service",
+    "SOCIAL_CARE": "social-care",
+    "PFA": "pfa-service",
+}

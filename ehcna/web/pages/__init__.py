@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from domain.commands import Actor
 from ehcna.web.pages import (
     admin,
+    advice_set,
     appeals,
     children,
     family,
@@ -44,7 +45,19 @@ def register(app: FastAPI) -> None:
     if getattr(app.state, "pages_registered", False):
         return
     app.state.pages_registered = True
-    for module in (signin, appeals, family, worklist, start, children, officer, provider, manager, admin):
+    for module in (
+        signin,
+        appeals,
+        advice_set,
+        family,
+        worklist,
+        start,
+        children,
+        officer,
+        provider,
+        manager,
+        admin,
+    ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
     app.add_exception_handler(SignInRequired, _to_sign_in)

@@ -24,7 +24,7 @@ from ehcna.web.security import OFFICERS, case_access, services
 from ehcna.web.services import Services
 
 router = APIRouter(include_in_schema=False)
-ADVICE_SET_HREF: str | None = None  # the one-form request of the standard advice set, when there is one
+ADVICE_SET_HREF: str | None = "/cases/{ref}/advice-set"  # the standard advice set in one form (advice_set.py)
 officer = allow(OFFICERS, "case work")
 reads_case = case_access(CaseAccess.READ, officer)
 acts_on_case = case_access(CaseAccess.ACT, officer)
