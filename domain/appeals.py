@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from domain.commands import Actor
 from domain.errors import RuleViolation
+from domain.words import day_in_words
 
 
 class Route(StrEnum):
@@ -102,9 +103,14 @@ def check_appeal(decisions: Decisions, cmd: RecordAppeal, today: date) -> None:
             "recorded only after the decision they are about",
         )
     if cmd.started_on < decided:
-        raise RuleViolation("started_on", f"{cmd.started_on} is before the decision it disputes ({decided})")
+        raise RuleViolation(
+            "started_on",
+            f"{day_in_words(cmd.started_on)} is before the decision it disputes ({day_in_words(decided)})",
+        )
     if cmd.started_on > today:
-        raise RuleViolation("started_on", f"{cmd.started_on} is in the future (today is {today})")
+        raise RuleViolation(
+            "started_on", f"{day_in_words(cmd.started_on)} is in the future (today is {day_in_words(today)})"
+        )
     if (cmd.outcome is None) != (cmd.outcome_on is None):
         raise RuleViolation("outcome_on", "give the outcome and its date together, or neither")
     if cmd.outcome is not None and cmd.outcome_on is not None:
@@ -118,6 +124,11 @@ def check_outcome(
         allowed = ", ".join(sorted(OUTCOMES[route]))
         raise RuleViolation("outcome", f"{outcome} is not an outcome of {route.lower()}: one of {allowed}")
     if started_on is not None and on < started_on:
-        raise RuleViolation("outcome_on", f"{on} is before the {route.lower()} began ({started_on})")
+        raise RuleViolation(
+            "outcome_on",
+            f"{day_in_words(on)} is before the {route.lower()} began ({day_in_words(started_on)})",
+        )
     if on > today:
-        raise RuleViolation("outcome_on", f"{on} is in the future (today is {today})")
+        raise RuleViolation(
+            "outcome_on", f"{day_in_words(on)} is in the future (today is {day_in_words(today)})"
+        )

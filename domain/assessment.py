@@ -47,8 +47,30 @@ from domain.statutory_exceptions import (
     validate_advice_exception,
     validate_case_exception,
 )
+from domain.words import (
+    ADVICE_STATUS_IN_WORDS,
+    OUTCOME_IN_WORDS,
+    STAGE_IN_WORDS,
+    advice_in_words,
+    day_in_words,
+    exception_in_words,
+    lower_first,
+)
 
 OFFICER_ROLES = {Role.CASE_OFFICER, Role.MANAGER, Role.ADMIN, Role.SYSTEM}
+
+
+def _advice(advice_id: str) -> str:
+    """A request for advice inside a refusal: "social care advice (request 2)", not ``SOCIAL_CARE-2``."""
+    return lower_first(advice_in_words(advice_id))
+
+
+def _on(day: date | None) -> str:
+    return f" on {day_in_words(day)}" if day else ""
+
+
+def _outcome(case: Case) -> str:
+    return OUTCOME_IN_WORDS.get(case.outcome, str(case.outcome)) if case.outcome else "closed"
 
 
 def under_the_regulations(day0: date) -> None:
@@ -60,14 +82,18 @@ def under_the_regulations(day0: date) -> None:
     if day0 < REGULATIONS_IN_FORCE:
         raise RuleViolation(
             "day0",
-            f"day 0 ({day0}) is before the SEND Regulations 2014 came into force on 1 September 2014",
+            f"day 0 ({day_in_words(day0)}) is before the SEND Regulations 2014 came into force "
+            "on 1 September 2014",
         )
 
 
 def start_case(cmd: StartAssessment, today: date) -> Case:
     """Day 0 of a new case. Day 0 may be in the past (a migrated case), not the future."""
     if cmd.day0 > today:
-        raise RuleViolation("day0", f"day 0 ({cmd.day0}) cannot be in the future (today is {today})")
+        raise RuleViolation(
+            "day0",
+            f"day 0 ({day_in_words(cmd.day0)}) cannot be in the future (today is {day_in_words(today)})",
+        )
     if cmd.original_request_on is not None:
         if not cmd.transferred_in:
             raise RuleViolation(
@@ -77,7 +103,8 @@ def start_case(cmd: StartAssessment, today: date) -> Case:
         if cmd.original_request_on > cmd.day0:
             raise RuleViolation(
                 "original_request_on",
-                f"the first request ({cmd.original_request_on}) cannot be after day 0 here ({cmd.day0})",
+                f"the first request ({day_in_words(cmd.original_request_on)}) cannot be after day 0 here "
+                f"({day_in_words(cmd.day0)})",
             )
     return Case(
         ref=cmd.ref,
@@ -103,7 +130,7 @@ def apply(case: Case, cmd: CaseCommand, today: date) -> Case:
     _authorise(case, cmd)
     if case.is_closed:
         raise RuleViolation(
-            "case", f"case {case.ref} is closed ({case.outcome}); no further action can be taken"
+            "case", f"case {case.ref} is closed ({_outcome(case)}); no further action can be taken"
         )
     _check_date(cmd, today, case)
     new = case.changeable_copy()
@@ -168,9 +195,11 @@ def _effective_date(cmd: CaseCommand) -> tuple[str, date]:
 def _check_date(cmd: CaseCommand, today: date, case: Case) -> None:
     field, on = _effective_date(cmd)
     if on > today:
-        raise RuleViolation(field, f"{on} is in the future (today is {today})")
+        raise RuleViolation(field, f"{day_in_words(on)} is in the future (today is {day_in_words(today)})")
     if on < case.day0:
-        raise RuleViolation(field, f"{on} is before day 0 of the case ({case.day0})")
+        raise RuleViolation(
+            field, f"{day_in_words(on)} is before day 0 of the case ({day_in_words(case.day0)})"
+        )
 
 
 def _authorise(case: Case, cmd: CaseCommand) -> None:
@@ -187,18 +216,21 @@ def _authorise(case: Case, cmd: CaseCommand) -> None:
             return
         if provider_action and advice is None:
             raise RuleViolation("advice_id", f"no advice request {advice_id} on case {case.ref}")
-    raise RuleViolation("by", f"{by.user} ({by.role}) may not {cmd.kind.replace('_', ' ')} on this case")
+    who = str(by.role).replace("_", " ")
+    raise RuleViolation("by", f"{by.user} ({who}) may not {cmd.kind.replace('_', ' ')} on this case")
 
 
 def _not_before(field: str, on: date, earlier: date, what: str) -> None:
     if on < earlier:
-        raise RuleViolation(field, f"{on} is before {what} ({earlier})")
+        raise RuleViolation(field, f"{day_in_words(on)} is before {what} ({day_in_words(earlier)})")
 
 
 def _decide_to_assess(case: Case, cmd: DecideToAssess) -> None:
     if case.decision_to_assess is not None:
         raise RuleViolation(
-            "yes", f"the decision whether to assess was already recorded on {case.decision_to_assess.on}"
+            "yes",
+            "the decision whether to assess was already recorded on "
+            + day_in_words(case.decision_to_assess.on),
         )
     if not cmd.yes and not cmd.appeal_information_given:
         raise RuleViolation(
@@ -213,7 +245,8 @@ def _decide_to_assess(case: Case, cmd: DecideToAssess) -> None:
 
 def _require_stage(case: Case, allowed: set[Stage], action: str) -> None:
     if case.stage not in allowed:
-        raise RuleViolation("case", f"cannot {action} while the case is at stage '{case.stage}'")
+        where = STAGE_IN_WORDS.get(case.stage, case.stage)
+        raise RuleViolation("case", f"cannot {action} while the case is {where}")
 
 
 def _request_advice(case: Case, cmd: RequestAdvice, today: date) -> None:
@@ -259,9 +292,14 @@ def _add_request(case: Case, advice: AdviceRequest) -> None:
 
 def _received_in_range(received_on: date, requested_on: date, today: date) -> None:
     if received_on < requested_on:
-        raise RuleViolation("received_on", f"{received_on} is before the request was sent ({requested_on})")
+        raise RuleViolation(
+            "received_on",
+            f"{day_in_words(received_on)} is before the request was sent ({day_in_words(requested_on)})",
+        )
     if received_on > today:
-        raise RuleViolation("received_on", f"{received_on} is in the future (today is {today})")
+        raise RuleViolation(
+            "received_on", f"{day_in_words(received_on)} is in the future (today is {day_in_words(today)})"
+        )
 
 
 def _advice_request_received(case: Case, cmd: RecordAdviceRequestReceived, today: date) -> None:
@@ -270,19 +308,22 @@ def _advice_request_received(case: Case, cmd: RecordAdviceRequestReceived, today
     exception checked, against the period as it stood."""
     advice = _open_advice(case, cmd.advice_id)
     if not advice.has_clock:
-        raise RuleViolation("advice_id", f"advice {advice.id} has no 6-week clock, so no date of receipt")
+        raise RuleViolation(
+            "advice_id", f"the {_advice(advice.id)} has no 6-week clock, so no date of receipt"
+        )
     sent_due = advice_due(advice.requested_on)
     if today > sent_due:
         raise RuleViolation(
             "received_on",
-            f"the date of receipt is recorded within the 6 weeks from sending (to {sent_due}); "
-            f"they ended before today ({today})",
+            f"the date of receipt is recorded within the 6 weeks from sending (to {day_in_words(sent_due)}); "
+            f"they ended before today ({day_in_words(today)})",
         )
     if case.advice_exceptions(advice.id):
-        raise RuleViolation("received_on", f"an exception is already recorded on advice {advice.id}")
+        raise RuleViolation("received_on", f"an exception is already recorded on the {_advice(advice.id)}")
     if advice.received_on is not None:
         raise RuleViolation(
-            "received_on", f"advice {advice.id} was already recorded as received on {advice.received_on}"
+            "received_on",
+            f"the {_advice(advice.id)} was already recorded as received{_on(advice.received_on)}",
         )
     _not_before("received_on", cmd.received_on, advice.requested_on, "the request was sent")
     advice.received_on = cmd.received_on
@@ -299,7 +340,9 @@ def _resend_advice_request(case: Case, cmd: ResendAdviceRequest) -> None:
     """The first request is withdrawn (no clock, out of K5) and a new one goes to the right team."""
     advice = _open_advice(case, cmd.advice_id)
     if cmd.provider_team == advice.provider_team:
-        raise RuleViolation("provider_team", f"advice {advice.id} was already sent to {advice.provider_team}")
+        raise RuleViolation(
+            "provider_team", f"the {_advice(advice.id)} was already sent to {advice.provider_team}"
+        )
     _not_before("on", cmd.on, advice.requested_on, "the request was sent")
     advice.status = AdviceStatus.WITHDRAWN
     advice.withdrawn_on = cmd.on
@@ -313,9 +356,12 @@ def _open_advice(case: Case, advice_id: str) -> AdviceRequest:
     if advice is None:
         raise RuleViolation("advice_id", f"no advice request {advice_id} on case {case.ref}")
     if advice.status is AdviceStatus.RECEIVED:
-        raise RuleViolation("advice_id", f"advice {advice_id} was already submitted on {advice.returned_on}")
+        raise RuleViolation(
+            "advice_id", f"the {_advice(advice_id)} was already submitted{_on(advice.returned_on)}"
+        )
     if not advice.is_open:
-        raise RuleViolation("advice_id", f"advice {advice_id} is closed ({advice.status})")
+        why = ADVICE_STATUS_IN_WORDS.get(advice.status, advice.status)
+        raise RuleViolation("advice_id", f"the {_advice(advice_id)} is closed ({why})")
     return advice
 
 
@@ -336,8 +382,8 @@ def _advice_not_received(case: Case, cmd: RecordAdviceNotReceived) -> None:
     if cmd.on <= due:
         raise RuleViolation(
             "on",
-            f"advice {advice.id} is not due until {due}; it can be recorded as not received "
-            "only once it is overdue",
+            f"the {_advice(advice.id)} is not due until {day_in_words(due)}; it can be recorded as "
+            "not received only once it is overdue",
         )
     advice.status = AdviceStatus.NOT_RECEIVED
     advice.not_received_on = cmd.on
@@ -360,12 +406,14 @@ def _record_exception(case: Case, cmd: RecordException, today: date) -> None:
     )
     if cmd.code.applies_to_advice:
         if cmd.advice_id is None:
-            raise RuleViolation("advice_id", f"{cmd.code} is recorded against one advice request")
+            raise RuleViolation(
+                "advice_id", f"{exception_in_words(cmd.code)}: record it against one request for advice"
+            )
         advice = case.advice_by_id(cmd.advice_id)
         if advice is None:
             raise RuleViolation("advice_id", f"no advice request {cmd.advice_id} on case {case.ref}")
         if not advice.has_clock:
-            raise RuleViolation("advice_id", f"advice {advice.id} has no 6-week clock to except")
+            raise RuleViolation("advice_id", f"the {_advice(advice.id)} has no 6-week clock to except")
         validate_advice_exception(exc, advice.clock_starts_on)
     else:
         if cmd.advice_id is not None:
@@ -376,7 +424,7 @@ def _record_exception(case: Case, cmd: RecordException, today: date) -> None:
                 exc.requested_on = advice.requested_on
         validate_case_exception(exc, (case.day0, _open_period_end(case, today)))
     if any(_same_exception(e, exc) for e in case.exceptions):
-        raise RuleViolation("code", f"this {cmd.code} exception is already recorded")
+        raise RuleViolation("code", f"this exception is already recorded ({exception_in_words(cmd.code)})")
     case.exceptions.append(exc)
 
 
@@ -402,14 +450,17 @@ def _decide_to_issue(case: Case, cmd: DecideToIssue) -> None:
     if missing:
         raise RuleViolation(
             "advice",
-            "reg 6(1) requires advice to be sought first: " + ", ".join(k.value for k in missing),
+            "reg 6(1) requires advice to be sought first: "
+            + ", ".join(lower_first(advice_in_words(k)) for k in missing),
         )
     # history from an earlier system may show a decision made before some advice came back
     waiting = [] if case.recorded_elsewhere else [a.id for a in case.advice if a.is_open]
     if waiting:
         raise RuleViolation(
             "advice",
-            "advice still awaited: " + ", ".join(waiting) + " (wait for it, or record it as "
+            "advice still awaited: "
+            + ", ".join(lower_first(advice_in_words(w)) for w in waiting)
+            + " (wait for it, or record it as "
             "not received once it is overdue)",
         )
     if not cmd.yes and not cmd.appeal_information_given:
@@ -434,7 +485,7 @@ def _family_response(case: Case, cmd: RecordFamilyResponse) -> None:
     _require_stage(case, {Stage.DRAFT_SERVED}, "record the family's response")
     assert case.draft_served_on is not None
     if case.family_response_on is not None:
-        raise RuleViolation("on", f"the family's response was already recorded on {case.family_response_on}")
+        raise RuleViolation("on", f"the family's response was already recorded{_on(case.family_response_on)}")
     _not_before("on", cmd.on, case.draft_served_on, "the draft plan was served")
     case.family_response_on = cmd.on
 
@@ -446,7 +497,7 @@ def _issue_final_plan(case: Case, cmd: IssueFinalPlan) -> None:
     if case.family_response_on is None and cmd.on < earliest:
         raise RuleViolation(
             "on",
-            f"final plan cannot be issued before {earliest}: the family's 15-day window is "
+            f"final plan cannot be issued before {day_in_words(earliest)}: the family's 15-day window is "
             "open (reg 13(1)) and no response has been recorded",
         )
     if case.family_response_on is not None:

@@ -16,6 +16,7 @@ from domain.statutory_calendar import (
     no_plan_notice_deadline,
     representations_window_end,
 )
+from domain.words import advice_in_words
 
 # ENGINE RULE: a deadline is "at risk" when it falls within the next 14 days
 # (the manager's digest uses the same horizon).
@@ -102,7 +103,7 @@ def advice_clock(advice: AdviceRequest, excepted: bool, as_of: date) -> Deadline
     return Deadline(
         duty=Duty.T2,
         subject=advice.id,
-        title=f"{DUTY_TITLES[Duty.T2]}: {advice.kind}",
+        title=f"{advice_in_words(advice.id)} provided (reg 8(1))",
         due=due,
         status=status,
         done_on=advice.returned_on,

@@ -8,6 +8,7 @@ from domain.case import AdviceStatus, Case
 from domain.deadlines import Deadline, DeadlineStatus, deadlines
 from domain.errors import RuleViolation
 from domain.statutory_calendar import Duty
+from domain.words import advice_in_words, day_in_words, lower_first
 
 # the duties whose breach the engine raises (T4 is a window, M14 a milestone that warns)
 BREACHABLE = frozenset({Duty.T1, Duty.T2, Duty.T3, Duty.T6})
@@ -49,10 +50,15 @@ def returned_after_close(case: Case, advice_id: str, returned_on: date, document
     if advice is None:
         raise RuleViolation("advice_id", f"no advice request {advice_id} on case {case.ref}")
     if advice.status not in (AdviceStatus.CANCELLED, AdviceStatus.NOT_RECEIVED):
-        raise RuleViolation("returned_on", f"advice {advice_id} was not awaited when the case closed")
+        raise RuleViolation(
+            "returned_on",
+            f"the {lower_first(advice_in_words(advice_id))} was not awaited when the case closed",
+        )
     if returned_on < advice.requested_on:
         raise RuleViolation(
-            "returned_on", f"{returned_on} is before the request for this advice ({advice.requested_on})"
+            "returned_on",
+            f"{day_in_words(returned_on)} is before the request for this advice "
+            f"({day_in_words(advice.requested_on)})",
         )
     new = case.changeable_copy()
     late = new.advice_by_id(advice_id)

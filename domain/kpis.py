@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from domain.case import AdviceKind
 from domain.statutory_calendar import FINAL_PLAN_WEEKS, REGULATIONS_IN_FORCE, within_weeks
+from domain.words import day_in_words
 
 # ---------------------------------------------------------------- measures
 
@@ -222,7 +223,9 @@ class Period:
 
     def __post_init__(self) -> None:
         if self.end < self.start:
-            raise ValueError(f"the period ends ({self.end}) before it starts ({self.start})")
+            raise ValueError(
+                f"the period ends ({day_in_words(self.end)}) before it starts ({day_in_words(self.start)})"
+            )
 
     @classmethod
     def month(cls, year: int, month: int) -> "Period":

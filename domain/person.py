@@ -13,6 +13,7 @@ from typing import Annotated
 from pydantic import BaseModel, StringConstraints, field_validator, model_validator
 
 from domain.errors import RuleViolation
+from domain.words import day_in_words
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
@@ -115,8 +116,8 @@ def check_year_group(birth_date: date, year_group: int | None, on: date) -> None
     if abs(year_group - expected) > YEAR_GROUP_TOLERANCE:
         raise RuleViolation(
             "birth_date",
-            f"the date of birth puts the child in year {expected} on {on}, not year {year_group}: "
-            "check the date of birth or the year group",
+            f"the date of birth puts the child in year {expected} on {day_in_words(on)}, "
+            f"not year {year_group}: check the date of birth or the year group",
         )
 
 
@@ -235,10 +236,13 @@ class Person(BaseModel):
         """Born, and not over 25 (the oldest a plan runs to), on ``on``."""
         if self.birth_date > on:
             raise RuleViolation(
-                "birth_date", f"the date of birth is after the day the request was received ({on})"
+                "birth_date",
+                f"the date of birth is after the day the request was received ({day_in_words(on)})",
             )
         if (on - self.birth_date).days > 26 * 366:
-            raise RuleViolation("birth_date", f"the date of birth makes the child over 25 on {on}")
+            raise RuleViolation(
+                "birth_date", f"the date of birth makes the child over 25 on {day_in_words(on)}"
+            )
 
 
 # SEN2 SENsetting, for a setting named without a URN or UKPRN (docs/sen2-reference.md §8.1, 2025 wording)

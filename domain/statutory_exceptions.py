@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from domain.errors import RuleViolation
 from domain.statutory_calendar import advice_due
+from domain.words import day_in_words, exception_in_words, period_in_words
 
 CONTINUOUS_ABSENCE_DAYS = 28
 MIN_CLOSURE_DAYS = 28
@@ -66,73 +67,83 @@ def _require(value: object, field: str, reason: str) -> None:
 
 def validate_closure(exc: RecordedException, setting: str) -> None:
     """E-SCH / E-EY: the request fell in the window around a closure of 4+ weeks."""
-    _require(exc.start, "start", f"{exc.code}: the date the {setting} closed is required")
-    _require(exc.end, "end", f"{exc.code}: the date the {setting} reopened is required")
+    name = exception_in_words(exc.code)
+    _require(exc.start, "start", f"{name}: the date the {setting} closed is required")
+    _require(exc.end, "end", f"{name}: the date the {setting} reopened is required")
     _require(
         exc.requested_on,
         "requested_on",
-        f"{exc.code}: the date advice was requested from the {setting} is required",
+        f"{name}: the date advice was requested from the {setting} is required",
     )
     assert exc.start and exc.end and exc.requested_on
     if (exc.end - exc.start).days < MIN_CLOSURE_DAYS:
         raise RuleViolation(
             "end",
-            f"{exc.code}: the closure must last at least 4 weeks ({MIN_CLOSURE_DAYS} days); "
-            f"{exc.start} to {exc.end} is {(exc.end - exc.start).days} days",
+            f"{name}: the closure must last at least 4 weeks ({MIN_CLOSURE_DAYS} days); "
+            f"{period_in_words(exc.start, exc.end)} is {(exc.end - exc.start).days} days",
         )
     window_start = exc.start - timedelta(days=CLOSURE_WINDOW_LEAD_DAYS)
     window_end = exc.end - timedelta(days=CLOSURE_WINDOW_LEAD_DAYS)
     if not window_start <= exc.requested_on <= window_end:
         raise RuleViolation(
             "requested_on",
-            f"{exc.code}: advice requested on {exc.requested_on} is outside the window "
-            f"{window_start} to {window_end} (one week before the closure to one week "
-            "before reopening)",
+            f"{name}: advice requested on {day_in_words(exc.requested_on)} is outside "
+            f"the window {period_in_words(window_start, window_end)} (one week before the closure to "
+            "one week before reopening)",
         )
 
 
 def validate_absence(exc: RecordedException, period: tuple[date, date], period_name: str) -> None:
     """E-ABS / A-ABS: a continuous absence of 4+ weeks overlapping the period."""
-    _require(exc.start, "start", f"{exc.code}: the first day of the absence is required")
-    _require(exc.end, "end", f"{exc.code}: the last day of the absence is required")
+    name = exception_in_words(exc.code)
+    _require(exc.start, "start", f"{name}: the first day of the absence is required")
+    _require(exc.end, "end", f"{name}: the last day of the absence is required")
     assert exc.start and exc.end
     if exc.end < exc.start:
-        raise RuleViolation("end", f"{exc.code}: the absence ends before it starts")
+        raise RuleViolation("end", f"{name}: the absence ends before it starts")
     days = (exc.end - exc.start).days + 1  # the first and the last day of absence both count
     if days < CONTINUOUS_ABSENCE_DAYS:
         raise RuleViolation(
             "end",
-            f"{exc.code}: the absence must be continuous for at least 4 weeks "
-            f"({CONTINUOUS_ABSENCE_DAYS} days); {exc.start} to {exc.end} is {days} days",
+            f"{name}: the absence must be continuous for at least 4 weeks "
+            f"({CONTINUOUS_ABSENCE_DAYS} days); {period_in_words(exc.start, exc.end)} is {days} days",
         )
     if not _overlaps(exc.start, exc.end, *period):
         raise RuleViolation(
             "start",
-            f"{exc.code}: the absence {exc.start} to {exc.end} does not overlap {period_name} "
-            f"{period[0]} to {period[1]}",
+            f"{name}: the absence {period_in_words(exc.start, exc.end)} does not overlap "
+            f"{period_name} {period_in_words(*period)}",
         )
 
 
 def validate_circumstances(exc: RecordedException, period: tuple[date, date], period_name: str) -> None:
     """E-PERS / A-PERS: described circumstances whose period overlaps the period."""
-    _require(exc.description, "description", f"{exc.code}: a description of the circumstances is required")
-    _require(exc.start, "start", f"{exc.code}: the date the circumstances began is required")
+    name = exception_in_words(exc.code)
+    _require(
+        exc.description,
+        "description",
+        f"{name}: a description of the circumstances is required",
+    )
+    _require(exc.start, "start", f"{name}: the date the circumstances began is required")
     assert exc.start
     end = exc.end or exc.start
     if end < exc.start:
-        raise RuleViolation("end", f"{exc.code}: the circumstances end before they begin")
+        raise RuleViolation("end", f"{name}: the circumstances end before they begin")
     if not _overlaps(exc.start, end, *period):
         raise RuleViolation(
             "start",
-            f"{exc.code}: the circumstances {exc.start} to {end} do not overlap {period_name} "
-            f"{period[0]} to {period[1]}",
+            f"{name}: the circumstances {period_in_words(exc.start, end)} do not overlap "
+            f"{period_name} {period_in_words(*period)}",
         )
 
 
 def validate_case_exception(exc: RecordedException, open_period: tuple[date, date]) -> None:
     """Validate an E-* exception against the case's open period (day 0 to close or today)."""
+    name = exception_in_words(exc.code)
     if not exc.code.applies_to_case:
-        raise RuleViolation("code", f"{exc.code} is an exception to advice (T2), not to the case")
+        raise RuleViolation(
+            "code", f"{name}: this exception applies to a request for advice, not to the case"
+        )
     match exc.code:
         case ExceptionCode.E_SCH:
             validate_closure(exc, "school or post-16 institution")
@@ -151,10 +162,11 @@ def advice_period(clock_starts_on: date) -> tuple[date, date]:
 
 def validate_advice_exception(exc: RecordedException, clock_starts_on: date) -> None:
     """Validate a reg 8(2) exception against the advice period of its request."""
+    name = exception_in_words(exc.code)
     if not exc.code.applies_to_advice:
         raise RuleViolation(
             "code",
-            f"{exc.code} is not a reg 8(2) exception; advice has no school-closure exception",
+            f"{name}: this exception applies to the case, not to advice (reg 8(2) has no closure exception)",
         )
     period = advice_period(clock_starts_on)
     match exc.code:
@@ -166,12 +178,12 @@ def validate_advice_exception(exc: RecordedException, clock_starts_on: date) -> 
             _require(
                 exc.appointment_on,
                 "appointment_on",
-                "A-APPT: the date of the missed appointment is required",
+                f"{name}: the date of the missed appointment is required",
             )
             assert exc.appointment_on
             if not period[0] <= exc.appointment_on <= period[1]:
                 raise RuleViolation(
                     "appointment_on",
-                    f"A-APPT: the missed appointment on {exc.appointment_on} is outside the "
-                    f"advice period {period[0]} to {period[1]}",
+                    f"{name}: the missed appointment on {day_in_words(exc.appointment_on)} "
+                    f"is outside the advice period {period_in_words(*period)}",
                 )

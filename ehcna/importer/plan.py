@@ -41,6 +41,7 @@ from domain.errors import RuleViolation
 from domain.history import implied_breaches, returned_after_close
 from domain.person import Contact, NamedSetting, Person, check_year_group
 from domain.statutory_exceptions import ExceptionCode, validate_case_exception
+from domain.words import advice_in_words, lower_first
 from ehcna.importer.csv_format import (
     AdviceLine,
     CaseLine,
@@ -456,11 +457,13 @@ def _replay(
 
 
 def _name_advice(reason: str, ids: AdviceIds, advice_file: str) -> str:
-    """Rules name advice by its id on the case (HEALTH-1); say which advice row that is."""
+    """Rules name advice in words ("medical advice", "medical advice (request 2)" for HEALTH-2), or by
+    an id the row gave; say which advice row that is."""
     named = [
         f"{aid} is {advice_file} line {line}"
         for line, aid in ids.items()
         if re.search(rf"\b{re.escape(aid)}\b", reason)
+        or re.search(rf"\b{re.escape(lower_first(advice_in_words(aid)))}(?! \(request)", reason)
     ]
     return f"{reason} [{'; '.join(named)}]" if named else reason
 

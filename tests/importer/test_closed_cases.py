@@ -8,6 +8,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 import starter
+from domain.words import day_in_words
 from ehcna.importer.command import read_and_plan
 from ehcna.importer.load import LoadReport, import_key, load_closed
 from ehcna.store.appeals import appeals_of
@@ -161,7 +162,7 @@ async def test_a_bad_file_is_refused_with_every_bad_row_and_nothing_is_written(d
     assert run.status == 2
     lines = run.err.splitlines()
     one_row = f"ref {refs['ISSUED']} is on lines 2, 6: a case is one row, so none of them is imported"
-    closed = f"case {refs['REFUSED']} is closed (NOT_ASSESSED); no further action can be taken"
+    closed = f"case {refs['REFUSED']} is closed (decided not to assess); no further action can be taken"
     assert lines[:-1] == [
         f"cases.csv line 2 [ref]: {one_row}",
         "cases.csv line 3 [ref]: not imported: its advice on advice.csv line 12 is refused",
@@ -321,7 +322,11 @@ def test_a_child_with_a_wrong_UPN_check_letter_or_impossible_birth_date_is_refus
     )
     assert sorted((e.line, e.column, e.reason) for e in plan.errors) == [
         (2, "upn", "the UPN's check letter should be B: check the number"),
-        (3, "birth_date", f"the date of birth is after the day the request was received ({DAY0})"),
+        (
+            3,
+            "birth_date",
+            f"the date of birth is after the day the request was received ({day_in_words(DAY0)})",
+        ),
     ]
 
 

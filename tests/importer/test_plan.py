@@ -6,6 +6,7 @@ from pathlib import Path
 from domain.case import AdviceStatus, Outcome, Stage
 from domain.commands import DecideToAssess, IssueFinalPlan, RequestAdvice, SubmitAdvice
 from domain.statutory_exceptions import ExceptionCode
+from domain.words import day_in_words
 from ehcna.importer.command import read_and_plan
 from ehcna.importer.plan import IMPORT_ACTOR, ImportPlan
 from tests.importer.rows import advice_rows, case_row, plan_issued, plan_issued_advice, write_csv
@@ -139,9 +140,9 @@ def test_rule_breaches_are_bad_rows_with_the_rules_reasons(tmp_path):
         "appeal_information_given",
         "exception_end",
     )
-    assert by_line[2].reason.startswith(f"final plan cannot be issued before {day(105)}")
+    assert by_line[2].reason.startswith(f"final plan cannot be issued before {day_in_words(day(105))}")
     # the rule names the advice by its id on the case; the report adds its line
-    assert by_line[3].reason.startswith("advice still awaited: HEALTH-1")
+    assert by_line[3].reason.startswith("advice still awaited: medical advice")
     assert by_line[3].reason.endswith("[HEALTH-1 is advice.csv line 7]")
     assert "right of appeal" in by_line[4].reason
     assert "at least 4 weeks" in by_line[5].reason
@@ -189,7 +190,7 @@ def test_advice_out_of_order_with_the_case_is_refused_on_its_own_line(tmp_path):
     late_request = advice_rows("EH-1", day(85), day(86), ["OTHER"])
     result = plan(tmp_path, [plan_issued("EH-1", DAY0)], plan_issued_advice("EH-1", DAY0) + late_request)
     assert errors(result) == [("cases.csv", 2, "ref"), ("advice.csv", 7, "kind")]
-    assert "while the case is at stage 'drafting'" in result.errors[1].reason
+    assert "while the case is having its draft plan written" in result.errors[1].reason
 
 
 def test_references_must_be_unique_and_known(tmp_path):
@@ -262,9 +263,10 @@ def test_import_received_date_starts_the_advice_clock(tmp_path):
     before = plan_issued_advice("EH-2", DAY0)
     before[2] |= {"received_date": day(30)}
     bad = plan(tmp_path, [plan_issued("EH-2", DAY0)], before)
-    assert ("received_date", f"{day(30)} is before the request was sent ({day(31)})") in [
-        (e.column, e.reason) for e in bad.errors
-    ]
+    assert (
+        "received_date",
+        f"{day_in_words(day(30))} is before the request was sent ({day_in_words(day(31))})",
+    ) in [(e.column, e.reason) for e in bad.errors]
 
 
 def test_import_withdrawn_request_has_no_clock(tmp_path):
@@ -326,7 +328,10 @@ def test_import_refuses_mediation_dated_before_the_decision_it_disputes(tmp_path
     cases = [plan_issued("PI-1", DAY0, other_mediation="yes", other_mediation_date=day(119))]
     result = plan(tmp_path, cases, plan_issued_advice("PI-1", DAY0))
     assert [(e.column, e.reason) for e in result.errors] == [
-        ("other_mediation_date", f"{day(119)} is before the decision it disputes ({day(120)})")
+        (
+            "other_mediation_date",
+            f"{day_in_words(day(119))} is before the decision it disputes ({day_in_words(day(120))})",
+        )
     ]
 
 
@@ -344,7 +349,9 @@ def test_import_family_views_are_optional_for_a_closed_historical_case_but_not_a
     )
     open_bodies = [a | {"ref": "EH-2"} for a in bodies]
     refused = plan(tmp_path, [open_case], open_bodies)
-    assert [(e.column, "PARENT" in e.reason) for e in refused.errors] == [("decision_to_issue", True)]
+    assert [(e.column, "parent or young person's views" in e.reason) for e in refused.errors] == [
+        ("decision_to_issue", True)
+    ]
 
 
 def test_import_advice_returned_after_a_decision_not_to_issue_is_kept_late_on_its_date(tmp_path):

@@ -7,6 +7,7 @@ from uuid import uuid4
 import sqlalchemy as sa
 
 from domain.clock import london_date
+from domain.words import day_in_words
 from ehcna.store.models import AuditRow, CaseRow
 from ehcna.web.app import create_app
 from tests.importer.rows import load_closed_case
@@ -126,7 +127,7 @@ async def test_actions_apply_or_are_refused_with_the_rules_reason(api):
     assert r.status_code == 409
     assert r.json()["detail"] == {
         "field": "case",
-        "reason": "cannot issue the final plan while the case is at stage 'advice'",
+        "reason": "cannot issue the final plan while the case is being assessed (advice sought)",
     }
     r = await api.http.post(f"/api/cases/{ref}/decide-to-assess", json={"yes": "maybe"}, headers=officer)
     assert r.status_code == 422
@@ -193,7 +194,8 @@ async def test_mediation_and_tribunal_are_recorded_on_a_closed_case_after_the_de
     assert r.status_code == 409, r.text
     assert r.json()["detail"] == {
         "field": "started_on",
-        "reason": f"{decided - timedelta(days=1)} is before the decision it disputes ({decided})",
+        "reason": f"{day_in_words(decided - timedelta(days=1))} is before the decision it disputes "
+        f"({day_in_words(decided)})",
     }
     wrong = {"route": "TRIBUNAL", "disputes": "PLAN", "started_on": str(decided)}
     r = await api.http.post(f"/api/cases/{ref}/appeals", json=wrong, headers=api.auth("officer"))

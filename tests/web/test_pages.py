@@ -27,6 +27,7 @@ from domain.commands import REF_PATTERN, Role
 from domain.escalation import Channel
 from domain.kpis import Figure, Unit, months_ending
 from domain.statutory_exceptions import ExceptionCode
+from domain.words import day_in_words
 from ehcna.reports.overview import ChartPoint, OverviewRow
 from ehcna.store.models import AdviceRow, AuditRow, CaseRow
 from ehcna.web.app import create_app
@@ -343,7 +344,7 @@ async def test_the_case_page_shows_the_statutory_timeline_and_actions_apply_or_s
     refused = await post_form(http, f"/cases/{ref}/issue-final-plan", date_fields("on", today()))
     assert refused.status_code == 409
     assert error_links(refused.text) == [
-        ("#on-day", "Cannot issue the final plan while the case is at stage 'request'")
+        ("#on-day", "Cannot issue the final plan while the case is awaiting the decision whether to assess")
     ]
     no_appeal = await post_form(
         http, f"/cases/{ref}/decide-to-assess", {"yes": "false", **date_fields("on", today())}
@@ -482,7 +483,11 @@ async def test_a_provider_sees_its_inbox_and_only_its_own_teams_task_pages(site)
     exc = await post_form(health, f"{task}/exception", {"code": "A-APPT", **date_fields("on", today())})
     assert exc.status_code == 409  # A-APPT needs the appointment's date
     assert error_links(exc.text) == [
-        ("#appointment_on-day", "A-APPT: the date of the missed appointment is required")
+        (
+            "#appointment_on-day",
+            "Missed an appointment for an examination or test: "
+            "the date of the missed appointment is required",
+        )
     ]
 
     done = await post_form(
@@ -765,7 +770,8 @@ async def test_mediation_is_recorded_on_a_closed_case_after_the_refusal_it_dispu
     assert error_links(early.text) == [
         (
             "#started_on-day",
-            f"{refused_on - timedelta(days=1)} is before the decision it disputes ({refused_on})",
+            f"{day_in_words(refused_on - timedelta(days=1))} is before the decision it disputes "
+            f"({day_in_words(refused_on)})",
         )
     ]
     wrong = await post_form(
