@@ -4,7 +4,7 @@ import structlog
 from temporalio import activity
 
 from activities.ports import CaseRecordPort, NotificationPort
-from domain.events import AlarmEvent, CaseEvent, ExceptionNotice
+from domain.events import AdviceNotice, AlarmEvent, CaseEvent, ExceptionNotice
 
 
 class CaseRecordActivities:
@@ -33,3 +33,9 @@ class NotificationActivities:
         """Tell the family an exception was applied (Code of Practice 9.42)."""
         with structlog.contextvars.bound_contextvars(case_ref=notice.case_ref):
             await self._notifications.exception_recorded(notice)
+
+    @activity.defn(name="notify_advice_received")
+    async def notify_advice_received(self, notice: AdviceNotice) -> None:
+        """Tell the case officer that advice arrived (keyed on ``notice.key``)."""
+        with structlog.contextvars.bound_contextvars(case_ref=notice.case_ref):
+            await self._notifications.advice_received(notice)

@@ -8,7 +8,7 @@ from typing import Protocol
 
 import structlog
 
-from domain.events import AlarmEvent, CaseEvent, ExceptionNotice
+from domain.events import AdviceNotice, AlarmEvent, CaseEvent, ExceptionNotice
 
 
 class CaseRecordPort(Protocol):
@@ -19,6 +19,8 @@ class NotificationPort(Protocol):
     async def alarm(self, event: AlarmEvent) -> None: ...
 
     async def exception_recorded(self, notice: ExceptionNotice) -> None: ...
+
+    async def advice_received(self, notice: AdviceNotice) -> None: ...
 
 
 class LoggingCaseRecords:
@@ -64,4 +66,13 @@ class LoggingNotifications:
             case_ref=notice.case_ref,
             key=notice.key,
             code=str(notice.exception.code),
+        )
+
+    async def advice_received(self, notice: AdviceNotice) -> None:
+        self._log.info(
+            "advice_received_notice",
+            case_ref=notice.case_ref,
+            key=notice.key,
+            advice_id=notice.advice_id,
+            provider_team=notice.provider_team,
         )

@@ -27,6 +27,7 @@ class Audience(StrEnum):
     HOLDER_TEAM = "holder_team"  # the team that must act (the provider team for advice)
     HOLDER_MANAGER = "holder_manager"
     CASE_TEAM = "case_team"  # the case officers' team
+    CASE_OFFICER = "case_officer"  # the case's named officer if the directory lists them, else case_team
     CASE_MANAGER = "case_manager"
     HEAD_OF_SERVICE = "head_of_service"
     FAMILY = "family"  # the parent or young person (exception notices only)

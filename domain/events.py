@@ -5,13 +5,13 @@ activity or a replayed workflow produces the same key and writes nothing
 twice.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel
 
 from domain.alarms import Alarm
-from domain.case import Case
+from domain.case import AdviceKind, Case
 from domain.commands import Actor
 from domain.statutory_exceptions import RecordedException
 
@@ -58,3 +58,24 @@ class ExceptionNotice(BaseModel):
     @property
     def key(self) -> str:
         return f"{self.workflow_id}#{self.seq}#family-notice"
+
+
+class AdviceNotice(BaseModel):
+    """Advice arrived on a case: its case officer is told (at once or in a digest, as the policy says).
+
+    Only what the mail may carry: no summary, no document reference, nothing of the child.
+    """
+
+    workflow_id: str
+    case_ref: str
+    seq: int  # the case event that recorded the advice
+    team: str  # the case officers' team
+    advice_id: str
+    advice_kind: AdviceKind
+    provider_team: str
+    returned_on: date
+    by: Actor  # who recorded it: not told of their own action
+
+    @property
+    def key(self) -> str:
+        return f"{self.workflow_id}#{self.seq}#advice-received"

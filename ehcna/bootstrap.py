@@ -172,6 +172,7 @@ def build_worker(
         record_acts.record_case_event,
         notify_acts.raise_alarm,
         notify_acts.notify_exception_recorded,
+        notify_acts.notify_advice_received,
     ]
     if digests is not None:
         activities.append(digests.send_daily_digests)

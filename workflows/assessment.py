@@ -7,6 +7,7 @@ The main loop records, keeps the advice clocks running as child workflows,
 fires alarms at absolute instants and keeps the search attributes current.
 """
 
+import asyncio
 from datetime import date, datetime
 from typing import Any
 
@@ -42,7 +43,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.deadlines import next_status_change
     from domain.errors import RuleViolation
-    from domain.events import CaseEvent, ExceptionNotice
+    from domain.events import AdviceNotice, CaseEvent, ExceptionNotice
     from domain.views import CaseView, case_view
     from workflows import search_attributes as sa
     from workflows.ids import advice_workflow_id
@@ -58,6 +59,9 @@ RECORD_LOCALLY = "record-locally"
 # v4: advice clocks get ids no case reference can take (workflows/ids.py); a case started
 # with the legacy ids keeps them for the children it already has
 ADVICE_IDS_APART = "advice-ids-apart"
+# v6: the case officer is told when advice arrives (an activity beside the main loop, so a mail
+# server that is down never holds up the case); cases that received advice before it replay without
+ADVICE_RECEIVED_NOTICE = "advice-received-notice"
 
 
 def refusal(err: RuleViolation) -> ApplicationError:
@@ -83,7 +87,8 @@ class AssessmentWorkflow:
         )
         self._seq = 0
         self._recorded = 0
-        self._outbox: list[CaseEvent | ExceptionNotice] = []
+        self._outbox: list[CaseEvent | ExceptionNotice | AdviceNotice] = []
+        self._notices: list[asyncio.Future[None]] = []  # advice notices being delivered
         self._woken = False
         self._alarms = AlarmClock()
         self._children: dict[str, Any] = {}  # advice id -> child handle
@@ -136,9 +141,26 @@ class AssessmentWorkflow:
                     exception=self._case.exceptions[-1],
                 )
             )
+        if isinstance(cmd, SubmitAdvice) and workflow.patched(ADVICE_RECEIVED_NOTICE):
+            self._outbox.append(self._advice_notice(cmd, seq))
         self._woken = True
         await workflow.wait_condition(lambda: self._recorded >= seq)
         return self.state()
+
+    def _advice_notice(self, cmd: SubmitAdvice, seq: int) -> AdviceNotice:
+        advice = self._case.advice_by_id(cmd.advice_id)
+        assert advice is not None  # the rule just recorded it
+        return AdviceNotice(
+            workflow_id=workflow.info().workflow_id,
+            case_ref=self._case.ref,
+            seq=seq,
+            team=self._case.team,
+            advice_id=advice.id,
+            advice_kind=advice.kind,
+            provider_team=advice.provider_team,
+            returned_on=cmd.returned_on,
+            by=cmd.by,
+        )
 
     def _emit(self, action: str, by: Actor, detail: dict[str, Any]) -> int:
         self._seq += 1
@@ -298,6 +320,7 @@ class AssessmentWorkflow:
             await sleep_until(self._next_wake(), lambda: self._woken or bool(self._outbox))
         await self._keep_advice_clocks()
         await self._alarms.delivered()
+        await asyncio.gather(*self._notices)
         for handle in self._children.values():
             await handle
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -319,6 +342,15 @@ class AssessmentWorkflow:
                     retry_policy=ACTIVITY_RETRY,
                 )
                 self._recorded = item.seq
+            elif isinstance(item, AdviceNotice):  # after its record, beside the loop
+                self._notices.append(
+                    workflow.start_activity_method(
+                        NotificationActivities.notify_advice_received,
+                        item,
+                        start_to_close_timeout=ACTIVITY_TIMEOUT,
+                        retry_policy=ACTIVITY_RETRY,
+                    )
+                )
             else:
                 await workflow.execute_activity_method(
                     NotificationActivities.notify_exception_recorded,

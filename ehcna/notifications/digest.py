@@ -19,6 +19,7 @@ from domain.clock import LONDON
 from domain.deadlines import Deadline, DeadlineStatus, deadlines
 from domain.escalation import Channel
 from domain.statutory_exceptions import ExceptionCode, RecordedException
+from ehcna.notifications.advice_notices import AdviceNotices
 from ehcna.notifications.delivery import Deliverer, Failed, Outgoing, outgoing
 from ehcna.notifications.digest_message import digest_message
 from ehcna.notifications.directory import Directory, Target
@@ -205,6 +206,7 @@ class DigestSender:
         self._sessions = sessions
         self._deliverer = deliverer
         self._on_failed = on_failed
+        self._advice = AdviceNotices(policy, deliverer, sessions)
 
     def _build(self, teams: list[str], day: date) -> ManagerDigest:
         since = datetime.combine(day, time(0, 0), tzinfo=LONDON) - UNDELIVERED_LOOKBACK
@@ -227,5 +229,7 @@ class DigestSender:
                 for t in digest_targets(self._policy, person_id)
                 if self._deliverer.accepts(t)
             ]
+        # the case officers' digest of the advice that arrived yesterday, when the policy says so
+        items += await asyncio.to_thread(self._advice.digest_items, day)
         await self._deliverer.deliver(items, on_failed=self._on_failed)
         return len(items)

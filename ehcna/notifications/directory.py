@@ -117,8 +117,12 @@ def resolve(
     case_team: str,
     holder: str,
     family_email: str | None = None,
+    officer: str | None = None,
 ) -> list[Target]:
-    """The deliveries a step makes, each (recipient, channel) once, in a stable order."""
+    """The deliveries a step makes, each (recipient, channel) once, in a stable order.
+
+    ``officer``: the case's named officer (an account name); reached when the directory lists them
+    as a person, else ``case_officer`` means the case team."""
     people: list[str] = []
     webhooks: list[str] = []
 
@@ -135,6 +139,12 @@ def resolve(
             case Audience.HOLDER_MANAGER | Audience.CASE_MANAGER:
                 _, team = directory.team(holder if role is Audience.HOLDER_MANAGER else case_team)
                 add([team.manager], team.webhook)
+            case Audience.CASE_OFFICER:
+                if officer is not None and officer in directory.people:
+                    add([officer], None)
+                else:
+                    _, team = directory.team(case_team)
+                    add(team.members or [team.manager], team.webhook)
             case Audience.HEAD_OF_SERVICE:
                 add([directory.head_of(case_team)], directory.service_webhook)
             case Audience.FAMILY:

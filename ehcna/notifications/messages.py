@@ -11,6 +11,7 @@ from html import escape
 from urllib.parse import quote
 
 from domain.alarms import AlarmLevel
+from domain.case import AdviceKind
 from domain.clock import london_date
 from domain.events import AlarmEvent, ExceptionNotice
 from domain.statutory_calendar import DUTY_TITLES
@@ -195,3 +196,64 @@ def workflow_stopped_message(
     facts = {"Case": case_ref, "Team": team_name, "Workflow": status.replace("_", " ").lower()}
     subject = f"Case {case_ref} is no longer being tracked"
     return compose(subject, f"Dear {recipient_name},", paragraphs, facts, case_link(base_url, case_ref))
+
+
+# what a person calls each kind of advice (reg 6(1)); codes stay in the exports and the API
+ADVICE_WORDS: dict[AdviceKind, str] = {
+    AdviceKind.PARENT: "The views of the parent or young person",
+    AdviceKind.EDUCATION: "Educational advice",
+    AdviceKind.HEALTH: "Medical advice (health)",
+    AdviceKind.EP: "Psychological advice",
+    AdviceKind.SOCIAL_CARE: "Social care advice",
+    AdviceKind.PFA: "Preparing for adulthood advice",
+    AdviceKind.OTHER: "Other advice",
+}
+
+
+def advice_received_message(
+    recipient_name: str, case_ref: str, kind: AdviceKind, provider_name: str, returned_on: date, base_url: str
+) -> Message:
+    """To the case officer: advice arrived. The case reference and the advice only, nothing of the child."""
+    words = ADVICE_WORDS[kind]
+    paragraphs = [
+        f"{words} has arrived for case {case_ref} from {provider_name}.",
+        "Open the case to read it and to take the next step.",
+    ]
+    facts = {"Case": case_ref, "Advice": words, "From": provider_name, "Dated": long_date(returned_on)}
+    subject = f"Advice received: {words.lower()} - case {case_ref}"
+    return compose(subject, f"Dear {recipient_name},", paragraphs, facts, case_link(base_url, case_ref))
+
+
+def advice_digest_message(
+    recipient_name: str, day: date, lines: list[tuple[str, AdviceKind, str, date]], base_url: str
+) -> Message:
+    """To a case officer: the advice that arrived on ``day`` (case, kind, provider's name, its date)."""
+    n = len(lines)
+    pieces = "1 piece" if n == 1 else f"{n} pieces"
+    intro = f"{pieces.capitalize()} of advice arrived for your cases on {long_date(day)}."
+    items = [
+        (
+            f"Case {ref}: {ADVICE_WORDS[kind].lower()} from {who}, dated {long_date(on)}",
+            case_link(base_url, ref),
+        )
+        for ref, kind, who, on in lines
+    ]
+    text = [f"Dear {recipient_name},", "", intro, ""]
+    for line, link in items:
+        text += [f"  - {line}", f"    {link}"]
+    text += ["", f"-- {SERVICE}", ""]
+    lis = "".join(f'<li><a href="{escape(link, quote=True)}">{escape(line)}</a></li>' for line, link in items)
+    body = "\n".join(
+        [
+            f"<p>Dear {escape(recipient_name)},</p>",
+            f"<p>{escape(intro)}</p>",
+            f"<ul>{lis}</ul>",
+            f"<p>&mdash; {escape(SERVICE)}</p>",
+        ]
+    )
+    return Message(
+        subject=f"Advice received on {day.day} {day:%B %Y}: {pieces}",
+        text="\n".join(text),
+        html=f'<!doctype html><html lang="en"><body>\n{body}\n</body></html>\n',
+        facts={"Advice received": str(n)},
+    )

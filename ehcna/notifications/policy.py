@@ -59,6 +59,26 @@ class Digest(PolicyModel):
     send_when_empty: bool = False
 
 
+class Notice(Step):
+    """A notice of something that happened (not a deadline): sent at once, or gathered in each
+    recipient's morning digest of the day before."""
+
+    when: Literal["at_once", "digest"] = "at_once"
+
+    @model_validator(mode="after")
+    def _digest_by_mail(self) -> Self:
+        if self.when == "digest" and Channel.WEBHOOK in self.channels:
+            raise ValueError("a digest goes to each person by mail: channels must be email or notify")
+        return self
+
+
+class Notices(PolicyModel):
+    """What people are told as it happens. A notice left out is not sent."""
+
+    # advice arrived: the case officer is told (case reference, the advice in words and a link only)
+    advice_received: Notice | None = None
+
+
 def _default_exception_notice() -> Step:
     return Step(to=[Audience.FAMILY, Audience.CASE_TEAM], channels=[Channel.EMAIL])
 
@@ -73,6 +93,7 @@ class Policy(PolicyModel):
     deadlines: EscalationRules
     exception_notice: Step = Field(default_factory=_default_exception_notice)
     digest: Digest = Field(default_factory=Digest)
+    notices: Notices = Field(default_factory=Notices)
 
     def timing(self) -> AlarmTiming:
         """The alarm offsets new cases are started with."""
@@ -81,6 +102,8 @@ class Policy(PolicyModel):
     def steps(self) -> list[tuple[str, Step]]:
         d = self.deadlines
         out: list[tuple[str, Step]] = [("exception_notice", self.exception_notice)]
+        if self.notices.advice_received is not None:
+            out.append(("notices.advice_received", self.notices.advice_received))
         policies = [(str(k), getattr(d, k)) for k in ("T1", "T2", "T3", "T6", "M14")]
         policies += [(f"T2_by_kind.{kind}", p) for kind, p in d.T2_by_kind.items()]
         for name, p in policies:

@@ -11,7 +11,8 @@ import structlog
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain.escalation import Audience
-from domain.events import AlarmEvent, ExceptionNotice
+from domain.events import AdviceNotice, AlarmEvent, ExceptionNotice
+from ehcna.notifications.advice_notices import AdviceNotices
 from ehcna.notifications.delivery import Deliverer, Failed, outgoing
 from ehcna.notifications.directory import FAMILY, Target, resolve
 from ehcna.notifications.messages import (
@@ -50,6 +51,7 @@ class AlertingNotifications:
         self._deliverer = deliverer
         self._sessions = sessions
         self._family = family or NoFamilyContacts()
+        self._advice = AdviceNotices(policy, deliverer, sessions)
         self._log = structlog.get_logger("ehcna.notifications")
 
     def _usable(self, targets: list[Target]) -> list[Target]:
@@ -102,6 +104,10 @@ class AlertingNotifications:
             for t in self._usable(targets)
         ]
         await self._deliverer.deliver(items, on_failed=self.raise_undelivered)
+
+    async def advice_received(self, notice: AdviceNotice) -> None:
+        """The case officer hears that advice arrived (at once, or in tomorrow's digest)."""
+        await self._advice.advice_received(notice, on_failed=self.raise_undelivered)
 
     async def raise_undelivered(self, failed: list[Failed]) -> None:
         """Tell the head of service of each alert given up on (one attempt each: no loop of failures)."""

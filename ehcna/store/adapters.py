@@ -5,7 +5,7 @@ import asyncio
 from sqlalchemy.orm import Session, sessionmaker
 
 from activities.ports import NotificationPort
-from domain.events import AlarmEvent, CaseEvent, ExceptionNotice
+from domain.events import AdviceNotice, AlarmEvent, CaseEvent, ExceptionNotice
 from ehcna.store.records import record_breach, record_case_event
 
 
@@ -40,3 +40,6 @@ class BreachRecordingNotifications:
 
     async def exception_recorded(self, notice: ExceptionNotice) -> None:
         await self._inner.exception_recorded(notice)
+
+    async def advice_received(self, notice: AdviceNotice) -> None:
+        await self._inner.advice_received(notice)

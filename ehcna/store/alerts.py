@@ -30,6 +30,8 @@ class AlertKind(StrEnum):
     UNDELIVERED = "undelivered"  # to the head of service: an alert could not be delivered
     DIGEST = "digest"  # a manager's daily digest
     WORKFLOW_STOPPED = "workflow_stopped"  # a case's workflow stopped without closing it
+    ADVICE_NOTICE = "advice_notice"  # to the case officer: advice arrived
+    ADVICE_DIGEST = "advice_digest"  # to a case officer: the advice that arrived the day before
 
 
 class AlertRow(Base):

@@ -6,7 +6,7 @@ from uuid import uuid4
 from domain.alarms import AlarmLevel
 from domain.case import AdviceKind, AdviceRequest, AdviceStatus
 from domain.clock import london_date
-from domain.events import AlarmEvent, ExceptionNotice
+from domain.events import AdviceNotice, AlarmEvent, ExceptionNotice
 from ehcna.bootstrap import build_worker
 from workflows.advice import AdviceWorkflow
 from workflows.inputs import AdviceInput, AdviceUpdate
@@ -22,6 +22,9 @@ class Alarms:
         self.sent.append(event)
 
     async def exception_recorded(self, notice: ExceptionNotice) -> None:
+        pass
+
+    async def advice_received(self, notice: AdviceNotice) -> None:
         pass
 
 
