@@ -39,6 +39,17 @@ from ehcna.web.pages.forms import Field, FormState, parse, submit_form
 from tests.importer.rows import load_closed_case
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+# what a person must never read on a page: an ISO date, an advice request or an exception by its code
+CODES = re.compile(
+    r"\d{4}-\d{2}-\d{2}|(?<![\w-])(PARENT|EDUCATION|HEALTH|EP|SOCIAL_CARE|PFA|OTHER)-\d+\b"
+    r"|\b[EA]-(SCH|EY|PERS|ABS|APPT)\b"
+)
+
+
+def shown(html: str) -> str:
+    """The words a page shows: its text, without tags, attributes, styles or scripts."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return unescape(re.sub(r"<[^>]+>", " ", html))
 
 
 def today() -> date:
@@ -444,6 +455,10 @@ async def test_a_provider_sees_its_inbox_and_only_its_own_teams_task_pages(site)
     assert inbox.status_code == 200 and '<h1 class="govuk-heading-l">Advice requests</h1>' in inbox.text
     assert f'href="/tasks/{ref}/HEALTH-1"' in inbox.text and f"/tasks/{ref}/EDUCATION-1" not in inbox.text
     assert "Due in 42 days" in inbox.text
+    for path in ("/inbox", f"/tasks/{ref}/HEALTH-1", f"/tasks/{ref}/HEALTH-1/exception"):
+        page = await health.get(path)
+        assert page.status_code == 200 and not CODES.search(shown(page.text)), CODES.findall(shown(page.text))
+    assert "Medical advice" in shown(inbox.text)
 
     for method, url in (("GET", f"/tasks/{ref}/EDUCATION-1"), ("GET", f"/tasks/{ref}/EDUCATION-1/exception")):
         r = await health.request(method, url)
@@ -501,7 +516,7 @@ async def test_a_provider_sees_its_inbox_and_only_its_own_teams_task_pages(site)
     )
     assert done.status_code == 303 and done.headers["location"] == "/inbox"
     after = await health.get("/inbox")
-    assert f"Advice HEALTH-1 submitted for case {ref}" in after.text
+    assert f"Medical advice submitted for case {ref}" in after.text
     closed = await health.get(task)
     assert "This advice was provided on" in closed.text and "Submit advice" not in closed.text
 

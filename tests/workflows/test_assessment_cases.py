@@ -21,6 +21,7 @@ from domain.commands import (
 )
 from domain.deadlines import DeadlineStatus
 from domain.statutory_exceptions import ExceptionCode
+from domain.words import day_in_words
 from ehcna.gateway.errors import refusal_of
 from tests.temporal_servers import running_worker, time_skipping_env
 from tests.workflows.case_driver import OFFICER, REQUIRED_ADVICE, CaseDriver, provider, save_history
@@ -187,7 +188,7 @@ async def test_T4_refuses_early_final_plan(env_queue):
         await case.issue_final_plan(80)
     reason = refusal_of(refused.value)
     assert reason is not None and reason.field == "on"
-    assert f"cannot be issued before {case.day(85).isoformat()}" in reason.reason
+    assert f"cannot be issued before {day_in_words(case.day(85))}" in reason.reason
     assert (await case.state()).case.outcome is None  # refused: nothing applied
     await case.issue_final_plan(85)
     result = await case.finish("t4_refuses_early_final_plan")

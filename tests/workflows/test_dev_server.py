@@ -23,6 +23,7 @@ from domain.commands import (
 )
 from domain.deadlines import DeadlineStatus
 from domain.statutory_exceptions import ExceptionCode
+from domain.words import day_in_words
 from ehcna.gateway.errors import refusal_of
 from tests.temporal_servers import binary
 from tests.workflows.case_driver import OFFICER, PROVIDER_TEAMS, REQUIRED_ADVICE, CaseDriver, provider
@@ -79,7 +80,7 @@ async def test_updates_refused_with_their_reasons(dev_env, queue):
         wf.request_advice,
         RequestAdvice(advice_kind=AdviceKind.EP, provider_team="ep-service", requested_on=today, by=OFFICER),
     )
-    assert field == "case" and "stage 'request'" in reason
+    assert field == "case" and "while the case is awaiting the decision whether to assess" in reason
     field, reason = await refused(
         case, wf.decide_to_assess, DecideToAssess(yes=True, on=today + timedelta(days=1), by=OFFICER)
     )
@@ -113,14 +114,14 @@ async def test_updates_refused_with_their_reasons(dev_env, queue):
     )
     await case.handle.execute_update(wf.submit_advice, submit)
     field, reason = await refused(case, wf.submit_advice, submit)
-    assert field == "advice_id" and f"already submitted on {today}" in reason
+    assert field == "advice_id" and f"already submitted on {day_in_words(today)}" in reason
 
     field, reason = await refused(
         case, wf.record_advice_not_received, RecordAdviceNotReceived(advice_id="EP-1", on=today, by=OFFICER)
     )
     assert field == "on" and "not due until" in reason
     field, reason = await refused(case, wf.decide_to_issue, DecideToIssue(yes=True, on=today, by=OFFICER))
-    assert field == "advice" and "EP-1" in reason
+    assert field == "advice" and "psychological advice" in reason and "EP-1" not in reason
     field, reason = await refused(
         case,
         wf.record_exception,

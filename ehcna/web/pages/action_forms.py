@@ -11,7 +11,7 @@ from domain.case import AdviceKind, RequestSource, Stage
 from domain.statutory_exceptions import ExceptionCode
 from domain.views import CaseView
 from ehcna.web.pages.forms import Field
-from ehcna.web.pages.names import ADVICE_NAMES, EXCEPTION_NAMES, SOURCE_NAMES
+from ehcna.web.pages.names import ADVICE_NAMES, EXCEPTION_NAMES, SOURCE_NAMES, advice_request
 
 EXAMPLE_DATE = "For example, 27 3 2026"
 OPEN_STAGES = frozenset({Stage.REQUEST, Stage.ADVICE, Stage.DRAFTING, Stage.DRAFT_SERVED})
@@ -97,7 +97,7 @@ _EXCEPTION_DETAIL = (
         "description",
         "Description of the circumstances",
         "textarea",
-        hint="Needed for exceptional circumstances (E-PERS, A-PERS). Do not include medical detail.",
+        hint="Needed for exceptional circumstances. Do not include medical detail.",
     ),
     Field(
         "start",
@@ -131,19 +131,19 @@ APPOINTMENT = Field(
     "appointment_on",
     "Date of the missed appointment",
     "date",
-    hint="Only for A-APPT. " + EXAMPLE_DATE,
+    hint="Only for a missed appointment. " + EXAMPLE_DATE,
     noun="the date of the missed appointment",
 )
 
 CASE_EXCEPTION = (
     _exception_code(tuple(ExceptionCode), "Which exception applies?"),
     *_EXCEPTION_DETAIL,
-    replace(ADVICE_ID, label="Advice request (for A- exceptions only)"),
+    replace(ADVICE_ID, label="Advice request (only for an exception to advice)"),
     Field(
         "requested_on",
         "Date the school or setting was asked for advice",
         "date",
-        hint="Only for E-SCH and E-EY. " + EXAMPLE_DATE,
+        hint="Only when a school, college or early years setting was closed. " + EXAMPLE_DATE,
         noun="the date advice was requested",
     ),
     APPOINTMENT,
@@ -191,7 +191,7 @@ class ActionForm:
     def fields_for(self, view: CaseView) -> tuple[Field, ...]:
         """The fields, with the case's own advice requests as the choices of ``advice_id``."""
         awaited = tuple(
-            (a.id, f"{a.id}: {ADVICE_NAMES[a.kind]} from {a.provider_team}")
+            (a.id, f"{advice_request(a.id)} from {a.provider_team}")
             for a in view.case.advice
             if a.is_open or self.name == "record-exception"
         )

@@ -10,6 +10,7 @@ from domain.commands import Role
 from domain.escalation import Channel
 from domain.statutory_calendar import DUTY_TITLES, Duty
 from domain.statutory_exceptions import ExceptionCode
+from domain.words import ADVICE_IN_WORDS, DEADLINE_IN_WORDS, EXCEPTION_IN_WORDS, advice_in_words
 
 SOURCE_NAMES: dict[str, str] = {
     RequestSource.PARENT: "Parent",
@@ -19,24 +20,9 @@ SOURCE_NAMES: dict[str, str] = {
     RequestSource.OTHER: "Someone else",
     RequestSource.UNKNOWN: "Not recorded (imported history)",
 }
-ADVICE_NAMES: dict[str, str] = {
-    AdviceKind.PARENT: "Parent or young person's views",
-    AdviceKind.EDUCATION: "Educational advice",
-    AdviceKind.HEALTH: "Medical advice",
-    AdviceKind.EP: "Psychological advice",
-    AdviceKind.SOCIAL_CARE: "Social care advice",
-    AdviceKind.PFA: "Preparing for adulthood advice",
-    AdviceKind.OTHER: "Other advice",
-}
-EXCEPTION_NAMES: dict[str, str] = {
-    ExceptionCode.E_SCH: "E-SCH: school or college closed for 4 weeks or more",
-    ExceptionCode.E_EY: "E-EY: early years setting closed for 4 weeks or more",
-    ExceptionCode.E_PERS: "E-PERS: exceptional personal circumstances",
-    ExceptionCode.E_ABS: "E-ABS: absent from the area for 4 weeks or more",
-    ExceptionCode.A_PERS: "A-PERS: exceptional circumstances in the 6 weeks for advice",
-    ExceptionCode.A_ABS: "A-ABS: absent from the area for 4 weeks or more in the 6 weeks for advice",
-    ExceptionCode.A_APPT: "A-APPT: missed an appointment for an examination or test",
-}
+# Advice, exceptions and deadlines are named once, in domain/words.py, for refusals, pages and mails alike.
+ADVICE_NAMES: dict[str, str] = {kind: ADVICE_IN_WORDS[kind] for kind in AdviceKind}
+EXCEPTION_NAMES: dict[str, str] = {code: EXCEPTION_IN_WORDS[code] for code in ExceptionCode}
 # Open stages as the K8 tables name them (the short tags of a case's stage are in rendering).
 STAGE_NAMES: dict[str, str] = {
     Stage.REQUEST: "Awaiting the decision to assess",
@@ -94,6 +80,11 @@ STEP_NAMES: dict[str, str] = {
 }
 
 
+def advice_request(advice_id: str) -> str:
+    """One request for advice by what it is: ``SOCIAL_CARE-2`` is "Social care advice (request 2)"."""
+    return advice_in_words(advice_id)
+
+
 def advice_step(kind: str) -> str:
     """The T2 deadline of one advice request, named by what the advice is."""
     return f"{ADVICE_NAMES.get(kind, kind)} provided (reg 8(1))"
@@ -108,14 +99,7 @@ def deadline_name(label: str) -> str:
 
 
 # A deadline as a manager says it when it is late: "Final plan within 20 weeks: 12 days late".
-DEADLINE_WORDS: dict[str, str] = {
-    Duty.T1: "Decision whether to assess within 6 weeks",
-    Duty.T2: "Advice within 6 weeks",
-    Duty.T3: "Notice that no plan will be issued within 16 weeks",
-    Duty.T4: "Family's comments on the draft plan within 15 days",
-    Duty.T6: "Final plan within 20 weeks",
-    Duty.M14: "Draft plan by week 14",
-}
+DEADLINE_WORDS: dict[str, str] = DEADLINE_IN_WORDS
 
 
 def deadline_words(duty: str, advice_kind: str | None = None) -> str:

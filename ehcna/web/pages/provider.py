@@ -15,6 +15,7 @@ from ehcna.web.pages import csrf
 from ehcna.web.pages.action_forms import ADVICE_EXCEPTION, SUBMIT_ADVICE
 from ehcna.web.pages.auth import allow
 from ehcna.web.pages.forms import Field, FormState, blank, submit_form
+from ehcna.web.pages.names import advice_request
 from ehcna.web.pages.rendering import render
 from ehcna.web.security import OFFICERS, PROVIDERS, advice_request_for, listed_team, services
 from ehcna.web.services import Services
@@ -52,7 +53,7 @@ class TaskForm:
     fields: tuple[Field, ...]
     action: str  # of ehcna.web.case_actions.ACTIONS
     page: TaskPage
-    done: str  # the success message; {ref} and {advice_id} filled in
+    done: str  # the success message; {ref} and {advice} (the request in words) filled in
     then: str  # where to go next, likewise
 
 
@@ -86,7 +87,7 @@ def _register(form: TaskForm) -> None:
             given={"advice_id": advice_id, "by": actor},
             send=lambda command: send(svc, ref, command),
             show=lambda state, code: form.page(request, actor, task, state, code),
-            done=form.done.format(ref=ref, advice_id=advice_id),
+            done=form.done.format(ref=ref, advice=advice_request(advice_id)),
             then=form.then.format(ref=ref, advice_id=advice_id),
         )
 
@@ -121,7 +122,7 @@ def _exception_page(
         status_code,
         form=form,
         title="Record a reg 8(2) exception",
-        caption=f"Case {task.case_ref}, advice {task.advice_id}",
+        caption=f"Case {task.case_ref}, {advice_request(task.advice_id).lower()}",
         intro="Your team still has to provide the advice as soon as it can. With an exception recorded, "
         "late advice does not count against your team's 6-week measure.",
         action=f"/tasks/{task.case_ref}/{task.advice_id}/exception",
@@ -136,7 +137,7 @@ for _form in (
         SUBMIT_ADVICE,
         "submit-advice",
         _task_page,
-        done="Advice {advice_id} submitted for case {ref}",
+        done="{advice} submitted for case {ref}",
         then="/inbox",
     ),
     TaskForm(
@@ -144,7 +145,7 @@ for _form in (
         ADVICE_EXCEPTION,
         "record-exception",
         _exception_page,
-        done="Exception recorded for advice {advice_id} on case {ref}",
+        done="Exception recorded on the {advice} for case {ref}",
         then="/tasks/{ref}/{advice_id}",
     ),
 ):

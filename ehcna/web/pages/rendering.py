@@ -150,6 +150,7 @@ def _environment() -> Environment:
         channel_names=names.CHANNEL_NAMES,
         role_names=names.ROLE_NAMES,
         step_names=names.STEP_NAMES,
+        advice_request=names.advice_request,
         team_name=team_name,
     )
     return env
