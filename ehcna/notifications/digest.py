@@ -19,6 +19,7 @@ from domain.clock import LONDON
 from domain.deadlines import Deadline, DeadlineStatus, deadlines
 from domain.escalation import Channel
 from domain.statutory_exceptions import ExceptionCode, RecordedException
+from domain.words import day_in_words, deadline_in_words
 from ehcna.notifications.advice_notices import AdviceNotices
 from ehcna.notifications.delivery import Deliverer, Failed, Outgoing, outgoing
 from ehcna.notifications.digest_message import digest_message
@@ -45,7 +46,8 @@ class Line:
             if days < 0
             else ("due today" if not days else f"due in {days_text(days)}")
         )
-        return f"{self.case_ref}: {d.title} - {when} ({d.due:%d %b %Y}), held by {self.holder}"
+        what = deadline_in_words(d.duty, d.subject)
+        return f"{self.case_ref}: {what} - {when} ({day_in_words(d.due)}), held by {self.holder}"
 
 
 @dataclass

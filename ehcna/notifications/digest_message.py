@@ -34,7 +34,7 @@ def digest_message(digest: ManagerDigest, name: str, directory: Directory, base_
     teams = ", ".join(directory.team_name(t) for t in digest.teams)
     overdue = sum(len(v) for v in digest.advice_overdue.values())
     subject = (
-        f"Daily digest {digest.day:%d %b %Y}: {len(digest.breached)} breaches open, "
+        f"Daily digest {long_date(digest.day)}: {len(digest.breached)} breaches open, "
         f"{len(digest.at_risk)} at risk, {overdue} advice overdue"
     )
     intro = f"{SERVICE} for {teams} on {long_date(digest.day)}."

@@ -14,7 +14,7 @@ from domain.alarms import AlarmLevel
 from domain.case import AdviceKind
 from domain.clock import london_date
 from domain.events import AlarmEvent, ExceptionNotice
-from domain.statutory_calendar import DUTY_TITLES
+from domain.words import day_in_words, deadline_in_words, exception_in_words, lower_first
 from ehcna.store.faults import STATUS_WORDS
 
 SERVICE = "EHC needs assessments"
@@ -34,7 +34,8 @@ def case_link(base_url: str, case_ref: str) -> str:
 
 
 def long_date(day: date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
+    """5 December 2026: a date as a person reads it (domain/words.py), never 2026-12-05."""
+    return day_in_words(day)
 
 
 def days_text(n: int) -> str:
@@ -75,9 +76,8 @@ def compose(
 
 
 def deadline_title(event: AlarmEvent) -> str:
-    a = event.alarm
-    title = DUTY_TITLES[a.duty]
-    return f"{title}: {a.subject}" if a.subject else title
+    """The deadline in words: "Final plan within 20 weeks", "Social care advice within 6 weeks"."""
+    return deadline_in_words(event.alarm.duty, event.alarm.subject)
 
 
 def lateness(event: AlarmEvent) -> str:
@@ -132,7 +132,7 @@ def alarm_message(
         "Case team": team_name,
         "Exception recorded": "yes" if a.excepted else "no",
     }
-    subject = f"{headline}: {a.duty} {how} - case {event.case_ref}"
+    subject = f"{headline}: {deadline_title(event)}, {how} - case {event.case_ref}"
     return compose(subject, f"Dear {recipient_name},", paragraphs, facts, link)
 
 
@@ -143,14 +143,14 @@ def family_notice_message(
     exc = notice.exception
     detail = {
         "Case": notice.case_ref,
-        "Exception": str(exc.code),
+        "Exception": exception_in_words(exc.code),
         "Recorded on": long_date(exc.recorded_on),
     }
     if exc.start and exc.end:
         detail["Period"] = f"{long_date(exc.start)} to {long_date(exc.end)}"
     paragraphs = [
         "We have recorded that an exception to the statutory time limits applies to this "
-        f"EHC needs assessment ({exc.code}).",
+        f"EHC needs assessment: {lower_first(exception_in_words(exc.code))}.",
         "This does not stop the assessment. We must still complete each step as soon as "
         "practicable, and we will keep you informed.",
     ]

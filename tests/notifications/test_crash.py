@@ -18,6 +18,8 @@ from tests.notifications.policies import PEOPLE, write_policy
 from tests.notifications.sinks import smtp_sink
 from workflows.assessment import AssessmentWorkflow
 
+T1 = "Decision whether to assess within 6 weeks"  # the deadline in words (domain/words.py)
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -76,7 +78,10 @@ async def test_killed_between_claim_and_send_the_restarted_worker_sends_exactly_
             await asyncio.sleep(2)  # anything more would have come by now
             mails = smtp.received()
             assert [(m.to, m.subject) for m in mails] == [
-                (PEOPLE["north-lead"], f"Deadline breached: T1 1 day late - case {ref}")
+                (
+                    PEOPLE["north-lead"],
+                    f"Deadline breached: {T1}, 1 day late - case {ref}",
+                )
             ]
             assert alert_rows(db, ref) == [("north-lead", "sent", 2)]
             await handle.terminate("test over")

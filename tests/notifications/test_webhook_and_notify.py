@@ -14,6 +14,8 @@ from tests.notifications.events import alarm_event
 from tests.notifications.policies import PEOPLE, policy_text
 from tests.notifications.sinks import http_sink, smtp_sink
 
+T1 = "Decision whether to assess within 6 weeks"  # the deadline in words (domain/words.py)
+
 BREACH_BY_EMAIL = 'breach = { to = ["case_manager"], channels = ["email"] }'
 
 
@@ -73,7 +75,7 @@ async def test_the_chat_mode_posts_a_body_teams_and_slack_accept(db):
         await port.alarm(alarm_event(AlarmLevel.BREACH))
         (req,) = hook.requests
         assert set(req.body) == {"text"}
-        assert req.body["text"].startswith("**Deadline breached: T1 1 day late - case EH-1**")
+        assert req.body["text"].startswith(f"**Deadline breached: {T1}, 1 day late - case EH-1**")
         assert "https://ehcna.test/cases/EH-1" in req.body["text"]
 
 
@@ -124,7 +126,7 @@ async def test_gov_uk_notify_sends_through_the_template_with_the_key_from_the_en
         assert req.path == "/v2/notifications/email"
         assert req.body["email_address"] == PEOPLE["north-lead"]
         assert req.body["template_id"] == "a3c2b5a2-0000-4000-8000-000000000001"
-        assert req.body["personalisation"]["subject"] == "Deadline breached: T1 1 day late - case EH-1"
+        assert req.body["personalisation"]["subject"] == f"Deadline breached: {T1}, 1 day late - case EH-1"
         assert "https://ehcna.test/cases/EH-1" in req.body["personalisation"]["body"]
         assert req.body["reference"] == "ehcna-EH-1#T1:breach:0#north-lead#notify"
         token = req.headers["Authorization"].removeprefix("Bearer ")
