@@ -47,7 +47,7 @@ from ehcna.web.security import (
     services,
 )
 from ehcna.web.services import Services
-from ehcna.web.teams import check_team
+from ehcna.web.teams import check_body_team, check_team
 
 router = APIRouter(prefix="/api")
 officer = require(OFFICERS, "case work")
@@ -143,8 +143,9 @@ def _register_action(name: str, command: type[BaseModel]) -> None:
         svc: Services = Depends(services),
         idempotency_key: IdempotencyKey = None,
     ) -> CaseView:
-        cmd = command(**body.model_dump(), by=actor)  # type: ignore[attr-defined]  # as above
-        return await send(svc, ref, cmd, idempotency_key)
+        values = body.model_dump()  # type: ignore[attr-defined]  # as above
+        await run_in_threadpool(check_body_team, svc, command, values, actor)
+        return await send(svc, ref, command(**values, by=actor), idempotency_key)
 
     router.add_api_route(
         f"/cases/{{ref}}/{name}",

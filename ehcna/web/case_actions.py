@@ -19,6 +19,7 @@ from domain.commands import (
     ResendAdviceRequest,
     ServeDraft,
     SubmitAdvice,
+    TeamName,
     TransferOut,
     Withdraw,
     WithdrawAdviceRequest,
@@ -27,7 +28,7 @@ from domain.views import CaseView
 from ehcna.gateway.errors import GatewayError
 from ehcna.web.errors import http_error
 from ehcna.web.services import Services
-from ehcna.web.teams import check_command_team
+from ehcna.web.teams import check_command_team, team_field
 
 # action name in the URL -> the command it sends
 ACTIONS: dict[str, type[BaseModel]] = {
@@ -54,6 +55,9 @@ def body_model(command: type[BaseModel], from_path: tuple[str, ...] = (), name: 
     and without what the URL already says (``from_path``)."""
     skip = {"by", "kind", *from_path}
     fields: dict[str, Any] = {n: (f.annotation, f) for n, f in command.model_fields.items() if n not in skip}
+    named = team_field(command)
+    if named is not None:  # any team name: the directory answers for it (ehcna.web.teams), not a pattern
+        fields[named[0]] = (TeamName, ...)
     return create_model(name or f"{command.__name__}Body", **fields)
 
 

@@ -2,11 +2,13 @@
 teams, the refusal audited, nothing stored (a typed "Children's social care" once left a request
 in no inbox at all)."""
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
 from fastapi import HTTPException, status
+from pydantic import BaseModel
 
 from domain.commands import Actor
 from ehcna.store.audit import append_audit
@@ -26,7 +28,7 @@ def check_team(svc: Services, field: str, team: str, casework: bool, by: Actor) 
         return
     valid = svc.valid_teams(casework)
     what = "team of case officers" if casework else "team that gives advice"
-    reason = f"'{team}' is not a {what} in the directory; choose one of: {', '.join(valid) or 'none set up'}"
+    reason = f"'{team}' is not a {what} in the directory; valid teams: {', '.join(valid) or 'none set up'}"
     with svc.sessions.begin() as session:
         append_audit(
             session,
@@ -43,9 +45,23 @@ def check_team(svc: Services, field: str, team: str, casework: bool, by: Actor) 
     )
 
 
+def team_field(command: type[BaseModel]) -> tuple[str, bool] | None:
+    """The field of a command that names a team, and whether it must hold cases; None if none does."""
+    kind = command.model_fields.get("kind")
+    return TEAM_FIELDS.get(str(kind.default)) if kind is not None else None
+
+
 def check_command_team(svc: Services, command: Any) -> None:
     """The team a case command names, if it names one."""
-    named = TEAM_FIELDS.get(getattr(command, "kind", ""))
+    named = team_field(type(command))
     if named is not None:
         field, casework = named
         check_team(svc, field, getattr(command, field), casework, command.by)
+
+
+def check_body_team(svc: Services, command: type[BaseModel], body: Mapping[str, Any], by: Actor) -> None:
+    """The same, on an API body before its command is made: a team typed as a name ("Children's social
+    care") is answered with the directory's teams, not with the command's own shape rules."""
+    named = team_field(command)
+    if named is not None and isinstance(body.get(named[0]), str):
+        check_team(svc, named[0], body[named[0]], named[1], by)

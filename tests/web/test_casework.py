@@ -311,9 +311,13 @@ async def test_a_team_not_in_the_directory_is_refused_with_the_valid_teams_and_n
         f"/cases/{ref}/request-advice",
         {"advice_kind": "HEALTH", "provider_team": "nowhere", **date_fields("requested_on", today())},
     )
-    assert forged.status_code == 422 and ("#provider_team", "Select the team asked") in error_links(
-        forged.text
-    )
+    assert forged.status_code == 422 and error_links(forged.text) == [
+        (
+            "#provider_team",
+            "'nowhere' is not a team that gives advice in the directory; valid teams: "
+            "ep-service, family, icb-community-paeds, oak-school, pfa-service, social-care",
+        )
+    ]  # the forged team reaches the directory's check: refused with the valid teams, and audited
 
 
 async def test_the_standard_advice_set_is_requested_in_one_step_once_whatever_the_resubmissions(site):  # noqa: F811

@@ -371,7 +371,7 @@ async def test_the_case_page_shows_the_statutory_timeline_and_actions_apply_or_s
     page = await http.get(f"/cases/{ref}")
     assert "Decision whether to assess recorded" in page.text
     assert '<strong class="govuk-tag govuk-tag--green">Done</strong>' in page.text
-    assert f'href="/cases/{ref}/request-advice"' in page.text
+    assert f'href="/cases/{ref}/advice-set"' in page.text  # the standard set in one form
     assert (await http.get(f"/cases/{ref}/no-such-action")).status_code == 404
     missing = await http.get("/cases/NOPE-404")
     assert missing.status_code == 404 and "Page not found" in missing.text

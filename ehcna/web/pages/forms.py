@@ -38,6 +38,9 @@ class Field:
     noun: str | None = None  # how error messages name it: "the date the decision was notified"
     width: str | None = None  # a govuk-input--width-* class
     autocomplete: str | None = None
+    # a select whose value its route checks itself (a team: refused with the valid teams and audited),
+    # so a value the page never offered reaches that check instead of reading as "nothing chosen"
+    checked_by_route: bool = False
 
     @property
     def anchor(self) -> str:
@@ -95,7 +98,9 @@ def with_teams(fields: tuple[Field, ...], teams: Mapping[str, Any]) -> tuple[Fie
     out = []
     for f in fields:
         if f.name in ("team", "provider_team") and teams:
-            f = replace(f, kind="select", options=choices(f.name == "team"), width=None)
+            f = replace(
+                f, kind="select", options=choices(f.name == "team"), width=None, checked_by_route=True
+            )
         out.append(f)
     return tuple(out)
 
@@ -131,7 +136,8 @@ def parse(fields: tuple[Field, ...], data: Mapping[str, str]) -> tuple[FormState
         else:
             text = data.get(f.name, "").strip()
             state.values[f.name] = text
-            if f.kind in ("radios", "select") and text not in {v for v, _ in f.options}:
+            offered = {v for v, _ in f.options}
+            if f.kind in ("radios", "select") and text not in offered and not (text and f.checked_by_route):
                 continue  # nothing chosen (or a value the page never offered): "select ..."
             if text:
                 payload[f.name] = text
