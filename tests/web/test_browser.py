@@ -269,7 +269,7 @@ async def test_a_provider_submits_advice_from_its_inbox(site, browser, api):
     await expect(page.get_by_text("oak-school")).to_have_count(0)
     await screenshot(page, "provider-inbox.png")
 
-    await page.get_by_role("link", name=f"Provide advice: medical advice for case {refs[0]}").click()
+    await page.get_by_role("link", name=f"Provide advice (medical advice) for case {refs[0]}").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Provide medical advice")
     await page.get_by_role("button", name="Submit advice").click()
     await expect(page.locator(".govuk-error-summary")).to_be_focused()
