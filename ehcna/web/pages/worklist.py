@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from domain.case import Stage
 from domain.commands import Actor, Role
 from domain.statutory_calendar import representations_window_end
+from domain.words import advice_in_words
 from ehcna.store.audit import append_audit
 from ehcna.store.worklist import Filters, Sort, WorkItem, WorkPage, open_teams, worklist
 from ehcna.web import queries
@@ -74,9 +75,7 @@ def step_of(item: WorkItem, today: date) -> Step:
 
 def advice_label(advice_id: str) -> str:
     """An advice request by what it is: "Medical advice", "Medical advice (request 2)"."""
-    kind, _, number = advice_id.rpartition("-")
-    name = ADVICE_NAMES.get(kind, "Advice")
-    return name if number in ("", "1") else f"{name} (request {number})"
+    return advice_in_words(advice_id)
 
 
 def family_window(item: WorkItem, today: date) -> str | None:
