@@ -145,6 +145,8 @@ async def request_advice_set(
                     "ask", f"Requested: {', '.join(sent)}. The others were not:", f"#ask_{lines[0].kind}"
                 ),
             )
-        return _page(request, actor, ref, lines, svc, {**data, "submission": uuid4().hex}, errors, 409)
+        # the same submission: a kind that timed out (and may yet be applied) is sent again with its
+        # own key, so it joins the first; a kind sent is offered unticked, and ticked again joins too
+        return _page(request, actor, ref, lines, svc, data, errors, 409)
     flash(request, f"Advice requested: {', '.join(sent)}")
     return RedirectResponse(f"/cases/{ref}", status_code=303)
