@@ -14,7 +14,7 @@ from domain.alarms import AlarmLevel
 from domain.case import AdviceKind
 from domain.clock import london_date
 from domain.events import AlarmEvent, ExceptionNotice
-from domain.words import day_in_words, deadline_in_words, exception_in_words, lower_first
+from domain.words import ADVICE_IN_WORDS, day_in_words, deadline_in_words, exception_in_words, lower_first
 from ehcna.store.faults import STATUS_WORDS
 
 SERVICE = "EHC needs assessments"
@@ -198,29 +198,17 @@ def workflow_stopped_message(
     return compose(subject, f"Dear {recipient_name},", paragraphs, facts, case_link(base_url, case_ref))
 
 
-# what a person calls each kind of advice (reg 6(1)); codes stay in the exports and the API
-ADVICE_WORDS: dict[AdviceKind, str] = {
-    AdviceKind.PARENT: "The views of the parent or young person",
-    AdviceKind.EDUCATION: "Educational advice",
-    AdviceKind.HEALTH: "Medical advice (health)",
-    AdviceKind.EP: "Psychological advice",
-    AdviceKind.SOCIAL_CARE: "Social care advice",
-    AdviceKind.PFA: "Preparing for adulthood advice",
-    AdviceKind.OTHER: "Other advice",
-}
-
-
 def advice_received_message(
     recipient_name: str, case_ref: str, kind: AdviceKind, provider_name: str, returned_on: date, base_url: str
 ) -> Message:
     """To the case officer: advice arrived. The case reference and the advice only, nothing of the child."""
-    words = ADVICE_WORDS[kind]
+    words = ADVICE_IN_WORDS[kind]
     paragraphs = [
         f"{words} has arrived for case {case_ref} from {provider_name}.",
         "Open the case to read it and to take the next step.",
     ]
     facts = {"Case": case_ref, "Advice": words, "From": provider_name, "Dated": long_date(returned_on)}
-    subject = f"Advice received: {words.lower()} - case {case_ref}"
+    subject = f"Advice received: {lower_first(words)} - case {case_ref}"
     return compose(subject, f"Dear {recipient_name},", paragraphs, facts, case_link(base_url, case_ref))
 
 
@@ -233,7 +221,7 @@ def advice_digest_message(
     intro = f"{pieces.capitalize()} of advice arrived for your cases on {long_date(day)}."
     items = [
         (
-            f"Case {ref}: {ADVICE_WORDS[kind].lower()} from {who}, dated {long_date(on)}",
+            f"Case {ref}: {lower_first(ADVICE_IN_WORDS[kind])} from {who}, dated {long_date(on)}",
             case_link(base_url, ref),
         )
         for ref, kind, who, on in lines

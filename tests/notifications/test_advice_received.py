@@ -61,10 +61,10 @@ async def test_the_named_officer_is_told_at_once_when_advice_arrives_and_not_of_
         mails = smtp.received()
 
     assert [(m.to, m.subject) for m in mails] == [
-        (PEOPLE["north-2"], f"Advice received: medical advice (health) - case {ref}"),
+        (PEOPLE["north-2"], f"Advice received: medical advice - case {ref}"),
     ]
     (mail,) = mails
-    assert f"Medical advice (health) has arrived for case {ref} from Community paediatrics." in mail.text
+    assert f"Medical advice has arrived for case {ref} from Community paediatrics." in mail.text
     day = case.day(10)
     assert f"Dated:  {day.day} {day:%B %Y}" in mail.text
     assert f'<a href="https://ehcna.test/cases/{ref}">' in mail.html
@@ -140,7 +140,7 @@ async def test_a_digest_policy_tells_each_officer_the_next_morning_of_the_advice
     ]
     north_2 = next(m for m in mails if m.to == PEOPLE["north-2"])
     assert "Case EH-DIG-1: psychological advice from EP service" in north_2.text
-    assert "Case EH-DIG-1: medical advice (health) from Community paediatrics" in north_2.text
+    assert "Case EH-DIG-1: medical advice from Community paediatrics" in north_2.text
     assert "https://ehcna.test/cases/EH-DIG-1" in north_2.text and "EH-DIG-2" not in north_2.text
     assert "DOC" not in north_2.text
 
