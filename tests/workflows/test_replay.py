@@ -2,7 +2,7 @@
 
 A change that makes the workflows non-deterministic for cases already open
 fails here. Re-record only for a deliberate, patched change:
-``EHCNA_RECORD_HISTORIES=1 pytest tests/workflows/test_assessment_cases.py`` (writes v5/);
+``EHCNA_RECORD_HISTORIES=1 pytest tests/workflows/test_assessment_cases.py`` (writes v6/);
 move the previous version's files to a folder of their own first, so they keep being replayed.
 """
 
@@ -20,10 +20,11 @@ from tests.temporal_servers import converter
 # v2: before case events were recorded by a local activity (workflow.patched "record-locally");
 # v3: before advice clocks had ids no case reference can take (workflow.patched "advice-ids-apart");
 # v4: before advice requests could be withdrawn, re-sent or given a date of receipt (new updates only)
+# v5: before the case officer was told of advice received (workflow.patched "advice-received-notice")
 HISTORIES = sorted((Path(__file__).resolve().parent.parent / "histories").glob("v*/*.json"))
 
 
-@pytest.mark.parametrize("version", ["v1", "v2", "v3", "v4", "v5"])
+@pytest.mark.parametrize("version", ["v1", "v2", "v3", "v4", "v5", "v6"])
 def test_histories_are_recorded(version: str):
     names = {p.stem for p in HISTORIES if p.parent.name == version}
     assert {
