@@ -21,13 +21,15 @@ from ehcna.bootstrap import load_settings
 from ehcna.settings import Settings
 from ehcna.store.db import make_engine, session_factory
 from ehcna.store.migrate import upgrade
-from ehcna.web.demo import seed_demo_accounts
+from ehcna.web.demo import seed_demo_accounts, seed_demo_caseload
 from workflows.search_attributes import dev_server_flags
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 FIRST_BACKOFF, MAX_BACKOFF = 1.0, 30.0
 STEADY_SECONDS = 60.0  # a process that ran this long before dying starts again at the first back-off
+# the demo caseload: imported once the worker runs (again on each start: an import changes nothing twice)
+DEMO_IMPORT = ["import", "docs/examples/cases.csv", "--advice", "docs/examples/advice.csv"]
 
 
 def private_var(var: Path) -> None:
@@ -70,6 +72,7 @@ class Stack:
         self.var = var
         self.env = env
         self.services: list[Service] = []
+        self.jobs: list[tuple[str, subprocess.Popen[bytes]]] = []
 
     def start(self, service: Service) -> None:
         if service.log is None:
@@ -102,7 +105,24 @@ class Stack:
             elif s.restart_at is not None and now >= s.restart_at:
                 self.start(s)
 
+    def run_once(self, name: str, args: list[str]) -> None:
+        """A command that runs to its end beside the services (its output in var/<name>.log)."""
+        with (self.var / f"{name}.log").open("ab") as log:
+            process = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        self.jobs.append((name, process))
+
+    def jobs_once(self) -> None:
+        """Say which one-off commands have ended, and how."""
+        for name, process in list(self.jobs):
+            if process.poll() is not None:
+                self.jobs.remove((name, process))
+                outcome = "done" if process.returncode == 0 else f"failed (exit {process.returncode})"
+                say(f"{name} {outcome}; see {self.var}/{name}.log")
+
     def stop(self) -> None:
+        for _, process in self.jobs:
+            process.terminate()
+            process.wait()
         for s in reversed(self.services):
             if s.process is not None and s.process.poll() is None:
                 s.process.send_signal(signal.SIGINT)
@@ -149,7 +169,9 @@ def main() -> int:
         f"sqlite:///{var / 'ehcna.db'}" if settings.database_url == default_url else settings.database_url
     )
     upgrade(database_url)
-    accounts = seed_demo_accounts(session_factory(make_engine(database_url)), var)
+    sessions = session_factory(make_engine(database_url))
+    accounts = seed_demo_accounts(sessions, var)
+    seed_demo_caseload(sessions)  # the children and officers of the demo cases, before the cases
     stack = Stack(var, environment(settings, var, database_url))
     py = sys.executable
     try:
@@ -173,9 +195,11 @@ def main() -> int:
         stack.start(Service("mail", mail, settings.dev_mail_port))
         stack.start(Service("worker", [py, "worker.py"]))
         stack.start(Service("web", [py, "-m", "ehcna", "web"], settings.web_port))
+        stack.run_once("demo-import", [py, "-m", "ehcna", *DEMO_IMPORT])
         print(f"Web app       http://localhost:{settings.web_port}   (API docs: /docs)")
         for username, password, what in accounts:
             print(f"  sign in as  {username:<13} password {password:<14} {what}")
+        print("Demo cases    docs/examples/cases.csv, each with a fictional child and a named officer")
         print(f"Temporal UI   http://localhost:{settings.dev_temporal_ui_port}")
         print(f"Temporal      localhost:{settings.dev_temporal_port} (state kept in {var / 'temporal.db'})")
         print("Start a case  .venv/bin/python starter.py --ref EH-0001 --received 2026-09-01 --team north")
@@ -184,6 +208,7 @@ def main() -> int:
         print("Ctrl-C stops everything.", flush=True)
         while True:
             stack.watch_once()
+            stack.jobs_once()
             time.sleep(0.5)
     except KeyboardInterrupt:
         say("stopping...")
