@@ -40,7 +40,8 @@ class Arrived:
     recorded_by: str  # the account that recorded it
 
 
-def _officer(session: Session, case_ref: str) -> str | None:
+def officer_of(session: Session, case_ref: str) -> str | None:
+    """The case's named officer (an account name), if it has one."""
     return session.scalar(select(CaseOfficerRow.officer).where(CaseOfficerRow.case_ref == case_ref))
 
 
@@ -65,7 +66,7 @@ def arrived_on(session: Session, day: date) -> list[Arrived]:
             Arrived(
                 ref,
                 team,
-                _officer(session, ref),
+                officer_of(session, ref),
                 AdviceKind(advice.kind),
                 advice.provider_team,
                 advice.returned_on,
@@ -100,7 +101,7 @@ class AdviceNotices:
             self._log.info("advice_notice_not_now", key=event.key, when=notice.when if notice else None)
             return
         with self._sessions() as session:
-            officer = _officer(session, event.case_ref)
+            officer = officer_of(session, event.case_ref)
         item = Arrived(
             event.case_ref,
             event.team,

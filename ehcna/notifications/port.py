@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from domain.escalation import Audience
 from domain.events import AdviceNotice, AlarmEvent, ExceptionNotice
-from ehcna.notifications.advice_notices import AdviceNotices
+from ehcna.notifications.advice_notices import AdviceNotices, officer_of
 from ehcna.notifications.delivery import Deliverer, Failed, outgoing
 from ehcna.notifications.directory import FAMILY, Target, resolve
 from ehcna.notifications.messages import (
@@ -65,6 +65,9 @@ class AlertingNotifications:
             return
         d = self._policy.directory
         a = event.alarm
+        named = Audience.CASE_OFFICER in step.to
+        officer = await asyncio.to_thread(self._officer_of, event.case_ref) if named else None
+        targets = resolve(d, step.to, step.channels, event.team, event.holder, officer=officer)
         context = {
             "case_ref": event.case_ref,
             "deadline_key": a.deadline_key,
@@ -82,7 +85,7 @@ class AlertingNotifications:
                 ),
                 **context,
             )
-            for t in self._usable(resolve(d, step.to, step.channels, event.team, event.holder))
+            for t in self._usable(targets)
         ]
         await self._deliverer.deliver(items, on_failed=self.raise_undelivered)
 
@@ -156,6 +159,10 @@ class AlertingNotifications:
     @property
     def _base_url(self) -> str:
         return self._policy.links.case_base_url
+
+    def _officer_of(self, case_ref: str) -> str | None:
+        with self._sessions() as session:
+            return officer_of(session, case_ref)
 
     def _team_of(self, case_ref: str) -> str:
         with self._sessions() as session:

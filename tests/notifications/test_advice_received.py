@@ -6,17 +6,19 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from domain.alarms import AlarmLevel
 from domain.case import AdviceKind, AdviceRequest, AdviceStatus, Case, Decision, RequestSource
 from domain.clock import at_london_time
 from domain.commands import Actor, Role, SubmitAdvice, Withdraw
 from domain.events import AdviceNotice, CaseEvent
 from ehcna.bootstrap import build_notifications
-from ehcna.notifications.policy import PolicyError
+from ehcna.notifications.policy import PolicyError, parse_policy
 from ehcna.settings import Settings
 from ehcna.store.adapters import StoreCaseRecords
 from ehcna.store.models import CaseOfficerRow
 from ehcna.store.records import record_case_event
-from tests.notifications.policies import PEOPLE, make_policy
+from tests.notifications.events import alarm_event
+from tests.notifications.policies import PEOPLE, make_policy, policy_text
 from tests.notifications.sinks import smtp_sink
 from tests.temporal_servers import running_worker, time_skipping_env
 from tests.workflows.case_driver import OFFICER, CaseDriver
@@ -153,3 +155,19 @@ def test_the_policy_refuses_a_digest_by_webhook_and_a_notice_to_the_family():
     with pytest.raises(PolicyError, match="when"):
         make_policy(2525, extra=notice("weekly"))
     assert make_policy(2525).notices.advice_received is None  # left out: no one is told
+
+
+async def test_case_officer_in_a_deadline_policy_is_the_named_officer_else_the_case_team(db):
+    with smtp_sink() as smtp:
+        # T1's reminder goes to the case officer
+        text = policy_text(smtp.port).replace('to = ["case_team"]', 'to = ["case_officer"]', 1)
+        notifications = build_notifications(parse_policy(text), db.sessions, settings=Settings())
+        name_officer(db, "EH-1", "north-1")
+        await notifications.port.alarm(alarm_event(AlarmLevel.REMINDER, 7, ref="EH-1"))
+        await notifications.port.alarm(alarm_event(AlarmLevel.REMINDER, 7, ref="EH-2"))  # no named officer
+        mails = smtp.received()
+    assert sorted((m.to, m.subject.rsplit(" - ", 1)[1]) for m in mails) == [
+        (PEOPLE["north-1"], "case EH-1"),
+        (PEOPLE["north-1"], "case EH-2"),
+        (PEOPLE["north-2"], "case EH-2"),
+    ]
