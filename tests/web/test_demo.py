@@ -62,6 +62,16 @@ def test_the_demo_caseload_is_the_example_cases_with_fictional_children_of_the_r
     assert len({c.child.surname for c in DEMO_CASELOAD}) == len(DEMO_CASELOAD)
 
 
+def test_every_team_of_the_example_files_is_in_the_shipped_directory():
+    """A team not in the directory would leave its cases or requests in no one's list."""
+    with EXAMPLES.open(newline="") as f:
+        case_teams = {row["team"] for row in csv.DictReader(f)}
+    with EXAMPLES.with_name("advice.csv").open(newline="") as f:
+        advice_teams = {row["provider_team"] for row in csv.DictReader(f)}
+    assert all(DIRECTORY.teams[t].casework for t in case_teams), case_teams - set(DIRECTORY.teams)
+    assert not any(DIRECTORY.teams[t].casework for t in advice_teams), advice_teams - set(DIRECTORY.teams)
+
+
 def test_seeding_gives_each_case_its_child_a_parent_and_an_officer_once(db, tmp_path):
     seed_demo_accounts(db.sessions, tmp_path)
     at = datetime(2026, 11, 28, 9, tzinfo=UTC)
