@@ -96,6 +96,11 @@ async def test_every_page_has_no_serious_or_critical_violation_and_all_content_i
     site, browser: Browser, api
 ):
     ref, advice_id = await a_case_with_advice(api)
+    closed, _ = await a_case_with_advice(api)
+    r = await api.http.post(
+        f"/api/cases/{closed}/withdraw", json={"on": str(today())}, headers=api.auth("officer")
+    )
+    assert r.is_success, r.text
     walk = Walk()
 
     # signed out: the sign-in page, then with a wrong password
@@ -138,7 +143,9 @@ async def test_every_page_has_no_serious_or_critical_violation_and_all_content_i
     await officer.goto(f"/cases/{ref}/advice-set")
     await officer.locator("#requested_on-day").fill("40")
     await officer.get_by_role("button", name="Request advice").click()
+    await expect(officer.locator(".govuk-error-summary")).to_be_visible()
     await walk.check(officer, f"/cases/{ref}/advice-set (error summary)")
+    await walk.visit(officer, f"/cases/{closed}", "a closed case")
     await walk.visit(officer, "/cases/NO-SUCH-CASE", "a case not found (404)", status=404)
     await walk.visit(officer, "/performance", "a page of another role (403)", status=403)
 
