@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.access import CaseAccess
 from domain.appeals import AppealOutcome, Disputed, RecordAppeal, RecordAppealOutcome, Route
-from domain.case import RequestSource, Stage
+from domain.case import RequestSource
 from domain.commands import Actor, Role, StartAssessment
 from domain.errors import RuleViolation
 from domain.person import Contact, Person
@@ -18,7 +18,6 @@ from domain.views import CaseView
 from ehcna.gateway.cases import CaseSummary
 from ehcna.gateway.errors import GatewayError
 from ehcna.store import appeals
-from ehcna.store.worklist import Sort
 from ehcna.web import queries
 from ehcna.web.case_actions import ACTIONS, IDEMPOTENCY_DOC, IdempotencyKey, body_model, read, send
 from ehcna.web.casework import (
@@ -31,7 +30,7 @@ from ehcna.web.casework import (
     save_child,
 )
 from ehcna.web.errors import http_error, refused
-from ehcna.web.pages.worklist import View, step_of, worklist_page
+from ehcna.web.pages.worklist import WorkQuery, step_of, work_query, worklist_page
 from ehcna.web.queries import today
 from ehcna.web.security import (
     MANAGERS,
@@ -404,24 +403,12 @@ class WorkPageOut(BaseModel):
 @router.get("/worklist", response_model=WorkPageOut)
 async def worklist_json(
     request: Request,
-    view: View | None = None,
-    team: str | None = Query(None, max_length=64),
-    officer_name: str | None = Query(None, alias="officer", max_length=64),
-    stage: Stage | None = None,
-    late: bool = False,
-    due: int | None = Query(None, ge=0, le=400),
-    excepted: bool = False,
-    unassigned: bool = False,
-    q: str | None = Query(None, max_length=100),
-    sort: Sort = Sort.URGENCY,
-    page: int = Query(1, ge=1, le=100_000),
+    query: WorkQuery = Depends(work_query),
     actor: Actor = Depends(officer),
     svc: Services = Depends(services),
 ) -> Any:
     """The worklist as the officer's home page shows it: open cases, most urgent first."""
-    _, _, work, on = await worklist_page(
-        request, svc, actor, view, team, officer_name, stage, late, due, excepted, unassigned, q, sort, page
-    )
+    _, _, work, on = await worklist_page(request, svc, actor, query)
     items = []
     for item in work.items:
         step = step_of(item, on)

@@ -175,7 +175,7 @@ def case_history(svc: Services, ref: str) -> list[TimelineEntry]:
 
 
 @dataclass(frozen=True)
-class Family:
+class CaseFamily:
     """The case's child and their parents or carers, and its named officer, for the case page."""
 
     person_id: str | None
@@ -184,13 +184,13 @@ class Family:
     officer: str | None
 
 
-def case_family(svc: Services, ref: str) -> Family:
+def case_family(svc: Services, ref: str) -> CaseFamily:
     with svc.sessions() as session:
         row = people.person_of(session, ref)
         officer = officers.officer_of(session, ref)
         if row is None:
-            return Family(None, None, [], officer)
-        return Family(row.id, people.person_model(row), people.contacts_of(session, row.id), officer)
+            return CaseFamily(None, None, [], officer)
+        return CaseFamily(row.id, people.person_model(row), people.contacts_of(session, row.id), officer)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from ehcna.web.case_actions import read, send
 from ehcna.web.pages import csrf
 from ehcna.web.pages.action_forms import ADVICE_FROM, EXAMPLE_DATE
 from ehcna.web.pages.auth import allow
-from ehcna.web.pages.forms import FormError, _date
+from ehcna.web.pages.forms import FormError, date_from_parts
 from ehcna.web.pages.names import ADVICE_NAMES
 from ehcna.web.pages.rendering import flash, render
 from ehcna.web.security import OFFICERS, case_access, services
@@ -106,7 +106,7 @@ async def request_advice_set(
             FormError("requested_on", "Enter the date the advice was requested", "#requested_on-day")
         )
     else:
-        requested_on, problem = _date(parts)
+        requested_on, problem = date_from_parts(parts)
         if problem:
             errors.append(
                 FormError("requested_on", f"The date the advice was requested {problem}", "#requested_on-day")

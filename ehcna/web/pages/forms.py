@@ -124,7 +124,7 @@ def parse(fields: tuple[Field, ...], data: Mapping[str, str]) -> tuple[FormState
             parts = {p: data.get(f"{f.name}-{p}", "").strip() for p in ("day", "month", "year")}
             state.values[f.name] = parts
             if any(parts.values()):
-                day, problem = _date(parts)
+                day, problem = date_from_parts(parts)
                 if problem:
                     state.add(f.name, f"{f.named} {problem}")
                 else:
@@ -236,7 +236,7 @@ def _message(error: Any, f: Field) -> str:
     return f"{f.named}: {error['msg']}"
 
 
-def _date(parts: dict[str, str]) -> tuple[date | None, str | None]:
+def date_from_parts(parts: dict[str, str]) -> tuple[date | None, str | None]:
     """A date from GOV.UK day, month and year boxes, or what is wrong with them."""
     missing = [p for p in ("day", "month", "year") if not parts[p]]
     if missing:

@@ -5,6 +5,7 @@ each one when it is sent.
 """
 
 from dataclasses import dataclass
+from datetime import date
 
 from domain.case import AdviceStatus
 from domain.views import CaseView
@@ -43,10 +44,10 @@ def case_tasks(view: CaseView, available: set[str], advice_set_href: str | None 
         return f"/cases/{ref}/{action}" if action in available else None
 
     def task(
-        title: str, action: str, done_on: object, hint: str | None = None, stopped: bool = False
+        title: str, action: str, done_on: date | None, hint: str | None = None, stopped: bool = False
     ) -> Task:
         if done_on:
-            return Task(title, None, "Completed", hint or f"On {long_date(done_on)}")  # type: ignore[arg-type]
+            return Task(title, None, "Completed", hint or f"On {long_date(done_on)}")
         if stopped:
             return Task(title, None, "Not needed", hint)
         href = link(action)

@@ -5,10 +5,8 @@ every team. Filters, search, sort and page are query parameters, so a view can b
 the same view downloads as CSV (audited: it carries children's names).
 """
 
-import csv
-import io
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, replace
+from datetime import date
 from enum import StrEnum
 from urllib.parse import urlencode
 
@@ -20,10 +18,10 @@ from domain.case import Stage
 from domain.commands import Actor, Role
 from domain.statutory_calendar import representations_window_end
 from domain.words import advice_in_words
-from ehcna.store.audit import append_audit
 from ehcna.store.worklist import Filters, Sort, WorkItem, WorkPage, open_teams, worklist
 from ehcna.web import queries
 from ehcna.web.pages.auth import allow
+from ehcna.web.pages.downloads import audited_csv
 from ehcna.web.pages.names import ADVICE_NAMES, STAGE_NAMES
 from ehcna.web.pages.rendering import long_date, render
 from ehcna.web.security import OFFICERS, listed_team, services
@@ -86,66 +84,87 @@ def family_window(item: WorkItem, today: date) -> str | None:
     return f"Family's comments due by {long_date(end)}" if end >= today else None
 
 
-def _filters(
-    actor: Actor,
-    own_team: str | None,
-    view: View | None,
-    team: str | None,
-    officer_name: str | None,
-    stage: Stage | None,
-    late: bool,
-    due: int | None,
-    excepted: bool,
-    unassigned: bool,
-    q: str | None,
-    sort: Sort,
-    page: int,
-) -> tuple[View | None, Filters]:
+@dataclass(frozen=True)
+class WorkQuery:
+    """A worklist view as its link gives it: the same parameters for the page, the CSV and the API."""
+
+    view: View | None
+    team: str | None
+    officer: str | None
+    stage: Stage | None
+    late: bool
+    due: int | None
+    excepted: bool
+    unassigned: bool
+    q: str | None
+    sort: Sort
+    page: int
+
+    def params(self, view: View | None, search: str | None) -> dict[str, object]:
+        """The link's parameters for the view as shown (``view`` as resolved for the actor)."""
+        return {
+            "view": view.value if view else None,
+            "team": self.team if view is None else None,
+            "officer": self.officer if view is not View.MINE else None,
+            "stage": self.stage.value if self.stage else None,
+            "late": self.late,
+            "due": self.due,
+            "excepted": self.excepted,
+            "unassigned": self.unassigned,
+            "q": search,
+            "sort": self.sort.value if self.sort is not Sort.URGENCY else None,
+        }
+
+
+def work_query(
+    view: View | None = None,
+    team: str | None = Query(None, max_length=64),
+    officer_name: str | None = Query(None, alias="officer", max_length=64),
+    stage: Stage | None = None,
+    late: bool = False,
+    due: int | None = Query(None, ge=0, le=400),
+    excepted: bool = False,
+    unassigned: bool = False,
+    q: str | None = Query(None, max_length=100),
+    sort: Sort = Sort.URGENCY,
+    page: int = Query(1, ge=1, le=100_000),
+) -> WorkQuery:
+    return WorkQuery(view, team, officer_name, stage, late, due, excepted, unassigned, q, sort, page)
+
+
+def _filters(actor: Actor, own_team: str | None, query: WorkQuery) -> tuple[View | None, Filters]:
+    view = query.view
     if own_team is not None:  # a case officer: their team only; their own cases unless asked
-        if team not in (None, "", own_team):
+        if query.team not in (None, "", own_team):
             raise HTTPException(status.HTTP_403_FORBIDDEN, "you can list only your own team's cases")
         view = view or (View.MINE if actor.role is Role.CASE_OFFICER else View.TEAM)
         teams: tuple[str, ...] | None = (own_team,)
     else:
-        teams = (team,) if team else None
+        teams = (query.team,) if query.team else None
     mine = view is View.MINE
+    q = query.q
     return view, Filters(
-        officer=actor.user if mine else (officer_name or None),
+        officer=actor.user if mine else (query.officer or None),
         teams=teams,
-        stage=str(stage) if stage else None,
-        late=late,
-        due_within_days=due,
-        excepted=excepted,
-        unassigned=unassigned and not mine,
+        stage=str(query.stage) if query.stage else None,
+        late=query.late,
+        due_within_days=query.due,
+        excepted=query.excepted,
+        unassigned=query.unassigned and not mine,
         search=q.strip() if q and q.strip() else None,
-        sort=sort,
-        page=page,
+        sort=query.sort,
+        page=query.page,
     )
 
 
 async def worklist_page(
-    request: Request,
-    svc: Services,
-    actor: Actor,
-    view: View | None,
-    team: str | None,
-    officer_name: str | None,
-    stage: Stage | None,
-    late: bool,
-    due: int | None,
-    excepted: bool,
-    unassigned: bool,
-    q: str | None,
-    sort: Sort,
-    page: int,
-    size: int | None = None,
+    request: Request, svc: Services, actor: Actor, query: WorkQuery, size: int | None = None
 ) -> tuple[View | None, Filters, WorkPage, date]:
+    """The view ``query`` asks for, as ``actor`` may see it (``size``: every row, one page)."""
     own = await run_in_threadpool(listed_team, svc, request, actor)
-    view, filters = _filters(
-        actor, own, view, team, officer_name, stage, late, due, excepted, unassigned, q, sort, page
-    )
+    view, filters = _filters(actor, own, query)
     if size is not None:
-        filters = Filters(**{**filters.__dict__, "page": 1, "page_size": size})
+        filters = replace(filters, page=1, page_size=size)
     today = queries.today()
 
     def read() -> WorkPage:
@@ -164,35 +183,12 @@ def _query(**params: object) -> str:
 @router.get("/cases")
 async def cases_page(
     request: Request,
-    view: View | None = None,
-    team: str | None = Query(None, max_length=64),
-    officer_name: str | None = Query(None, alias="officer", max_length=64),
-    stage: Stage | None = None,
-    late: bool = False,
-    due: int | None = Query(None, ge=0, le=400),
-    excepted: bool = False,
-    unassigned: bool = False,
-    q: str | None = Query(None, max_length=100),
-    sort: Sort = Sort.URGENCY,
-    page: int = Query(1, ge=1, le=100_000),
+    query: WorkQuery = Depends(work_query),
     actor: Actor = Depends(officer),
     svc: Services = Depends(services),
 ) -> Response:
-    view, filters, work, today = await worklist_page(
-        request, svc, actor, view, team, officer_name, stage, late, due, excepted, unassigned, q, sort, page
-    )
-    params = {
-        "view": view.value if view else None,
-        "team": team if view is None else None,
-        "officer": officer_name if view is not View.MINE else None,
-        "stage": stage.value if stage else None,
-        "late": late,
-        "due": due,
-        "excepted": excepted,
-        "unassigned": unassigned,
-        "q": filters.search,
-        "sort": sort.value if sort is not Sort.URGENCY else None,
-    }
+    view, filters, work, today = await worklist_page(request, svc, actor, query)
+    params = query.params(view, filters.search)
     heading = "My cases" if view is View.MINE else "Team cases" if view is View.TEAM else "Open cases"
     stages = [s for s in Stage if s is not Stage.CLOSED]
     return render(
@@ -213,7 +209,7 @@ async def cases_page(
         stages=[(s.value, STAGE_NAMES[s]) for s in stages],
         sorts=[(s.value, SORT_NAMES[s]) for s in Sort],
         teams=_teams(svc, actor),
-        team=team,
+        team=query.team,
     )
 
 
@@ -238,89 +234,54 @@ def _teams(svc: Services, actor: Actor) -> list[tuple[str, str]]:
 @router.get("/cases.csv")
 async def cases_csv(
     request: Request,
-    view: View | None = None,
-    team: str | None = Query(None, max_length=64),
-    officer_name: str | None = Query(None, alias="officer", max_length=64),
-    stage: Stage | None = None,
-    late: bool = False,
-    due: int | None = Query(None, ge=0, le=400),
-    excepted: bool = False,
-    unassigned: bool = False,
-    q: str | None = Query(None, max_length=100),
-    sort: Sort = Sort.URGENCY,
+    query: WorkQuery = Depends(work_query),
     actor: Actor = Depends(officer),
     svc: Services = Depends(services),
 ) -> Response:
     """The same view, every row, as CSV; the download is audited (it names children)."""
-    view, _, work, today = await worklist_page(
-        request,
-        svc,
-        actor,
-        view,
-        team,
-        officer_name,
-        stage,
-        late,
-        due,
-        excepted,
-        unassigned,
-        q,
-        sort,
-        1,
-        size=CSV_LIMIT,
-    )
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            "case_ref",
-            "team",
-            "case_officer",
-            "child",
-            "date_of_birth",
-            "stage",
-            "request_received",
-            "next_step",
-            "next_deadline_code",
-            "next_deadline",
-            "days_late",
-            "week20_exception",
-        ]
-    )
+    view, _, work, today = await worklist_page(request, svc, actor, query, size=CSV_LIMIT)
+    header = [
+        "case_ref",
+        "team",
+        "case_officer",
+        "child",
+        "date_of_birth",
+        "stage",
+        "request_received",
+        "next_step",
+        "next_deadline_code",
+        "next_deadline",
+        "days_late",
+        "week20_exception",
+    ]
+    rows = []
     for item in work.items:
         step = step_of(item, today)
-        writer.writerow(
+        rows.append(
             [
                 item.ref,
                 item.team,
-                item.officer or "",
-                f"{item.forename} {item.surname}" if item.surname else "",
-                item.birth_date.isoformat() if item.birth_date else "",
+                item.officer,
+                f"{item.forename} {item.surname}" if item.surname else None,
+                item.birth_date.isoformat() if item.birth_date else None,
                 item.stage,
                 item.day0.isoformat(),
                 step.text,
-                item.next_key or "",
-                item.next_due.isoformat() if item.next_due else "",
+                item.next_key,
+                item.next_due.isoformat() if item.next_due else None,
                 step.late_days,
                 "yes" if item.week20_exception else "no",
             ]
         )
-    now = datetime.now(UTC)
-
-    def audit() -> None:
-        with svc.sessions.begin() as session:
-            append_audit(
-                session,
-                key=f"worklist-download:{actor.user}:{now.isoformat()}",
-                case_ref=None,
-                seq=None,
-                action="worklist_download",
-                by=actor,
-                at=now,
-                # what was asked, not the search text: it may be a child's name
-                detail={"rows": len(work.items), "view": view.value if view else None, "searched": bool(q)},
-            )
-
-    await run_in_threadpool(audit)
-    disposition = f'attachment; filename="cases-{today.isoformat()}.csv"'
-    return Response(out.getvalue(), media_type="text/csv", headers={"Content-Disposition": disposition})
+    # what was asked, not the search text: it may be a child's name
+    detail = {"view": view.value if view else None, "searched": bool(query.q)}
+    return await run_in_threadpool(
+        audited_csv,
+        svc,
+        actor,
+        table="worklist",
+        filename=f"cases-{today.isoformat()}.csv",
+        header=header,
+        rows=rows,
+        detail=detail,
+    )
