@@ -217,11 +217,21 @@ def next_status_change(case: Case, now: datetime) -> datetime | None:
 
 def next_step(case: Case) -> Deadline | None:
     """The worklist's next step: the statutory deadline still awaiting its event that falls soonest,
-    whether ahead or passed (not a milestone, not the family's window). It changes only with the
+    whether ahead or passed (not a milestone, not the family's window); None once the case is closed.
+
+    Advice counts only while it is awaited (REQUESTED): advice recorded as not received is breached
+    for good but nobody is waiting for it any more. Ties on the due date go by the duty, then by the
+    advice id, so the store's backfill (migration 0010) picks the same step. It changes only with the
     case's events, never with the clock, so the store keeps it beside the case row."""
+    if case.is_closed:
+        return None
+    awaited = {a.id for a in case.advice if a.status is AdviceStatus.REQUESTED}
     waiting = [
         d
         for d in deadlines(case, case.day0)
-        if d.status in OPEN_STATUSES and d.duty not in (Duty.M14, Duty.T4)
+        if d.done_on is None
+        and d.status in OPEN_STATUSES
+        and d.duty not in (Duty.M14, Duty.T4)
+        and (d.duty is not Duty.T2 or d.subject in awaited)
     ]
-    return min(waiting, key=lambda d: (d.due, d.duty), default=None)
+    return min(waiting, key=lambda d: (d.due, d.duty, d.subject or ""), default=None)
