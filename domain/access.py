@@ -52,3 +52,24 @@ def visible_teams(actor: Actor) -> str | None:
             raise ValueError(NO_TEAM)
         return actor.team
     return None
+
+
+OTHER_TEAMS_CHILD = (
+    "this child is recorded on another team's cases only; ask a manager to start the assessment "
+    "for the existing record or to move the case"
+)
+
+
+def child_refusal(actor: Actor, case_teams: Collection[str], managed: Collection[str] = ()) -> str | None:
+    """Why ``actor`` may not see or use a child's record; None when they may.
+
+    A child's record is read through their cases: whoever may read one of them may see the child (a
+    manager or the head of service reads every case, so every child, even one with no case yet).
+    """
+    if actor.role in (Role.MANAGER, Role.ADMIN):
+        return None
+    if any(refusal(actor, CaseAccess.READ, team, managed) is None for team in case_teams):
+        return None
+    if actor.role is Role.CASE_OFFICER and not actor.team:
+        return NO_TEAM
+    return OTHER_TEAMS_CHILD

@@ -39,11 +39,12 @@ def check_officer(session: Session, officer: str, team: str) -> None:
     """An officer of the case's team, or a refusal naming the field and the valid choices."""
     valid = officers_of(session, team)
     if officer not in valid:
-        raise RuleViolation(
-            "officer",
-            f"'{officer}' is not a case officer of this case's team; "
-            f"choose one of: {', '.join(valid) or 'none'}",
-        )
+        raise RuleViolation("officer", not_an_officer(officer, valid))
+
+
+def not_an_officer(officer: str, valid: list[str]) -> str:
+    choices = ", ".join(valid) or "none"
+    return f"'{officer}' is not a case officer of this case's team; choose one of: {choices}"
 
 
 def assign(session: Session, ref: str, officer: str, team: str, by: Actor, on: date, at: datetime) -> None:

@@ -10,12 +10,14 @@ from datetime import UTC, date, datetime
 from fastapi import HTTPException, status
 from pydantic import BaseModel, Field
 
+from domain.access import OTHER_TEAMS_CHILD
 from domain.commands import Actor, Role, StartAssessment
 from domain.errors import RuleViolation
 from domain.person import Contact, Person, check_year_group
 from ehcna.store import officers, people
 from ehcna.store.models import PersonRow
 from ehcna.web import queries
+from ehcna.web.security import child_refused, refuse
 from ehcna.web.services import Services
 
 
@@ -28,49 +30,76 @@ class Family(BaseModel):
     officer: str | None = Field(default=None, max_length=64)  # the named case officer
 
 
-def unprocessable(field: str, reason: str, **more: str) -> HTTPException:
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, {"field": field, "reason": reason, **more})
-
-
 def officer_for(actor: Actor, family: Family) -> str | None:
     """The officer named, else the case officer starting the case (a manager's start is unassigned)."""
     return family.officer or (actor.user if actor.role is Role.CASE_OFFICER else None)
 
 
 def check_family(svc: Services, command: StartAssessment, family: Family, officer: str | None) -> None:
-    """Refuse (422, the field and the reason) anything about the child, family or officer that is
-    wrong, before the case starts."""
+    """Refuse (422, the field and the reason; audited) anything about the child, family or officer
+    that is wrong, before the case starts; a child the starter may not see is 403, audited."""
+    by = command.by
     if family.child is not None and family.child_id is not None:
-        raise unprocessable("child_id", "give a new child or an existing child's record, not both")
-    with svc.sessions() as session:
-        if officer is not None:
-            try:
-                officers.check_officer(session, officer, command.team)
-            except RuleViolation as err:
-                raise unprocessable(err.field, err.reason) from None
-        if family.child_id is not None:
-            row = session.get(PersonRow, family.child_id)
-            if row is None:
-                raise unprocessable("child_id", "there is no child with this record id")
-            child = people.person_model(row)
-        elif family.child is not None:
-            child = family.child
-            existing = people.same_child(session, child)
-            if existing is not None:
-                field = "upn" if child.upn else "nhs_number"
-                raise unprocessable(
-                    field,
-                    f"a child with this {'UPN' if field == 'upn' else 'NHS number'} is already recorded: "
-                    "start the case for the existing child",
-                    existing_child=existing,
-                )
-        else:
-            return
+        refuse(svc, by, "child_id", "give a new child or an existing child's record, not both")
+    if family.contacts and family.child_id is not None:
+        refuse(
+            svc,
+            by,
+            "contacts",
+            "an existing child keeps the parents and carers recorded for them: "
+            "add or change them on the case once it has started",
+        )
+    if family.contacts and family.child is None:
+        refuse(svc, by, "contacts", "parents and carers are recorded with their child: give the child too")
+    if officer is not None:
+        with svc.sessions() as session:
+            valid = officers.officers_of(session, command.team)
+        if officer not in valid:
+            refuse(svc, by, "officer", officers.not_an_officer(officer, valid))
+    if family.child_id is not None:
+        child = _known_child(svc, by, family.child_id)
+    elif family.child is not None:
+        child = family.child
+        _not_recorded_twice(svc, by, child)
+    else:
+        return
     try:
         child.check_born(command.day0)
         check_year_group(child.birth_date, command.year_group, command.day0)
     except RuleViolation as err:
-        raise unprocessable(err.field, err.reason) from None
+        refuse(svc, by, err.field, err.reason)
+
+
+def _known_child(svc: Services, by: Actor, person_id: str) -> Person:
+    """An existing child's record, if ``by`` may see it (a child on another team's cases only is 403)."""
+    with svc.sessions() as session:
+        row = session.get(PersonRow, person_id)
+        child = people.person_model(row) if row is not None else None
+    if child is None:
+        refuse(svc, by, "child_id", "there is no child with this record id")
+    reason = child_refused(svc, by, person_id)
+    if reason is not None:
+        refuse(svc, by, "child_id", reason, code=status.HTTP_403_FORBIDDEN)
+    return child
+
+
+def _not_recorded_twice(svc: Services, by: Actor, child: Person) -> None:
+    """A second record of one child is refused; the existing record is offered to whoever may see it."""
+    with svc.sessions() as session:
+        existing = people.same_child(session, child)
+    if existing is None:
+        return
+    field = "upn" if child.upn else "nhs_number"
+    what = "UPN" if child.upn else "NHS number"
+    if child_refused(svc, by, existing) is None:
+        refuse(
+            svc,
+            by,
+            field,
+            f"a child with this {what} is already recorded: start the case for the existing child",
+            existing_child=existing,
+        )
+    refuse(svc, by, field, f"a child with this {what} is already recorded; {OTHER_TEAMS_CHILD}")
 
 
 def record_family(
@@ -82,10 +111,10 @@ def record_family(
         person_id = family.child_id
         if family.child is not None:
             person_id = people.add_person(session, family.child, by, at)
+            if family.contacts:  # an existing child's are never replaced from a start (check_family)
+                people.set_contacts(session, person_id, family.contacts, by, at)
         if person_id is not None:
             people.link(session, command.ref, person_id)
-            if family.contacts:
-                people.set_contacts(session, person_id, family.contacts, by, at)
         if officer is not None:
             officers.assign(session, command.ref, officer, command.team, by, on, at)
 
@@ -100,17 +129,13 @@ def case_team_of(svc: Services, ref: str) -> str:
     return team
 
 
-def _conflict(err: RuleViolation) -> HTTPException:
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, {"field": err.field, "reason": err.reason})
-
-
 def assign_officer(svc: Services, ref: str, officer: str, by: Actor) -> None:
     team = case_team_of(svc, ref)
     try:
         with svc.sessions.begin() as session:
             officers.assign(session, ref, officer, team, by, queries.today(), datetime.now(UTC))
     except RuleViolation as err:
-        raise _conflict(err) from None
+        refuse(svc, by, err.field, err.reason, case_ref=ref)
 
 
 def save_child(svc: Services, ref: str, child: Person, by: Actor) -> None:
@@ -124,7 +149,7 @@ def save_child(svc: Services, ref: str, child: Person, by: Actor) -> None:
             else:
                 people.change_person(session, row.id, child, by, now)
     except RuleViolation as err:
-        raise _conflict(err) from None
+        refuse(svc, by, err.field, err.reason, case_ref=ref)
 
 
 def add_contact(svc: Services, ref: str, contact: Contact, by: Actor) -> None:

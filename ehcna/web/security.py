@@ -8,14 +8,16 @@ from datetime import UTC, datetime
 from typing import Any, NoReturn
 from uuid import uuid4
 
+import anyio.from_thread
 from fastapi import Depends, HTTPException, Request, status
 from starlette.concurrency import run_in_threadpool
 
-from domain.access import CaseAccess, refusal, visible_teams
+from domain.access import CaseAccess, child_refusal, refusal, visible_teams
 from domain.commands import Actor, Role
 from ehcna.gateway.errors import GatewayError
 from ehcna.store.accounts import AccountRow
 from ehcna.store.audit import append_audit
+from ehcna.store.children import case_teams_of
 from ehcna.store.models import AdviceRow
 from ehcna.web import throttle
 from ehcna.web.accounts import account_for_password, actor_for_token, actor_of, end_sessions
@@ -148,6 +150,46 @@ def forbid(
             detail={"method": request.method, "path": request.url.path, "reason": reason},
         )
     raise HTTPException(status.HTTP_403_FORBIDDEN, reason)
+
+
+def refuse(
+    svc: Services,
+    by: Actor,
+    field: str,
+    reason: str,
+    *,
+    case_ref: str | None = None,
+    code: int = status.HTTP_422_UNPROCESSABLE_CONTENT,
+    **more: Any,
+) -> NoReturn:
+    """Record a refusal of what ``by`` asked (the field and the reason, never the values given) in the
+    audit trail, then answer ``code`` with the field and the reason (and ``more``)."""
+    with svc.sessions.begin() as session:
+        append_audit(
+            session,
+            key=f"refused:{uuid4()}",
+            case_ref=case_ref,
+            seq=None,
+            action="forbidden" if code == status.HTTP_403_FORBIDDEN else "refused",
+            by=by,
+            at=datetime.now(UTC),
+            detail={"field": field, "reason": reason},
+        )
+    raise HTTPException(code, {"field": field, "reason": reason, **more})
+
+
+def child_refused(svc: Services, actor: Actor, person_id: str) -> str | None:
+    """Why ``actor`` may not see or use this child's record (``domain.access.child_refusal``).
+    Called in a worker thread (it may ask Temporal for the team of a case not recorded yet)."""
+    with svc.sessions() as session:
+        cases = case_teams_of(session, person_id)
+    teams = {team for team in cases.values() if team is not None}
+    for ref in (ref for ref, team in cases.items() if team is None):  # started a moment ago: ask Temporal
+        try:
+            teams.add(anyio.from_thread.run(svc.cases.team_of, ref))
+        except GatewayError:
+            pass  # never started after all: no team to see the child through
+    return child_refusal(actor, teams, svc.managed_teams(actor))
 
 
 def require(roles: set[Role], what: str, who: Callable[..., Actor] = current_actor) -> Callable[..., Actor]:

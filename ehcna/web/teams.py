@@ -3,15 +3,12 @@ teams, the refusal audited, nothing stored (a typed "Children's social care" onc
 in no inbox at all)."""
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
-from uuid import uuid4
 
-from fastapi import HTTPException, status
 from pydantic import BaseModel
 
 from domain.commands import Actor
-from ehcna.store.audit import append_audit
+from ehcna.web.security import refuse
 from ehcna.web.services import Services
 
 # the commands that name a team: the field, and whether it must be a team of case officers
@@ -29,20 +26,7 @@ def check_team(svc: Services, field: str, team: str, casework: bool, by: Actor) 
     valid = svc.valid_teams(casework)
     what = "team of case officers" if casework else "team that gives advice"
     reason = f"'{team}' is not a {what} in the directory; valid teams: {', '.join(valid) or 'none set up'}"
-    with svc.sessions.begin() as session:
-        append_audit(
-            session,
-            key=f"refused:{uuid4()}",
-            case_ref=None,
-            seq=None,
-            action="refused",
-            by=by,
-            at=datetime.now(UTC),
-            detail={"field": field, "reason": reason},
-        )
-    raise HTTPException(
-        status.HTTP_422_UNPROCESSABLE_CONTENT, {"field": field, "reason": reason, "valid": valid}
-    )
+    refuse(svc, by, field, reason, valid=valid)
 
 
 def team_field(command: type[BaseModel]) -> tuple[str, bool] | None:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from domain.access import CaseAccess, refusal, visible_teams
+from domain.access import OTHER_TEAMS_CHILD, CaseAccess, child_refusal, refusal, visible_teams
 from domain.commands import Actor, Role
 
 NORTH_OFFICER = Actor(user="o", role=Role.CASE_OFFICER, team="north")
@@ -37,3 +37,18 @@ def test_providers_reach_no_case_directly(access):
 def test_lists_show_an_officer_their_team_and_managers_every_team():
     assert visible_teams(NORTH_OFFICER) == "north"
     assert visible_teams(NORTH_MANAGER) is None and visible_teams(HEAD) is None
+
+
+def test_a_childs_record_is_seen_through_the_cases_held_on_the_child():
+    north, south = (
+        Actor(user="o", role=Role.CASE_OFFICER, team="north"),
+        Actor(user="s", role=Role.CASE_OFFICER, team="south"),
+    )
+    assert child_refusal(north, {"north"}) is None
+    assert child_refusal(north, {"south", "north"}) is None  # one of the child's cases is enough
+    assert child_refusal(south, {"north"}) == OTHER_TEAMS_CHILD
+    assert child_refusal(south, set()) == OTHER_TEAMS_CHILD  # no case yet: not an officer's to find
+    for role in (Role.MANAGER, Role.ADMIN):  # they read every case, so every child
+        assert child_refusal(Actor(user="m", role=role, team="south"), {"north"}) is None
+        assert child_refusal(Actor(user="m", role=role, team="south"), set()) is None
+    assert child_refusal(Actor(user="p", role=Role.PROVIDER, team="north"), {"north"}) is not None

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from domain.commands import Actor
-from ehcna.store.people import Found, search_people
+from domain.commands import Actor, Role
+from ehcna.store.children import Search, search_children
 from ehcna.web.pages.auth import allow
 from ehcna.web.pages.rendering import render
-from ehcna.web.security import OFFICERS, services
+from ehcna.web.security import OFFICERS, listed_team, services
 from ehcna.web.services import Services
 
 router = APIRouter(include_in_schema=False)
@@ -30,16 +30,26 @@ async def find_child(
 ) -> Response:
     text = (q or "").strip()
     error = None
-    found: list[Found] = []
+    result = Search([])
     if q is not None and len(text) < MIN_SEARCH:
         error = f"Enter at least {MIN_SEARCH} letters of the surname, or a UPN, NHS number or date of birth"
     elif text:
+        # a case officer finds the children on their team's cases; managers and the head of service, all
+        own = await run_in_threadpool(listed_team, svc, request, actor)
+        teams = (own,) if own is not None and actor.role is Role.CASE_OFFICER else None
 
-        def search() -> list[Found]:
+        def search() -> Search:
             with svc.sessions() as session:
-                return search_people(session, text)
+                return search_children(session, text, teams)
 
-        found = await run_in_threadpool(search)
+        result = await run_in_threadpool(search)
     return render(
-        request, "officer/children.html", actor, 422 if error else 200, q=text, found=found, error=error
+        request,
+        "officer/children.html",
+        actor,
+        422 if error else 200,
+        q=text,
+        found=result.found,
+        elsewhere=result.elsewhere,
+        error=error,
     )

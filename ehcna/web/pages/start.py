@@ -26,7 +26,7 @@ from ehcna.web.pages.action_forms import START
 from ehcna.web.pages.auth import allow
 from ehcna.web.pages.forms import Field, FormState, add_errors, blank, parse, refusal, validate, with_teams
 from ehcna.web.pages.rendering import flash, long_date, render
-from ehcna.web.security import OFFICERS, authorise, services
+from ehcna.web.security import OFFICERS, authorise, child_refused, forbid, services
 from ehcna.web.services import Services, TeamInfo
 from ehcna.web.teams import check_team
 
@@ -152,14 +152,21 @@ def _officers(svc: Services, team: str | None) -> list[str]:
         return officers.officers_of(session, team)
 
 
-def _child(svc: Services, child_id: str | None) -> PersonRow | None:
+def _child(svc: Services, request: Request, actor: Actor, child_id: str | None) -> PersonRow | None:
+    """The existing child a case is started for: 404 if there is none, 403 (audited) if ``actor``
+    may not see them (a child on another team's cases only)."""
     if not child_id:
         return None
     with svc.sessions() as session:
         row = session.get(PersonRow, child_id)
         if row is not None:
             session.expunge(row)
-        return row
+    if row is None:
+        raise HTTPException(404, "no such child")
+    reason = child_refused(svc, actor, child_id)
+    if reason is not None:
+        forbid(svc, request, actor, reason)
+    return row
 
 
 @router.get(START_PATH)
@@ -169,9 +176,7 @@ async def new_case(
     actor: Actor = Depends(officer),
     svc: Services = Depends(services),
 ) -> Response:
-    existing = await run_in_threadpool(_child, svc, child)
-    if child and existing is None:
-        raise HTTPException(404, "no such child")
+    existing = await run_in_threadpool(_child, svc, request, actor, child)
     names = await run_in_threadpool(_officers, svc, actor.team)
     fields = _fields(names, existing is not None, svc.teams)
     form = blank(fields, team=actor.team, officer=actor.user if actor.user in names else None)
@@ -183,9 +188,7 @@ async def start_case(
     request: Request, actor: Actor = Depends(officer), svc: Services = Depends(services)
 ) -> Response:
     data = csrf.fields(await csrf.checked_form(request))
-    existing = await run_in_threadpool(_child, svc, data.get("child_id") or None)
-    if data.get("child_id") and existing is None:
-        raise HTTPException(404, "no such child")
+    existing = await run_in_threadpool(_child, svc, request, actor, data.get("child_id") or None)
     names = await run_in_threadpool(_officers, svc, data.get("team") or actor.team)
     form, answers = parse(_fields(names, existing is not None, svc.teams), data)
     if answers.get("team"):  # another team's officer is refused (and audited) before anything else

@@ -10,7 +10,7 @@ from datetime import date
 from enum import StrEnum
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
@@ -24,7 +24,7 @@ from ehcna.web.pages.auth import allow
 from ehcna.web.pages.downloads import audited_csv
 from ehcna.web.pages.names import ADVICE_NAMES, STAGE_NAMES
 from ehcna.web.pages.rendering import long_date, render
-from ehcna.web.security import OFFICERS, listed_team, services
+from ehcna.web.security import OFFICERS, forbid, listed_team, services
 from ehcna.web.services import Services
 
 router = APIRouter(include_in_schema=False)
@@ -132,11 +132,14 @@ def work_query(
     return WorkQuery(view, team, officer_name, stage, late, due, excepted, unassigned, q, sort, page)
 
 
+OWN_TEAM_ONLY = "you can list only your own team's cases"
+
+
 def _filters(actor: Actor, own_team: str | None, query: WorkQuery) -> tuple[View | None, Filters]:
     view = query.view
     if own_team is not None:  # a case officer: their team only; their own cases unless asked
         if query.team not in (None, "", own_team):
-            raise HTTPException(status.HTTP_403_FORBIDDEN, "you can list only your own team's cases")
+            raise PermissionError(OWN_TEAM_ONLY)
         view = view or (View.MINE if actor.role is Role.CASE_OFFICER else View.TEAM)
         teams: tuple[str, ...] | None = (own_team,)
     else:
@@ -162,7 +165,10 @@ async def worklist_page(
 ) -> tuple[View | None, Filters, WorkPage, date]:
     """The view ``query`` asks for, as ``actor`` may see it (``size``: every row, one page)."""
     own = await run_in_threadpool(listed_team, svc, request, actor)
-    view, filters = _filters(actor, own, query)
+    try:
+        view, filters = _filters(actor, own, query)
+    except PermissionError as err:
+        await run_in_threadpool(forbid, svc, request, actor, str(err))
     if size is not None:
         filters = replace(filters, page=1, page_size=size)
     today = queries.today()
