@@ -10,12 +10,26 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, StringConstraints, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, StringConstraints, field_validator, model_validator
 
 from domain.errors import RuleViolation
+from domain.text import printable, printable_lines
 from domain.words import day_in_words
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# The store's column lengths (ehcna/store/models.py is built from these): a value valid here fits there.
+NAME_LENGTH = 100  # a forename, a surname and its lower-case search key, a contact's name
+RELATIONSHIP_LENGTH = 60
+EMAIL_LENGTH = 254
+PHONE_LENGTH = 20
+ADDRESS_LENGTH = 500
+LANGUAGE_LENGTH = 60
+MAX_CONTACTS = 6  # parent and carer contacts of one child
+
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_LENGTH),
+    AfterValidator(printable),
+]
 
 
 class Sex(StrEnum):
@@ -143,6 +157,15 @@ class Person(BaseModel):
     setting_urn: str | None = None
     setting_ukprn: str | None = None
     setting_type: str | None = None
+
+    @field_validator("surname")
+    @classmethod
+    def _surname_key_fits(cls, surname: str) -> str:
+        """Its search key (the surname in lower case) is kept too: some capitals, such as 'İ', are
+        two letters in lower case."""
+        if len(surname.lower()) > NAME_LENGTH:
+            raise ValueError(f"the surname is too long: at most {NAME_LENGTH} letters, counted in lower case")
+        return surname
 
     @field_validator("upn", "postcode", "ethnicity", "upn_unknown", "setting_type", mode="before")
     @classmethod
@@ -286,22 +309,38 @@ class ContactWay(StrEnum):
     POST = "post"
 
 
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{6,20}$")]
+Phone = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=PHONE_LENGTH, pattern=r"^\+?[0-9 ()-]{6,20}$")
+]
 EMAIL_SHAPE = r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$"
-Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254, pattern=EMAIL_SHAPE)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+Email = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=EMAIL_LENGTH, pattern=EMAIL_SHAPE),
+    AfterValidator(printable),
+]
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=ADDRESS_LENGTH), AfterValidator(printable_lines)
+]
+Relationship = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=RELATIONSHIP_LENGTH),
+    AfterValidator(printable),
+]
+Language = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=LANGUAGE_LENGTH), AfterValidator(printable)
+]
 
 
 class Contact(BaseModel):
     """A parent or carer to send decisions to (personal data: the store only)."""
 
     name: Name
-    relationship: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+    relationship: Relationship
     email: Email | None = None
     phone: Phone | None = None
     address: Text | None = None
     preferred: ContactWay = ContactWay.EMAIL
-    interpreter_language: Annotated[str, StringConstraints(max_length=60)] | None = None  # None: not needed
+    interpreter_language: Language | None = None  # None: not needed
 
     @field_validator("email", "phone", "address", "interpreter_language", mode="before")
     @classmethod

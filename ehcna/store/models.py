@@ -25,6 +25,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from domain.person import (
+    ADDRESS_LENGTH,
+    EMAIL_LENGTH,
+    LANGUAGE_LENGTH,
+    NAME_LENGTH,
+    PHONE_LENGTH,
+    RELATIONSHIP_LENGTH,
+)
+
 REF = String(64)
 TEAM = String(64)
 
@@ -215,8 +224,8 @@ class PersonRow(Base):
     __tablename__ = "people"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # opaque (a UUID)
-    forename: Mapped[str] = mapped_column(String(100))
-    surname: Mapped[str] = mapped_column(String(100), index=True)
+    forename: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    surname: Mapped[str] = mapped_column(String(NAME_LENGTH), index=True)
     birth_date: Mapped[date] = mapped_column(Date)
     sex: Mapped[str | None] = mapped_column(String(1))
     ethnicity: Mapped[str | None] = mapped_column(String(4))
@@ -230,7 +239,7 @@ class PersonRow(Base):
     setting_urn: Mapped[str | None] = mapped_column(String(6))
     setting_ukprn: Mapped[str | None] = mapped_column(String(8))
     setting_type: Mapped[str | None] = mapped_column(String(4))
-    surname_key: Mapped[str | None] = mapped_column(String(100))
+    surname_key: Mapped[str | None] = mapped_column(String(NAME_LENGTH))  # Person checks it fits
 
     __table_args__ = (
         Index("ix_people_birth_date", "birth_date"),
@@ -271,13 +280,14 @@ class ContactRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     person_id: Mapped[str] = mapped_column(String(36), ForeignKey("people.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)  # the order the officer gave them
-    name: Mapped[str] = mapped_column(String(100))
-    relationship: Mapped[str] = mapped_column(String(60))
-    email: Mapped[str | None] = mapped_column(String(254))
-    phone: Mapped[str | None] = mapped_column(String(20))
-    address: Mapped[str | None] = mapped_column(String(500))
+    # the lengths domain.person checks: a Contact that validates fits
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    relationship: Mapped[str] = mapped_column(String(RELATIONSHIP_LENGTH))
+    email: Mapped[str | None] = mapped_column(String(EMAIL_LENGTH))
+    phone: Mapped[str | None] = mapped_column(String(PHONE_LENGTH))
+    address: Mapped[str | None] = mapped_column(String(ADDRESS_LENGTH))
     preferred: Mapped[str] = mapped_column(String(8))
-    interpreter_language: Mapped[str | None] = mapped_column(String(60))
+    interpreter_language: Mapped[str | None] = mapped_column(String(LANGUAGE_LENGTH))
 
     __table_args__ = (UniqueConstraint("person_id", "position", name="uq_contacts_person_position"),)
 
