@@ -24,6 +24,7 @@ from ehcna.web.pages.auth import allow
 from ehcna.web.pages.downloads import audited_csv
 from ehcna.web.pages.names import ADVICE_NAMES, STAGE_NAMES
 from ehcna.web.pages.rendering import long_date, render
+from ehcna.web.query_text import check_query_text, query_text_problems
 from ehcna.web.security import OFFICERS, forbid, listed_team, services
 from ehcna.web.services import Services
 
@@ -115,6 +116,10 @@ class WorkQuery:
             "sort": self.sort.value if self.sort is not Sort.URGENCY else None,
         }
 
+    def texts(self) -> dict[str, str | None]:
+        """The free-text parameters, by name: checked before they reach the store (ehcna.web.query_text)."""
+        return {"team": self.team, "officer": self.officer, "q": self.q}
+
 
 def work_query(
     view: View | None = None,
@@ -163,7 +168,9 @@ def _filters(actor: Actor, own_team: str | None, query: WorkQuery) -> tuple[View
 async def worklist_page(
     request: Request, svc: Services, actor: Actor, query: WorkQuery, size: int | None = None
 ) -> tuple[View | None, Filters, WorkPage, date]:
-    """The view ``query`` asks for, as ``actor`` may see it (``size``: every row, one page)."""
+    """The view ``query`` asks for, as ``actor`` may see it (``size``: every row, one page); a text
+    parameter that cannot be looked up is refused (422, the parameter and the reason)."""
+    check_query_text(**query.texts())
     own = await run_in_threadpool(listed_team, svc, request, actor)
     try:
         view, filters = _filters(actor, own, query)
@@ -186,6 +193,9 @@ def _query(**params: object) -> str:
     return urlencode(kept)
 
 
+BOX_NAMES = {"q": "Search", "officer": "Case officer", "team": "Team"}  # as the filter form labels them
+
+
 @router.get("/cases")
 async def cases_page(
     request: Request,
@@ -193,6 +203,15 @@ async def cases_page(
     actor: Actor = Depends(officer),
     svc: Services = Depends(services),
 ) -> Response:
+    # a box that cannot be looked up is named in the error summary; the list shows as if it were empty
+    problems = query_text_problems(**query.texts())
+    errors = {name: f"{BOX_NAMES[name]} {reason}" for name, reason in problems.items()}
+    query = replace(
+        query,
+        team=None if "team" in problems else query.team,
+        officer=None if "officer" in problems else query.officer,
+        q=None if "q" in problems else query.q,
+    )
     view, filters, work, today = await worklist_page(request, svc, actor, query)
     params = query.params(view, filters.search)
     heading = "My cases" if view is View.MINE else "Team cases" if view is View.TEAM else "Open cases"
@@ -201,6 +220,7 @@ async def cases_page(
         request,
         "officer/cases.html",
         actor,
+        422 if problems else 200,
         heading=heading,
         view=view,
         work=work,
@@ -216,6 +236,8 @@ async def cases_page(
         sorts=[(s.value, SORT_NAMES[s]) for s in Sort],
         teams=_teams(svc, actor),
         team=query.team,
+        errors=errors,
+        error_list=[{"href": f"#{name}", "text": text} for name, text in errors.items()],
     )
 
 
