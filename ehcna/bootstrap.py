@@ -13,6 +13,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import structlog
 from fastapi import FastAPI
@@ -261,20 +262,29 @@ def secret_key(settings: Settings) -> str:
     return path.read_text().strip()
 
 
+def web_server_options(settings: Settings) -> dict[str, Any]:
+    """How uvicorn serves the web app (``uvicorn.run`` and ``uvicorn.Config`` take these)."""
+    return {
+        "host": settings.web_host,
+        "port": settings.web_port,
+        # behind the council's proxy each person keeps their own address (sign-in throttling counts by it)
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.trusted_proxies,
+        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS,
+        # uvicorn's access log writes each request's query string: searches for a child's surname,
+        # UPN or date of birth. The app logs each request by its path only (ehcna.web.request_log).
+        "access_log": False,
+        "log_config": None,  # uvicorn's own lines in the engine's format (configure_logging)
+    }
+
+
 def run_web(settings: Settings) -> None:
     import uvicorn
 
+    configure_logging()
     # first, as the worker does: a bad policy file stops here, naming each key and its problem
     policy = load_policy_or_exit(settings)
-    uvicorn.run(
-        web_app(settings, policy),
-        host=settings.web_host,
-        port=settings.web_port,
-        # behind the council's proxy each person keeps their own address (sign-in throttling counts by it)
-        proxy_headers=True,
-        forwarded_allow_ips=settings.trusted_proxies,
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-    )
+    uvicorn.run(web_app(settings, policy), **web_server_options(settings))
 
 
 def main_worker(settings: Settings | None = None) -> None:

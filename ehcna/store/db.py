@@ -24,6 +24,9 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str = DEFAULT_URL, **kwargs: Any) -> Engine:
+    """The engine for ``url``. Its errors never carry the values of a statement (a child's name, a
+    contact's phone): a DataError or IntegrityError is logged with the SQL only."""
+    kwargs.setdefault("hide_parameters", True)
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":

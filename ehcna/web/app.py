@@ -20,6 +20,7 @@ from ehcna.web.api import router as api_router
 from ehcna.web.codec import router as codec_router
 from ehcna.web.pages import register as register_pages
 from ehcna.web.protection import Protection
+from ehcna.web.request_log import RequestLog
 from ehcna.web.services import Services
 
 OPENAPI_URL = "/openapi.json"
@@ -148,6 +149,7 @@ def create_app(
     app.add_exception_handler(ValidationError, _invalid_input)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_middleware(Protection, tls=cookie_secure)
+    app.add_middleware(RequestLog)  # outermost: every request, refused ones too, by its path only
     app.include_router(api_router)
     app.include_router(codec_router)
     _add_api_docs(app)
