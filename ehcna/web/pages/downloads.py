@@ -13,13 +13,27 @@ from domain.commands import Actor
 from ehcna.store.audit import append_audit
 from ehcna.web.services import Services
 
+# a spreadsheet reads a cell starting with one of these as a formula (OWASP: CSV injection)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: Any) -> Any:
+    """A value as a CSV cell: a text that a spreadsheet would run as a formula (a child's name typed as
+    "=HYPERLINK(...)") starts with a single quote, so it is shown as typed; numbers are left as they
+    are, negative ones too."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(header)
+    writer.writerow([cell(h) for h in header])
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow([cell(v) for v in row])
     return out.getvalue()
 
 
