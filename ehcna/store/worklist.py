@@ -119,8 +119,14 @@ ORDER = {
     Sort.URGENCY: (CaseRow.next_due.is_(None), CaseRow.next_due, CaseRow.ref),
     Sort.REF: (CaseRow.ref,),
     Sort.RECEIVED: (CaseRow.day0, CaseRow.ref),
-    Sort.OFFICER: (CaseOfficerRow.officer, CaseRow.next_due, CaseRow.ref),
-    Sort.NAME: (PersonRow.surname_key, PersonRow.forename, CaseRow.ref),
+    # named officers A to Z, then the cases no one holds; children by surname, then cases without a
+    # child recorded: NULLs last said outright (SQLite puts them first, PostgreSQL last)
+    Sort.OFFICER: (
+        CaseOfficerRow.officer.asc().nulls_last(),
+        CaseRow.next_due.asc().nulls_last(),
+        CaseRow.ref,
+    ),
+    Sort.NAME: (PersonRow.surname_key.asc().nulls_last(), PersonRow.forename.asc().nulls_last(), CaseRow.ref),
 }
 
 
