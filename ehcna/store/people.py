@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import uuid4
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from domain.commands import Actor
 from domain.errors import RuleViolation
-from domain.person import Contact, Person
+from domain.person import MAX_CONTACTS, Contact, Person
 from ehcna.store.audit import append_audit
 from ehcna.store.models import CasePersonRow, ContactRow, PersonRow
 from ehcna.store.upsert import insert_ignore
@@ -69,8 +69,42 @@ def change_person(session: Session, person_id: str, person: Person, by: Actor, a
     return changed
 
 
+TOO_MANY_CONTACTS = f"a child's record holds at most {MAX_CONTACTS} parent and carer contacts"
+
+
+def _hold(session: Session, person_id: str, at: datetime) -> None:
+    """Hold the child's record until the transaction ends, so that two changes to their contacts run
+    one after the other (each counts what the other wrote): the UPDATE takes the row's lock on
+    PostgreSQL and the database's write lock on SQLite before anything is counted. The contacts are
+    part of the record, so it is marked updated."""
+    touched = update(PersonRow).where(PersonRow.id == person_id).values(updated_at=at)
+    if session.scalar(touched.returning(PersonRow.id)) is None:
+        raise RuleViolation("person", "no such child")
+
+
+def add_contact(session: Session, person_id: str, contact: Contact, by: Actor, at: datetime) -> None:
+    """One more parent or carer, after those held; audited. Past ``MAX_CONTACTS`` it is refused,
+    naming the field ``contacts`` (counted under the child's lock: two at once cannot both pass)."""
+    _hold(session, person_id, at)
+    held = session.scalar(select(func.count()).where(ContactRow.person_id == person_id)) or 0
+    if held >= MAX_CONTACTS:
+        raise RuleViolation("contacts", f"{TOO_MANY_CONTACTS}: this child has {held} already")
+    position = session.scalar(select(func.max(ContactRow.position)).where(ContactRow.person_id == person_id))
+    row = {
+        "person_id": person_id,
+        "position": 0 if position is None else position + 1,
+        **contact.model_dump(),
+    }
+    session.execute(insert(ContactRow), [row])
+    _audit(session, person_id, "add_contact", by, at, [f"contacts[{held + 1}]"])
+
+
 def set_contacts(session: Session, person_id: str, contacts: list[Contact], by: Actor, at: datetime) -> None:
-    """The child's parent and carer contacts, in the order given (replacing those held); audited."""
+    """The child's parent and carer contacts, in the order given (replacing those held); audited.
+    More than ``MAX_CONTACTS`` are refused, naming the field ``contacts``."""
+    if len(contacts) > MAX_CONTACTS:
+        raise RuleViolation("contacts", f"{TOO_MANY_CONTACTS}: {len(contacts)} were given")
+    _hold(session, person_id, at)
     session.execute(delete(ContactRow).where(ContactRow.person_id == person_id))
     if contacts:
         session.execute(
