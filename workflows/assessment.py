@@ -3,12 +3,17 @@
 People act through updates: each validator runs the domain rule on a copy
 of the case and refuses with the rule's reason; the handler applies the same
 rule for real, queues the record of it, and answers once it is recorded.
-The main loop records, keeps the advice clocks running as child workflows,
-fires alarms at absolute instants and keeps the search attributes current.
+The main loop records, keeps the advice clocks running, fires alarms at
+absolute instants and keeps the search attributes current. Since v7 an advice
+clock is a set of alarms of the case itself (a timer of the one workflow), not
+a child workflow: a submission is then one workflow task of the case, where a
+child cost three (the case's, the child's woken by its signal, the case's told
+of the child's end). Cases begun with children keep them.
 """
 
 import asyncio
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from temporalio import workflow
@@ -19,7 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.casework import CaseRecordActivities, NotificationActivities
     from activities.options import ACTIVITY_RETRY, ACTIVITY_TIMEOUT
     from domain import assessment as rules
-    from domain.alarms import Alarm, case_alarms
+    from domain.alarms import Alarm, advice_alarms, case_alarms
     from domain.case import Case
     from domain.clock import london_date, start_of_day
     from domain.commands import (
@@ -62,6 +67,9 @@ ADVICE_IDS_APART = "advice-ids-apart"
 # v6: the case officer is told when advice arrives (an activity beside the main loop, so a mail
 # server that is down never holds up the case); cases that received advice before it replay without
 ADVICE_RECEIVED_NOTICE = "advice-received-notice"
+# v7: the advice clocks run inside the case (alarms of its own, one AlarmClock per advice request),
+# not as child workflows; cases begun with children keep them for the rest of their life
+ADVICE_CLOCKS_IN_CASE = "advice-clocks-in-case"
 
 
 def refusal(err: RuleViolation) -> ApplicationError:
@@ -91,7 +99,9 @@ class AssessmentWorkflow:
         self._notices: list[asyncio.Future[None]] = []  # advice notices being delivered
         self._woken = False
         self._alarms = AlarmClock()
-        self._children: dict[str, Any] = {}  # advice id -> child handle
+        self._children: dict[str, Any] = {}  # advice id -> child handle (cases begun before v7)
+        self._advice_clocks: dict[str, AlarmClock] = {}  # advice id -> its clock (v7)
+        self._clocks_inside: bool | None = None  # decided once, at the first pass of the main loop
         self._told_children: dict[str, AdviceUpdate] = {}
         self._search: dict[str, Any] = {}
         # the start and any prior steps are recorded here, before any update can be
@@ -120,6 +130,15 @@ class AssessmentWorkflow:
     def alarms_sent(self) -> list[str]:
         """Keys of the case-level alarms sent so far (advice alarms: each child's own query)."""
         return list(self._alarms.sent)
+
+    @workflow.query
+    def advice_alarms_sent(self, advice_id: str) -> list[str] | None:
+        """Keys of the alarms of one advice request's clock sent so far; None when that clock is a
+        child workflow of its own (cases begun before v7: ask the child)."""
+        if not self._clocks_inside:
+            return None
+        clock = self._advice_clocks.get(advice_id)
+        return list(clock.sent) if clock else []
 
     # -- acting ----------------------------------------------------------
 
@@ -172,7 +191,9 @@ class AssessmentWorkflow:
                 at=workflow.now(),
                 by=by,
                 detail=detail,
-                case=self._case.model_copy(deep=True),
+                # the case as it stands: never changed in place (rules.apply returns a changed copy),
+                # so the event shares it rather than deep-copying it per event
+                case=self._case,
             )
         )
         return self._seq
@@ -307,6 +328,7 @@ class AssessmentWorkflow:
             raise self._refused_start
         # v2: alerts are sent beside the main loop (cases recorded under v1 replay as they ran)
         background = workflow.patched(ALARMS_IN_BACKGROUND)
+        self._clocks_inside = workflow.patched(ADVICE_CLOCKS_IN_CASE)
         while True:
             # cleared before the work, not after: an action applied while this
             # pass awaits an activity must wake the next pass, not be slept past
@@ -314,12 +336,15 @@ class AssessmentWorkflow:
             await self._record_outbox()
             await self._keep_advice_clocks()
             await self._alarms.fire_due(self._schedule, self._send_alarm, in_background=background)
+            await self._fire_advice_alarms(background)
             self._refresh_search_attributes()
             if self._case.is_closed and not self._outbox:
                 break
             await sleep_until(self._next_wake(), lambda: self._woken or bool(self._outbox))
         await self._keep_advice_clocks()
         await self._alarms.delivered()
+        for clock in self._advice_clocks.values():
+            await clock.delivered()
         await asyncio.gather(*self._notices)
         for handle in self._children.values():
             await handle
@@ -361,7 +386,12 @@ class AssessmentWorkflow:
             self._outbox.pop(0)
 
     async def _keep_advice_clocks(self) -> None:
-        """Start a child per open advice request; tell children what changed."""
+        """A clock per open advice request: inside the case (v7), else a child told what changed."""
+        if self._clocks_inside:
+            for advice in self._case.advice:
+                if advice.id not in self._advice_clocks and advice.is_open and advice.has_clock:
+                    self._advice_clocks[advice.id] = AlarmClock()
+            return
         wid = workflow.info().workflow_id
         for advice in self._case.advice:
             excepted = bool(self._case.advice_exceptions(advice.id))
@@ -396,10 +426,34 @@ class AssessmentWorkflow:
         case = self._case
         await raise_alarm(workflow.info().workflow_id, case.ref, case.team, case.team, alarm)
 
+    def _advice_schedule(self, advice_id: str) -> list[Alarm]:
+        """The alarms of one advice request's clock, as the child workflow computed them: none once the
+        advice is closed (the child ended then), the case's team and exceptions as they stand now."""
+        advice = self._case.advice_by_id(advice_id)
+        if advice is None or not advice.is_open:
+            return []
+        excepted = bool(self._case.advice_exceptions(advice_id))
+        return advice_alarms(advice, excepted, workflow.now(), self._input.timing)
+
+    async def _fire_advice_alarms(self, background: bool) -> None:
+        for advice_id, clock in list(self._advice_clocks.items()):
+            await clock.fire_due(
+                partial(self._advice_schedule, advice_id),
+                partial(self._send_advice_alarm, advice_id),
+                in_background=background,
+            )
+
+    async def _send_advice_alarm(self, advice_id: str, alarm: Alarm) -> None:
+        case = self._case
+        advice = case.advice_by_id(advice_id)
+        holder = advice.provider_team if advice else case.team
+        await raise_alarm(workflow.info().workflow_id, case.ref, case.team, holder, alarm)
+
     def _next_wake(self) -> datetime | None:
         candidates = [
             self._alarms.next_at(self._schedule()),
             next_status_change(self._case, workflow.now()),
+            *(clock.next_at(self._advice_schedule(i)) for i, clock in self._advice_clocks.items()),
         ]
         return min((c for c in candidates if c is not None), default=None)
 

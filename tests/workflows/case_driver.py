@@ -42,7 +42,7 @@ PROVIDER_TEAMS = {
     AdviceKind.PFA: "pfa-team",
 }
 # histories recorded by the current code; earlier versions' stay in their own folders
-HISTORIES = Path(__file__).resolve().parent.parent / "histories" / "v6"
+HISTORIES = Path(__file__).resolve().parent.parent / "histories" / "v7"
 
 
 # reg 6(1): the family's views (recorded by the officer, no clock) and four bodies' advice
@@ -165,6 +165,10 @@ class CaseDriver:
         return self.client.get_workflow_handle(advice_workflow_id(self.ref, advice_id))
 
     async def advice_alarms(self, advice_id: str) -> list[str]:
+        """The alarms of an advice request's clock sent so far: the case's own (v7), else its child's."""
+        sent = await self.handle.query(AssessmentWorkflow.advice_alarms_sent, advice_id)
+        if sent is not None:
+            return sent
         return await self.advice_handle(advice_id).query(AdviceWorkflow.alarms_sent)
 
     async def finish(self, name: str) -> CaseView:
@@ -188,7 +192,7 @@ async def _decrypted(node: Any, codec: EncryptionCodec) -> Any:
 
 
 async def save_history(handle: WorkflowHandle, name: str) -> None:
-    """With EHCNA_RECORD_HISTORIES=1, write the history to tests/histories/v6/<name>.json."""
+    """With EHCNA_RECORD_HISTORIES=1, write the history to tests/histories/v7/<name>.json."""
     if os.environ.get("EHCNA_RECORD_HISTORIES") != "1":
         return
     history = await handle.fetch_history()

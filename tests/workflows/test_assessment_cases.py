@@ -78,7 +78,9 @@ async def test_one_advice_late_breaches_only_that_advice(env_queue):
     await case.serve_draft(75)
     await case.issue_final_plan(95)
     result = await case.finish("one_advice_late")
-    await save_history(case.advice_handle("HEALTH-1"), "one_advice_late_advice_health")
+    if await case.handle.query(AssessmentWorkflow.advice_alarms_sent, "HEALTH-1") is None:
+        # before v7 the advice clock was a child workflow, with a history of its own
+        await save_history(case.advice_handle("HEALTH-1"), "one_advice_late_advice_health")
 
     assert status_of(result, "T2:HEALTH-1") is DeadlineStatus.MET_LATE
     for other in ("EDUCATION-1", "EP-1", "SOCIAL_CARE-1"):
