@@ -100,8 +100,9 @@ def _write_batch(session: Session, plans: Sequence[CasePlan], at: datetime) -> s
         # version: as if the workflow had recorded the start and each step
         for table, items in case_rows(plan.case, case_workflow_id(plan.ref), len(plan.steps) + 1, at).items():
             add(table, *items)
-        if plan.setting is not None:
-            add(NamedSettingRow.__table__, {"case_ref": plan.ref, "rank": 1, **plan.setting.model_dump()})
+        setting = plan.setting_row()
+        if setting is not None:
+            add(NamedSettingRow.__table__, setting)
         add(BreachRow.__table__, *(derived_breach_row(plan.ref, plan.case.team, b) for b in plan.breaches))
         add(
             AppealRow.__table__,
@@ -157,14 +158,15 @@ def _audit_row(plan: CasePlan, at: datetime) -> dict[str, Any]:
 
 def save_people(sessions: sessionmaker[Session], plans: Sequence[CasePlan], at: datetime) -> None:
     """What the store keeps of an open case beside its workflow, written before the workflow starts
-    (which never sees it): the child, the setting named, and the breaches its history already holds."""
+    (which never sees it): the child, the setting consulted or named, and the breaches its history
+    already holds."""
     for plan in plans:
         with sessions.begin() as session:
             if plan.person is not None:
                 _save_child(session, plan, at)
-            if plan.setting is not None:
-                row = {"case_ref": plan.ref, "rank": 1, **plan.setting.model_dump()}
-                insert_ignore(session, NamedSettingRow.__table__, row)
+            setting = plan.setting_row()
+            if setting is not None:
+                insert_ignore(session, NamedSettingRow.__table__, setting)
             for b in plan.breaches:
                 insert_ignore(session, BreachRow.__table__, derived_breach_row(plan.ref, plan.case.team, b))
 

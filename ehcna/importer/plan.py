@@ -41,7 +41,7 @@ from domain.errors import RuleViolation
 from domain.history import implied_breaches, returned_after_close
 from domain.person import Contact, NamedSetting, Person, check_year_group
 from domain.statutory_exceptions import ExceptionCode, validate_case_exception
-from domain.words import advice_in_words, lower_first
+from domain.words import advice_in_words, day_in_words, lower_first
 from ehcna.importer.csv_format import (
     AdviceLine,
     CaseLine,
@@ -107,8 +107,24 @@ class CasePlan:
     appeals: tuple[Appeal, ...] = ()
     breaches: tuple[Deadline, ...] = ()  # implied by a closed case's dates (K10 for migrated history)
     person: Person | None = None  # the child, for the store only (never sent to Temporal)
-    setting: NamedSetting | None = None  # the setting consulted and named in the plan
+    setting: NamedSetting | None = None  # the setting named in the plan
     contact: Contact | None = None  # a parent or carer, for the store only
+    school_consulted_on: date | None = None  # T5, also before (or without) a setting named
+
+    def setting_row(self) -> dict[str, Any] | None:
+        """Its row of the store's named_settings (SEN2 module 4b reads those naming a setting)."""
+        if self.setting is None and self.school_consulted_on is None:
+            return None
+        named = self.setting.model_dump(exclude={"consulted_on"}) if self.setting else {}
+        return {
+            "case_ref": self.ref,
+            "rank": 1,
+            "urn": None,
+            "ukprn": None,
+            "sen_setting": None,
+            **named,
+            "consulted_on": self.school_consulted_on,
+        }
 
     @property
     def ref(self) -> str:
@@ -331,32 +347,49 @@ def _plan_case(
         implied_breaches(states) if case.is_closed else _closed_late(case, implied_breaches(states))
     )
     person = _person(row, file)
-    setting = _setting(row, file, case)
+    setting = _setting(row, file)
+    consulted = _school_consulted(row, file, case, today)
     contact = _contact(row, file, person)
-    return CasePlan(file, row.line, start, tuple(commands), case, appeals, breaches, person, setting, contact)
+    return CasePlan(
+        file, row.line, start, tuple(commands), case, appeals, breaches, person, setting, contact, consulted
+    )
 
 
 SETTING_COLUMNS = {
     "urn": "named_setting_urn",
     "ukprn": "named_setting_ukprn",
     "sen_setting": "named_setting_sen_setting",
-    "consulted_on": "school_consulted_date",
 }
 
 
-def _setting(row: CaseLine, file: str, case: Case) -> NamedSetting | None:
+def _setting(row: CaseLine, file: str) -> NamedSetting | None:
+    """The setting named in the plan, when the row names one (the day it was consulted: CasePlan)."""
     cells = {field: getattr(row, column) for field, column in SETTING_COLUMNS.items()}
     if all(v is None for v in cells.values()):
         return None
     try:
-        setting = NamedSetting(**cells)
+        return NamedSetting(**cells)
     except ValidationError as err:
         raise _Refused(validation_errors(err, file, row.line, SETTING_COLUMNS, "named_setting_urn")) from None
-    consulted = setting.consulted_on
-    if consulted is not None and (consulted < case.day0 or (case.outcome_on and consulted > case.outcome_on)):
-        reason = f"{consulted} is outside the case (day 0 {case.day0} to {case.outcome_on or 'today'})"
-        raise _Refused([RowError(file, row.line, "school_consulted_date", reason)])
-    return setting
+
+
+def _school_consulted(row: CaseLine, file: str, case: Case, today: date) -> date | None:
+    """The day the school or setting was consulted (T5, CFA s.39): between day 0 and the outcome (or
+    today). A council consults before it names a setting, and a case may close (withdrawn, moved
+    away) or still be drafted with none named: the date stands alone as well as with a setting."""
+    consulted = row.school_consulted_date
+    if consulted is None:
+        return None
+    said = f"the school was consulted on {day_in_words(consulted)}"
+    if consulted < case.day0:
+        reason = f"{said}, before the request was received ({day_in_words(case.day0)})"
+    elif case.outcome_on is not None and consulted > case.outcome_on:
+        reason = f"{said}, after the case closed ({day_in_words(case.outcome_on)})"
+    elif consulted > today:
+        reason = f"{said}, in the future (today is {day_in_words(today)})"
+    else:
+        return consulted
+    raise _Refused([RowError(file, row.line, "school_consulted_date", reason)])
 
 
 PERSON_COLUMNS = tuple(Person.model_fields)

@@ -415,12 +415,14 @@ def _request(
 
 
 def _settings(conn: Connection, period: Period) -> dict[str, list[Any]]:
-    """The settings named in plans issued by the period's end (few: one or two per plan)."""
+    """The settings named in plans issued by the period's end (few: one or two per plan). A school
+    consulted but not named (a row with only ``consulted_on``) is not one."""
     n, c = NamedSettingRow.__table__.c, CaseRow.__table__.c
     stmt = (
         select(n.case_ref, n.rank, n.urn, n.ukprn, n.sen_setting)
         .join(CaseRow.__table__, c.ref == n.case_ref)
         .where(c.final_plan_on <= period.end)
+        .where(or_(n.urn.is_not(None), n.ukprn.is_not(None), n.sen_setting.is_not(None)))
         .order_by(n.case_ref, n.rank)
     )
     out: dict[str, list[Any]] = {}

@@ -527,3 +527,71 @@ def test_import_refuses_a_case_exception_from_exceptions_csv_after_the_case_clos
         ("cases.csv", 2, "ref"),  # not imported: its exception is refused
         ("exceptions.csv", 2, "start"),  # E-PERS outside the case's open period (day 0 to day 120)
     ]
+
+
+# -- school consultation (T5, CFA s.39) ----------------------------------------------
+
+
+def test_import_school_consulted_before_a_setting_is_named_is_kept_in_the_store(db, tmp_path):
+    """A council consults a school before it names one (and may never name it: the case is withdrawn,
+    or the plan is still being drafted): the date is kept alone, in named_settings.consulted_on."""
+    from datetime import UTC, datetime
+
+    from ehcna.importer.load import LoadReport, load_closed, save_people
+    from ehcna.store.models import NamedSettingRow
+
+    withdrawn = case_row(
+        "EH-1",
+        DAY0,
+        decision_to_assess="yes",
+        decision_to_assess_date=day(30),
+        school_consulted_date=day(60),
+        outcome="WITHDRAWN",
+        outcome_date=day(70),
+    )
+    named = plan_issued("EH-2", DAY0, named_setting_urn="100000", school_consulted_date=day(95))
+    drafting = case_row(
+        "EH-3", DAY0, decision_to_assess="yes", decision_to_assess_date=day(30), school_consulted_date=day(40)
+    )
+    result = plan(tmp_path, [withdrawn, named, drafting], plan_issued_advice("EH-2", DAY0))
+    assert result.errors == []
+    load_closed(db.sessions, result.closed, datetime.now(UTC), LoadReport())
+    save_people(db.sessions, result.open, datetime.now(UTC))
+    with db.sessions() as s:
+        stored = {
+            r.case_ref: (r.urn, r.ukprn, r.sen_setting, r.consulted_on)
+            for r in s.query(NamedSettingRow).order_by(NamedSettingRow.case_ref)
+        }
+    assert stored == {
+        "EH-1": (None, None, None, day(60)),  # consulted, never named: the case was withdrawn
+        "EH-2": ("100000", None, None, day(95)),
+        "EH-3": (None, None, None, day(40)),  # open: consulted, not named yet
+    }
+
+
+def test_import_refuses_a_school_consultation_outside_the_case_in_words(tmp_path):
+    before = plan_issued("EH-1", DAY0, school_consulted_date=day(-1))
+    after = plan_issued("EH-2", DAY0, named_setting_urn="100000", school_consulted_date=day(121))
+    future = case_row("EH-3", DAY0, school_consulted_date=TODAY + timedelta(days=1))
+    advice = plan_issued_advice("EH-1", DAY0) + plan_issued_advice("EH-2", DAY0)
+    result = plan(tmp_path, [before, after, future], advice)
+    assert [(e.line, e.column, e.reason) for e in result.errors] == [
+        (
+            2,
+            "school_consulted_date",
+            f"the school was consulted on {day_in_words(day(-1))}, before the request was received "
+            f"({day_in_words(DAY0)})",
+        ),
+        (
+            3,
+            "school_consulted_date",
+            f"the school was consulted on {day_in_words(day(121))}, after the case closed "
+            f"({day_in_words(day(120))})",
+        ),
+        (
+            4,
+            "school_consulted_date",
+            f"the school was consulted on {day_in_words(TODAY + timedelta(days=1))}, in the future "
+            f"(today is {day_in_words(TODAY)})",
+        ),
+    ]

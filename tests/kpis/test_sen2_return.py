@@ -270,3 +270,26 @@ def test_a_mediation_begun_after_the_year_is_not_in_that_years_return_and_an_unk
     bo = by_request(read_module(tmp_path / "y" / "sen2_2027_2_requests.csv"))["R-BO"]
     assert (bo["RequestMediation"], bo["RequestTribunal"]) == ("1", "0")  # the tribunal began in 2027
     assert ("S10", "R-ADA") in {(f.rule, f.request_id) for f in result.failures}
+
+
+def test_a_school_consulted_but_not_named_is_no_plan_detail(db, tmp_path):
+    """Module 4b lists settings named in the plan; a consultation alone (named_settings.consulted_on
+    with no setting) is not one, and the plan still needs its setting (S08)."""
+    day0 = date(2026, 1, 5)
+    plan = read_and_plan(
+        write_csv(
+            tmp_path / "cases.csv",
+            [plan_issued("R-ASKED", day0, **ADA, school_consulted_date="2026-04-10")],
+        ),
+        write_csv(
+            tmp_path / "advice.csv",
+            advice_rows("R-ASKED", day0 + timedelta(days=31), day0 + timedelta(days=60)),
+        ),
+        date(2026, 11, 28),
+    )
+    assert plan.errors == [], plan.errors
+    load_closed(db.sessions, plan.closed, datetime(2026, 11, 28, tzinfo=UTC), LoadReport())
+    with db.engine.connect() as conn:
+        result = write_return(conn, Collection.of(2027), tmp_path / "out")
+    assert read_module(tmp_path / "out" / "sen2_2027_4b_plan_detail.csv") == []
+    assert ("S08", "R-ASKED") in {(f.rule, f.request_id) for f in result.failures}
