@@ -69,23 +69,23 @@ def _yes_no(value: Any) -> Any:
     return answer
 
 
-def _whole_number(value: Any) -> Any:
-    if value is None or isinstance(value, int):
-        return value
-    try:
-        return int(str(value))
-    except ValueError:
-        raise ValueError(f"'{value}' is not a whole number") from None
-
-
 YEAR_CODES = {"N1": -2, "N2": -1, "R": 0}  # nursery 1 and 2, reception; SEN2 counts to year 14
+YEAR_GROUPS = range(-3, 15)  # as numbers: the early years (0 = R, -1 = N2, -2 = N1) to year 14
 
 
 def _year_group(value: Any) -> Any:
-    """A national curriculum year: -3 to 14, or N1, N2, R."""
-    if isinstance(value, str) and value.strip().upper() in YEAR_CODES:
-        return YEAR_CODES[value.strip().upper()]
-    return _whole_number(value)
+    """A national curriculum year as SEN2 counts it: N1, N2, R or 1 to 14 (-3 to 0 as numbers)."""
+    if value is None or isinstance(value, int):
+        return value
+    text = str(value).strip().upper()
+    if text in YEAR_CODES:
+        return YEAR_CODES[text]
+    if re.fullmatch(r"-?\d+", text) and int(text) in YEAR_GROUPS:
+        return int(text)
+    raise ValueError(
+        f"year group '{value}' is not one SEN2 counts: "
+        "use N1, N2, R or 1 to 14 (or a number from -3 to 0 for the early years)"
+    )
 
 
 def _one_of(choices: Iterable[StrEnum]) -> Callable[[Any], Any]:

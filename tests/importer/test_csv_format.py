@@ -54,7 +54,8 @@ def test_each_bad_cell_is_reported_with_its_line_and_column(tmp_path):
         "cases.csv line 4 [received_date]: '05/01/2026' is not a date written YYYY-MM-DD",
         "cases.csv line 4 [request_source]: 'MUM' is not one of "
         "PARENT, YOUNG_PERSON, SCHOOL, HEALTH, OTHER, UNKNOWN",
-        "cases.csv line 4 [year_group]: 'five' is not a whole number",
+        "cases.csv line 4 [year_group]: year group 'five' is not one SEN2 counts: "
+        "use N1, N2, R or 1 to 14 (or a number from -3 to 0 for the early years)",
         "cases.csv line 5 [decision_to_assess]: 'maybe' is not yes or no",
         "cases.csv line 5 [received_date]: '2026-02-30' is not a real date",
         "cases.csv line 7 [team]: a value is required",
@@ -151,3 +152,19 @@ def test_the_documented_columns_are_the_columns_read():
 def test_row_error_reads_as_file_line_column_reason():
     assert str(RowError("cases.csv", 7, "outcome", "why")) == "cases.csv line 7 [outcome]: why"
     assert str(RowError("cases.csv", 1, None, "why")) == "cases.csv line 1: why"
+
+
+def test_year_groups_from_nursery_to_year_14_as_SEN2_counts_them(tmp_path):
+    """N1, N2 and R (nursery 1 and 2, reception) read as -2, -1 and 0, in any case; years 1 to 14 as
+    themselves; anything else is refused with the values SEN2 counts, on its line and column."""
+    accepted = {"N1": -2, "n2": -1, "R": 0, "r": 0, **{str(n): n for n in range(1, 15)}}
+    refused = ["15", "-4", "Y5", "N3", "five", "4.5"]
+    rows = [f"EH-{i},2026-01-05,PARENT,north,{value},," for i, value in enumerate([*accepted, *refused])]
+    parsed = read_cases(write(tmp_path, "\n".join([HEADER, *rows]) + "\n"))
+    assert [r.year_group for r in parsed.rows] == list(accepted.values())
+    first_bad = 2 + len(accepted)  # the header is line 1
+    assert [str(e) for e in parsed.errors] == [
+        f"cases.csv line {line} [year_group]: year group '{value}' is not one SEN2 counts: "
+        "use N1, N2, R or 1 to 14 (or a number from -3 to 0 for the early years)"
+        for line, value in enumerate(refused, start=first_bad)
+    ]
