@@ -35,7 +35,7 @@ run: setup
 
 # with `make run` going: a small realistic caseload, some of it already late
 demo: setup
-	$(BIN)/ehcna import docs/examples/cases.csv --advice docs/examples/advice.csv
+	$(BIN)/ehcna import docs/examples/cases.csv --advice docs/examples/advice.csv --exceptions docs/examples/exceptions.csv
 
 # style, the layers of architecture.md (import contracts in pyproject.toml) and the types
 lint: setup

@@ -29,7 +29,14 @@ BIN = Path(sys.executable).parent
 FIRST_BACKOFF, MAX_BACKOFF = 1.0, 30.0
 STEADY_SECONDS = 60.0  # a process that ran this long before dying starts again at the first back-off
 # the demo caseload: imported once the worker runs (again on each start: an import changes nothing twice)
-DEMO_IMPORT = ["import", "docs/examples/cases.csv", "--advice", "docs/examples/advice.csv"]
+DEMO_IMPORT = [
+    "import",
+    "docs/examples/cases.csv",
+    "--advice",
+    "docs/examples/advice.csv",
+    "--exceptions",
+    "docs/examples/exceptions.csv",
+]
 
 
 def private_var(var: Path) -> None:

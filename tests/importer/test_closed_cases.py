@@ -12,7 +12,7 @@ from domain.words import day_in_words
 from ehcna.importer.command import read_and_plan
 from ehcna.importer.load import LoadReport, import_key, load_closed
 from ehcna.store.appeals import appeals_of
-from ehcna.store.models import AdviceRow, AuditRow, CaseRow, DecisionRow, ExceptionRow
+from ehcna.store.models import AdviceRow, AuditRow, CaseRow, DecisionRow, ExceptionRow, NamedSettingRow
 from tests.importer.cli import count, run_import
 from tests.importer.rows import (
     advice_rows,
@@ -214,13 +214,26 @@ async def test_dry_run_writes_nothing(db, tmp_path):
 
 def test_the_examples_closed_cases_load(db):
     examples = ROOT / "docs" / "examples"
-    plan = read_and_plan(examples / "cases.csv", examples / "advice.csv", date(2026, 11, 23))
+    plan = read_and_plan(
+        examples / "cases.csv", examples / "advice.csv", date(2026, 11, 23), examples / "exceptions.csv"
+    )
     report = LoadReport()
     load_closed(db.sessions, plan.closed, datetime.now(UTC), report)
     assert report.closed_loaded == 7
     with db.sessions() as s:
         assert s.get(CaseRow, "EH-2024-0004").week20_exception
         assert s.get(AdviceRow, ("EH-2025-0005", "HEALTH-1")).status == "CANCELLED"
+        moved = s.get(CaseRow, "EH-2025-0007")
+        assert (moved.transferred_in, moved.original_received_date) == (True, date(2025, 7, 14))
+        assert s.get(CaseRow, "EH-2024-0003").week20_legacy
+        assert s.get(CaseRow, "EH-2025-0006").request_source == "UNKNOWN"
+        assert s.get(AdviceRow, ("EH-2024-0001", "HEALTH-1")).received_on == date(2024, 2, 16)
+        assert s.get(AdviceRow, ("EH-2025-0007", "EDUCATION-1")).status == "WITHDRAWN"
+        assert s.get(AdviceRow, ("EH-2025-0007", "HEALTH-2")).excepted  # A-APPT from exceptions.csv
+        setting = s.get(NamedSettingRow, ("EH-2024-0001", 1))
+        assert (setting.urn, setting.consulted_on) == ("999101", date(2024, 4, 12))
+        codes = s.scalars(sa.select(ExceptionRow.code).where(ExceptionRow.case_ref == "EH-2024-0004")).all()
+        assert sorted(codes) == ["A-ABS", "E-ABS", "E-PERS"]
 
 
 def test_the_cli_refuses_a_bad_file_with_line_numbered_reasons(tmp_path):

@@ -12,6 +12,8 @@ from ehcna.importer.plan import IMPORT_ACTOR, ImportPlan
 from tests.importer.rows import advice_rows, case_row, plan_issued, plan_issued_advice, write_csv
 
 ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "docs" / "examples"
+EXAMPLE_FILES = EXAMPLES / "cases.csv", EXAMPLES / "advice.csv"
 TODAY = date(2026, 11, 23)
 DAY0 = date(2026, 1, 5)
 
@@ -31,8 +33,7 @@ def errors(result: ImportPlan) -> list[tuple[str, int, str | None]]:
 
 
 def test_the_shipped_examples_are_valid():
-    examples = ROOT / "docs" / "examples"
-    result = read_and_plan(examples / "cases.csv", examples / "advice.csv", TODAY)
+    result = read_and_plan(*EXAMPLE_FILES, TODAY, EXAMPLES / "exceptions.csv")
     assert result.errors == []
     assert [c.case.outcome for c in result.closed] == [
         Outcome.PLAN_ISSUED,
@@ -50,6 +51,40 @@ def test_the_shipped_examples_are_valid():
         Stage.REQUEST,
         Stage.ADVICE,
     ]
+
+
+def test_the_shipped_examples_show_each_shape_of_real_history():
+    """docs/examples: every shape docs/import-format.md describes for a council's history."""
+    result = read_and_plan(*EXAMPLE_FILES, TODAY, EXAMPLES / "exceptions.csv")
+    by_ref = {c.ref: c for c in result.cases}
+    moved = by_ref["EH-2025-0007"].case  # transferred in, with the first council's date
+    assert (moved.transferred_in, moved.original_request_on) == (True, date(2025, 7, 14))
+    assert by_ref["EH-2024-0003"].case.legacy_week20  # week20 = yes without a code, on a closed case
+    assert by_ref["EH-2025-0006"].case.request_source == "UNKNOWN"
+    assert (by_ref["EH-2024-0001"].setting.urn, by_ref["EH-2024-0001"].school_consulted_on) == (
+        "999101",
+        date(2024, 4, 12),
+    )
+    assert by_ref["EH-2025-0007"].setting.ukprn == "10099907"
+    assert (by_ref["EH-2026-0101"].setting, by_ref["EH-2026-0101"].school_consulted_on) == (
+        None,
+        date(2026, 11, 4),
+    )  # open: consulted, none named yet
+    health = by_ref["EH-2024-0001"].case.advice_by_id("HEALTH-1")
+    assert (health.received_on, health.due_on) == (date(2024, 2, 16), date(2024, 3, 29))  # from receipt
+    kinds = [(a.id, a.provider_team, a.status) for a in moved.advice if a.kind in ("EDUCATION", "HEALTH")]
+    assert kinds == [
+        ("EDUCATION-1", "elm-secondary", AdviceStatus.WITHDRAWN),  # sent to the old school in error
+        ("EDUCATION-2", "riverside-college", AdviceStatus.RECEIVED),
+        ("HEALTH-1", "icb-community-paeds", AdviceStatus.RECEIVED),
+        ("HEALTH-2", "salt-service", AdviceStatus.RECEIVED),  # several requests of one kind
+    ]
+    # exceptions.csv: an absence beside the case's E-PERS, a missed appointment on the second health request
+    assert [(str(e.code), e.advice_id) for e in by_ref["EH-2024-0004"].case.exceptions][1:] == [
+        ("E-PERS", None),
+        ("E-ABS", None),
+    ]
+    assert [(str(e.code), e.advice_id) for e in moved.exceptions] == [("A-APPT", "HEALTH-2")]
 
 
 def test_a_closed_case_is_its_steps_replayed_in_date_order(tmp_path):

@@ -11,19 +11,20 @@ ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 23)
 
 
-def streamed(cases: Path, advice: Path | None, chunk: int, monkeypatch):
+def streamed(cases: Path, advice: Path | None, chunk: int, monkeypatch, exceptions: Path | None = None):
     monkeypatch.setattr(stream, "CHUNK", chunk)
     plans = []
-    with stream.indexed(cases, advice) as index:
+    with stream.indexed(cases, advice, exceptions) as index:
         result = stream.plan_in_chunks(index, TODAY, plans.extend)
     return plans, result.errors
 
 
 def test_the_examples_plan_the_same_in_chunks_of_any_size(monkeypatch):
     examples = ROOT / "docs" / "examples"
-    whole = read_and_plan(examples / "cases.csv", examples / "advice.csv", TODAY)
+    files = examples / "cases.csv", examples / "advice.csv"
+    whole = read_and_plan(*files, TODAY, examples / "exceptions.csv")
     for chunk in (1, 2, 5, 1000):
-        plans, errors = streamed(examples / "cases.csv", examples / "advice.csv", chunk, monkeypatch)
+        plans, errors = streamed(*files, chunk, monkeypatch, examples / "exceptions.csv")
         assert [p.case for p in plans] == [p.case for p in whole.cases], chunk
         assert errors == whole.errors == []
 
