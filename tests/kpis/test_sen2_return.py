@@ -222,20 +222,134 @@ def test_ehcna_sen2_writes_the_files_and_lists_each_failure(db, tmp_path, capsys
     assert "--reference-date" in capsys.readouterr().err
 
 
+def no_plan(ref: str, day0: date, **cells) -> dict[str, object]:
+    """Assessed on day 30; no plan, decided on day 100."""
+    return case_row(
+        ref,
+        day0,
+        decision_to_assess="yes",
+        decision_to_assess_date=day0 + timedelta(days=30),
+        decision_to_issue="no",
+        decision_to_issue_date=day0 + timedelta(days=100),
+        appeal_information_given="yes",
+        outcome="PLAN_NOT_ISSUED",
+        outcome_date=day0 + timedelta(days=100),
+        **cells,
+    )
+
+
+def appeals_and_settings(db, tmp_path) -> None:
+    """More requests of 2026: each mediation and tribunal flag set on its own somewhere (so two
+    items swapped would show), one begun after the year, and a UKPRN named."""
+    day0s = {
+        "R-NO-PLAN": date(2026, 1, 12),
+        "R-NO-PLAN-2": date(2026, 1, 19),
+        "R-PLAN-MED": date(2026, 2, 2),
+        "R-PLAN-TRIB": date(2026, 2, 9),
+    }
+    cases = [
+        # no plan (22 April): mediation on 15 May
+        no_plan(
+            "R-NO-PLAN",
+            day0s["R-NO-PLAN"],
+            forename="Ed",
+            surname="Flag",
+            birth_date="2014-05-05",
+            assessment_mediation="yes",
+            assessment_mediation_date="2026-05-15",
+        ),
+        # no plan (29 April): a tribunal flag from the earlier system, without its date
+        no_plan("R-NO-PLAN-2", day0s["R-NO-PLAN-2"], assessment_tribunal="yes"),
+        # plan on 2 June at a college (UKPRN): mediation on its content in July; a tribunal begun in
+        # January 2027, after the collection's year, so not in the 2027 return
+        plan_issued(
+            "R-PLAN-MED",
+            day0s["R-PLAN-MED"],
+            120,
+            forename="Fay",
+            surname="Flag",
+            birth_date="2009-09-09",
+            named_setting_ukprn="10000001",
+            other_mediation="yes",
+            other_mediation_date="2026-07-01",
+            other_tribunal="yes",
+            other_tribunal_date="2027-01-10",
+        ),
+        # plan on 9 June: an appeal about its content in October
+        plan_issued(
+            "R-PLAN-TRIB", day0s["R-PLAN-TRIB"], 120, other_tribunal="yes", other_tribunal_date="2026-10-01"
+        ),
+        # refused to assess on 2 March: appeal on 1 April
+        refused(
+            "R-REQ-APPEAL",
+            date(2026, 2, 1),
+            date(2026, 3, 2),
+            forename="Gus",
+            surname="Flag",
+            birth_date="2016-06-06",
+            request_tribunal="yes",
+            request_tribunal_date="2026-04-01",
+        ),
+    ]
+    advice = [
+        row
+        for ref, day0 in day0s.items()
+        for row in advice_rows(ref, day0 + timedelta(days=31), day0 + timedelta(days=60))
+    ]
+    plan = read_and_plan(
+        write_csv(tmp_path / "more-cases.csv", cases),
+        write_csv(tmp_path / "more-advice.csv", advice),
+        date(2027, 2, 1),
+    )
+    assert plan.errors == [], plan.errors
+    load_closed(db.sessions, plan.closed, datetime(2027, 2, 1, tzinfo=UTC), LoadReport())
+
+
+def expected_outcome(decided: date | None, yes: bool | None, case: CaseRow, period) -> tuple[str, str]:
+    """A SEN2 outcome from the store's own columns: H decided before the year, Y or N in it with the
+    decision's date, W withdrawn or moved away by its end, else A."""
+    if decided is not None and decided < period.start:
+        return "H", ""
+    if decided is not None and decided <= period.end:
+        return ("Y" if yes else "N"), decided.isoformat()
+    if case.outcome in ("WITHDRAWN", "TRANSFERRED_OUT") and case.outcome_on <= period.end:
+        return "W", ""
+    return "A", ""
+
+
 def test_the_sen2_files_read_back_give_the_facts_the_store_holds(db, tmp_path):
-    """Round trip: export, parse, and find the store's own facts in every file."""
-    from ehcna.store.models import CasePersonRow
+    """Round trip: export, parse, and find the store's own facts in every file: the person, each
+    request's outcome and its date, each assessment's, every mediation and tribunal flag (those begun
+    by the end of the year), and the settings named."""
+    from ehcna.store.models import AppealRow, CasePersonRow, NamedSettingRow
 
     store(db, tmp_path)
+    appeals_and_settings(db, tmp_path)
+    collection = Collection.of(2027)
+    period = collection.period
+    end = period.end
     with db.engine.connect() as conn:
-        write_return(conn, Collection.of(2027), tmp_path / "rt")
+        write_return(conn, collection, tmp_path / "rt")
     files = {m: read_module(tmp_path / "rt" / f"sen2_2027_{m}.csv") for m in MODULES}
+
+    def flags(s, ref: str, disputes: str) -> tuple[str, str]:
+        begun = {
+            a.route
+            for a in s.scalars(sa.select(AppealRow).where(AppealRow.case_ref == ref))
+            if a.disputes == disputes and (a.started_on is None or a.started_on <= end)
+        }
+        return ("1" if "MEDIATION" in begun else "0"), ("1" if "TRIBUNAL" in begun else "0")
+
     with db.sessions() as s:
         for r in files["2_requests"]:
             case = s.get(CaseRow, r["RequestID"])
             assert r["ReceivedDate"] == case.day0.isoformat()
             link = s.get(CasePersonRow, case.ref)
             assert r["PersonID"] == (link.person_id if link else f"no-person:{case.ref}")
+            outcome = expected_outcome(case.decision_to_assess_on, case.decided_to_assess, case, period)
+            assert (r["RequestOutcome"], r["RequestOutcomeDate"]) == outcome, case.ref
+            assert (r["RequestMediation"], r["RequestTribunal"]) == flags(s, case.ref, "REQUEST"), case.ref
+            assert r["Exported"] == ("1" if case.outcome == "TRANSFERRED_OUT" else "0")
         for r in files["1_person"]:
             person = s.get(PersonRow, r["PersonID"])
             assert (r["Surname"], r["Forename"], r["PersonBirthDate"], r["UPN"]) == (
@@ -246,9 +360,46 @@ def test_the_sen2_files_read_back_give_the_facts_the_store_holds(db, tmp_path):
             )
         for r in files["4a_named_plan"]:
             assert r["StartDate"] == s.get(CaseRow, r["RequestID"]).final_plan_on.isoformat()
+        assessed = {  # a request that went to assessment: Y, or H with a decision to assess
+            r["RequestID"]
+            for r in files["2_requests"]
+            if r["RequestOutcome"] == "Y"
+            or (r["RequestOutcome"] == "H" and s.get(CaseRow, r["RequestID"]).decided_to_assess)
+        }
+        assert {r["RequestID"] for r in files["3_assessments"]} == assessed
         for r in files["3_assessments"]:
             case = s.get(CaseRow, r["RequestID"])
+            outcome = expected_outcome(case.decision_to_issue_on, case.decided_to_issue, case, period)
+            if outcome[0] == "Y":  # its date is the plan's issue, once issued by the year's end
+                issued = case.final_plan_on
+                outcome = ("Y", issued.isoformat() if issued is not None and issued <= end else "")
+            assert (r["AssessmentOutcome"], r["AssessmentOutcomeDate"]) == outcome, case.ref
+            assessment = flags(s, case.ref, "ASSESSMENT")
+            assert (r["AssessmentMediation"], r["AssessmentTribunal"]) == assessment, case.ref
+            assert (r["OtherMediation"], r["OtherTribunal"]) == flags(s, case.ref, "PLAN"), case.ref
             assert r["Week20"] == ("1" if case.week20_exception else "0")
+        named = {
+            (n.case_ref, n.urn or "", n.ukprn or "", n.sen_setting or "", str(n.rank))
+            for n in s.scalars(sa.select(NamedSettingRow))
+            if (n.urn or n.ukprn or n.sen_setting) and s.get(CaseRow, n.case_ref).final_plan_on <= end
+        }
+        details = files["4b_plan_detail"]
+        for r in details:
+            assert r["PersonID"] == s.get(CasePersonRow, r["RequestID"]).person_id
+    items = ("RequestID", "URN", "UKPRN", "SENsetting", "PlacementRank")
+    assert {tuple(r[k] for k in items) for r in details} == named
+
+    # the cohort gives every code and flag something to be compared on
+    assert {r["RequestOutcome"] for r in files["2_requests"]} == {"Y", "N", "H", "W", "A"}
+    assert {r["AssessmentOutcome"] for r in files["3_assessments"]} == {"Y", "N", "H"}
+    for module, items in (
+        ("2_requests", ("RequestMediation", "RequestTribunal")),
+        ("3_assessments", ("AssessmentMediation", "AssessmentTribunal", "OtherMediation", "OtherTribunal")),
+    ):
+        for item in items:
+            assert "1" in {r[item] for r in files[module]}, item
+    assert by_request(files["3_assessments"])["R-PLAN-MED"]["OtherTribunal"] == "0"  # begun in 2027
+    assert {n[1] or n[2] or n[3] for n in named} == {"100000", "10000001", "OTH"}
 
 
 def test_a_mediation_begun_after_the_year_is_not_in_that_years_return_and_an_unknown_source_is_flagged(
