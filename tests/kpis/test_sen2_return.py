@@ -1,6 +1,7 @@
 """The SEN2 return for collection year 2027 (calendar year 2026), from a hand-built store, item by item."""
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -23,6 +24,7 @@ ADA = {
 }
 BO = {"forename": "Bo", "surname": "Sample", "birth_date": "2021-06-01", "sex": "M", "upn_unknown": "UN1"}
 CY = {"forename": "Cy", "surname": "Test", "birth_date": "2012-01-09"}
+ROOT = Path(__file__).resolve().parents[2]
 DI = {"forename": "Di", "surname": "Case", "birth_date": "2013-02-02", "uln": "1234567890"}
 
 
@@ -174,9 +176,42 @@ def test_the_sen2_return_for_a_hand_built_cohort_item_by_item(db, tmp_path):
     ]
 
 
+# each check's wording, as the failures print it and docs/sen2.md lists it
+WORDING = {
+    "S01": "A request outcome of Y or N needs the date the requestor was informed of the decision "
+    "(guide, G1)",
+    "S02": "The request outcome date cannot be before the date the request was received (engine)",
+    "S03": "The assessment outcome date is required where AssessmentOutcome is equal to 'N', "
+    "and 'Y' once the plan is issued (guide, G3, G4)",
+    "S04": "Where no identifier is available, record one of the UPNunknown options UN1-UN10 (guide, G11)",
+    "S05": "UPN invalid (wrong check letter at character 1) "
+    "(the check every DfE collection applies to a UPN)",
+    "S06": "A request is returned with the child's surname, forename and date of birth "
+    "(engine: no person record is linked to this request)",
+    "S07": "The date of birth must be before the date the request was received (engine)",
+    "S08": "A plan in force names a setting: a URN, a UKPRN or a SENsetting code (engine; module 4b)",
+    "S09": "Week20 = 1 carried from an earlier system without the exception's code or dates: "
+    "check it before submission (engine)",
+    "S10": "Who made the request is not recorded (imported as UNKNOWN): find it before submission (engine)",
+}
+WHERE = {
+    "S01": ("2_requests", "RequestOutcomeDate"),
+    "S02": ("2_requests", "RequestOutcomeDate"),
+    "S03": ("3_assessments", "AssessmentOutcomeDate"),
+    "S04": ("1_person", "UPNunknown"),
+    "S05": ("1_person", "UPN"),
+    "S06": ("1_person", "Surname"),
+    "S07": ("1_person", "PersonBirthDate"),
+    "S08": ("4b_plan_detail", "URN"),
+    "S09": ("3_assessments", "Week20"),
+    "S10": ("2_requests", "RequestSource"),
+}
+
+
 def test_each_sen2_check_fires_on_a_bad_record(db, tmp_path):
     """Records the engine's rules would never write, as a load from elsewhere could leave them;
-    S04, S06, S08 and S09 fire on the good cohort above."""
+    S04, S06, S08 and S09 fire on the good cohort above. Each failure is listed with its rule's
+    module, item and wording."""
     store(db, tmp_path)
     with db.sessions.begin() as s:
         s.execute(sa.update(CaseRow).where(CaseRow.ref == "R-BO").values(decision_to_assess_on=None))  # S01
@@ -194,13 +229,38 @@ def test_each_sen2_check_fires_on_a_bad_record(db, tmp_path):
         s.execute(
             sa.update(PersonRow).where(PersonRow.forename == "Bo").values(birth_date=date(2026, 3, 1))
         )  # S07
+        s.execute(sa.update(CaseRow).where(CaseRow.ref == "R-ADA").values(request_source="UNKNOWN"))  # S10
     with db.engine.connect() as conn:
         result = write_return(conn, Collection.of(2027), tmp_path / "bad")
     fired = {(f.rule, f.request_id) for f in result.failures}
-    assert {("S01", "R-BO"), ("S02", "R-MOVED"), ("S03", "R-DI"), ("S05", "R-ADA"), ("S07", "R-BO")} <= fired
-    s01 = next(f for f in result.failures if f.rule == "S01")
-    assert (s01.module, s01.item) == ("2_requests", "RequestOutcomeDate")
-    assert "needs the date the requestor was informed" in str(s01)
+    assert {
+        ("S01", "R-BO"),
+        ("S02", "R-MOVED"),
+        ("S03", "R-DI"),
+        ("S04", "R-CY"),
+        ("S05", "R-ADA"),
+        ("S06", "R-NOBODY"),
+        ("S07", "R-BO"),
+        ("S08", "R-CY"),
+        ("S09", "R-DI"),
+        ("S10", "R-ADA"),
+    } <= fired
+    for rule, wording in WORDING.items():
+        failure = next(f for f in result.failures if f.rule == rule)
+        assert (failure.module, failure.item, failure.wording) == (*WHERE[rule], wording), rule
+        module, item = WHERE[rule]
+        assert str(failure).endswith(f"[{module} {item}]: {wording}"), rule
+
+
+def test_the_sen2_page_lists_each_check_with_the_wording_the_failures_print():
+    table = {}
+    for line in (ROOT / "docs" / "sen2.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0] in WORDING:
+            table[cells[0]] = (cells[1], cells[2])
+    module_names = {"1_person": "1", "2_requests": "2", "3_assessments": "3", "4b_plan_detail": "4b"}
+    expected = {rule: (f"{module_names[m]}, {item}", WORDING[rule]) for rule, (m, item) in WHERE.items()}
+    assert table == expected
 
 
 def test_ehcna_sen2_writes_the_files_and_lists_each_failure(db, tmp_path, capsys):
@@ -444,3 +504,39 @@ def test_a_school_consulted_but_not_named_is_no_plan_detail(db, tmp_path):
         result = write_return(conn, Collection.of(2027), tmp_path / "out")
     assert read_module(tmp_path / "out" / "sen2_2027_4b_plan_detail.csv") == []
     assert ("S08", "R-ASKED") in {(f.rule, f.request_id) for f in result.failures}
+
+
+def test_the_per_case_extract_marks_a_week20_flag_carried_from_an_earlier_system(db, tmp_path):
+    """ehcna export sen2: Week20Legacy = 1 on Di's request (week20 = yes imported without a code or
+    dates), 0 beside a Week20 the engine holds the exception for, and on every other request."""
+    import csv
+    import io
+
+    from ehcna.reports.exports import write_sen2_csv
+
+    store(db, tmp_path)
+    more = plan_issued(
+        "R-EXCEPTED",
+        date(2026, 1, 5),
+        150,
+        week20_exception_code="E-PERS",
+        exception_start="2026-02-01",
+        exception_description="illness",
+    )
+    advice = advice_rows("R-EXCEPTED", date(2026, 2, 5), date(2026, 3, 8))
+    plan = read_and_plan(
+        write_csv(tmp_path / "more.csv", [more]),
+        write_csv(tmp_path / "more-advice.csv", advice),
+        date(2026, 11, 28),
+    )
+    assert plan.errors == [], plan.errors
+    load_closed(db.sessions, plan.closed, datetime(2026, 11, 28, tzinfo=UTC), LoadReport())
+    out = io.StringIO()
+    with db.engine.connect() as conn:
+        write_sen2_csv(conn, out, with_ref=True)
+    rows = {r["CaseRef"]: r for r in csv.DictReader(io.StringIO(out.getvalue()))}
+    assert {ref: (r["Week20"], r["Week20Legacy"]) for ref, r in rows.items() if r["Week20"] == "1"} == {
+        "R-DI": ("1", "1"),
+        "R-EXCEPTED": ("1", "0"),
+    }
+    assert {r["Week20Legacy"] for ref, r in rows.items() if ref != "R-DI"} == {"0"}
