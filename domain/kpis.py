@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from domain.case import AdviceKind
-from domain.statutory_calendar import FINAL_PLAN_WEEKS, REGULATIONS_IN_FORCE, within_weeks
+from domain.statutory_calendar import FINAL_PLAN_WEEKS, REGULATIONS_IN_FORCE, advice_due, within_weeks
 from domain.words import day_in_words
 
 # ---------------------------------------------------------------- measures
@@ -67,6 +67,8 @@ K5_ALWAYS_SHOWN: tuple[str, ...] = K5_KIND_ORDER[:4]
 
 # K1/K2/K6: ENGINE RULE "within 20 weeks" = issued on or before day 0 + 140.
 IN_TIME_PLAN_DAYS = (within_weeks(date.min, FINAL_PLAN_WEEKS) - date.min).days
+# K5: advice in time = returned on or before its request date + 42 (advice_due); the outlook counts so too
+ADVICE_IN_TIME_DAYS = (advice_due(date.min) - date.min).days
 
 
 def kind_sort_key(kind: str) -> tuple[int, str]:
