@@ -412,6 +412,62 @@ def test_import_advice_returned_after_a_decision_not_to_issue_is_kept_late_on_it
     assert [b.key for b in result.closed[0].breaches] == ["T2:SOCIAL_CARE-1"]
 
 
+def test_import_advice_returned_after_a_decision_to_issue_on_a_case_that_goes_on(tmp_path):
+    """Decided to issue on day 80 with social care still out; its report came on day 85 and the case
+    went on to its plan (day 120): the earlier system's record stands, late (due day 73) with its
+    breach derived. An open case is held to reg 6(1): the decision must wait for the advice."""
+    advice = plan_issued_advice("EH-1", DAY0)  # asked day 31, returned day 60
+    advice[4] |= {"returned_date": day(85)}  # SOCIAL_CARE
+    result = plan(tmp_path, [plan_issued("EH-1", DAY0)], advice)
+    assert result.errors == []
+    (planned,) = result.closed
+    social = planned.case.advice_by_id("SOCIAL_CARE-1")
+    assert (social.status, social.returned_on, social.due_on) == (AdviceStatus.RECEIVED, day(85), day(73))
+    assert (planned.case.outcome, planned.case.final_plan_issued_on) == (Outcome.PLAN_ISSUED, day(120))
+    assert [b.key for b in planned.breaches] == ["T2:SOCIAL_CARE-1"]
+
+    going_on = case_row(
+        "EH-2",
+        DAY0,
+        decision_to_assess="yes",
+        decision_to_assess_date=day(30),
+        decision_to_issue="yes",
+        decision_to_issue_date=day(80),
+    )
+    refused = plan(tmp_path, [going_on], [a | {"ref": "EH-2"} for a in advice])
+    assert [(e.line, e.column, e.reason) for e in refused.errors] == [
+        (
+            2,
+            "decision_to_issue",
+            "advice still awaited: social care advice (wait for it, or record it as not received once it "
+            "is overdue) [SOCIAL_CARE-1 is advice.csv line 6]",
+        )
+    ]
+
+
+def test_import_advice_returned_after_a_withdrawn_close_is_kept_late_on_its_date(tmp_path):
+    """Withdrawn on day 80 with the health advice (asked day 31, due day 73) still out; it came on
+    day 85. Kept as received on day 85, not cancelled; it was overdue while the case was open, so
+    its breach is derived."""
+    withdrawn = case_row(
+        "EH-1",
+        DAY0,
+        decision_to_assess="yes",
+        decision_to_assess_date=day(30),
+        outcome="WITHDRAWN",
+        outcome_date=day(80),
+    )
+    advice = advice_rows("EH-1", day(31), day(60))
+    advice[2] |= {"returned_date": day(85)}  # HEALTH, five days after the case closed
+    result = plan(tmp_path, [withdrawn], advice)
+    assert result.errors == []
+    (planned,) = result.closed
+    health = planned.case.advice_by_id("HEALTH-1")
+    assert (health.status, health.returned_on, health.due_on) == (AdviceStatus.RECEIVED, day(85), day(73))
+    assert (planned.case.outcome, planned.case.outcome_on) == (Outcome.WITHDRAWN, day(80))
+    assert [b.key for b in planned.breaches] == ["T2:HEALTH-1"]
+
+
 def test_import_legacy_week20_flag_without_dates_for_closed_cases_only(tmp_path):
     result = plan(
         tmp_path, [plan_issued("EH-1", DAY0, plan_day=150, week20="yes")], plan_issued_advice("EH-1", DAY0)
