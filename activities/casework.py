@@ -17,6 +17,13 @@ class CaseRecordActivities:
         with structlog.contextvars.bound_contextvars(case_ref=event.case.ref):
             await self._records.record_case_event(event)
 
+    @activity.defn(name="record_case_events")
+    async def record_case_events(self, events: list[CaseEvent]) -> None:
+        """Record several applied actions of one case in order (its start and imported steps), as one
+        local activity; each keyed as ``record_case_event`` keys it, so a retry writes nothing new."""
+        with structlog.contextvars.bound_contextvars(case_ref=events[0].case.ref if events else None):
+            await self._records.record_case_events(events)
+
 
 class NotificationActivities:
     def __init__(self, notifications: NotificationPort) -> None:

@@ -14,6 +14,11 @@ from domain.events import AdviceNotice, AlarmEvent, CaseEvent, ExceptionNotice
 class CaseRecordPort(Protocol):
     async def record_case_event(self, event: CaseEvent) -> None: ...
 
+    async def record_case_events(self, events: list[CaseEvent]) -> None:
+        """Several events of one case, in order (a case's start and its imported steps)."""
+        for event in events:
+            await self.record_case_event(event)
+
 
 class NotificationPort(Protocol):
     async def alarm(self, event: AlarmEvent) -> None: ...
@@ -28,6 +33,10 @@ class LoggingCaseRecords:
 
     def __init__(self) -> None:
         self._log = structlog.get_logger("ehcna.records")
+
+    async def record_case_events(self, events: list[CaseEvent]) -> None:
+        for event in events:
+            await self.record_case_event(event)
 
     async def record_case_event(self, event: CaseEvent) -> None:
         self._log.info(

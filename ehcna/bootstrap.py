@@ -171,6 +171,7 @@ def build_worker(
     notify_acts = NotificationActivities(notifications or LoggingNotifications())
     activities: list[Callable[..., Awaitable[object]]] = [
         record_acts.record_case_event,
+        record_acts.record_case_events,
         notify_acts.raise_alarm,
         notify_acts.notify_exception_recorded,
         notify_acts.notify_advice_received,

@@ -27,6 +27,10 @@ class DieAfterCommit(StoreCaseRecords):
         self._crash_key = crash_key
         self._marker = marker
 
+    async def record_case_events(self, events: list[CaseEvent]) -> None:
+        for event in events:  # one transaction each, so the crash comes right after its event's
+            await self.record_case_event(event)
+
     async def record_case_event(self, event: CaseEvent) -> None:
         await super().record_case_event(event)
         if event.key == self._crash_key and not self._marker.exists():

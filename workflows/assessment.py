@@ -70,6 +70,9 @@ ADVICE_RECEIVED_NOTICE = "advice-received-notice"
 # v7: the advice clocks run inside the case (alarms of its own, one AlarmClock per advice request),
 # not as child workflows; cases begun with children keep them for the rest of their life
 ADVICE_CLOCKS_IN_CASE = "advice-clocks-in-case"
+# v8: the case events waiting in the outbox are recorded by one local activity (a case's start and
+# its imported steps: one marker and one transaction where they took one each)
+RECORD_IN_ONE_GO = "record-in-one-go"
 
 
 def refusal(err: RuleViolation) -> ApplicationError:
@@ -354,6 +357,17 @@ class AssessmentWorkflow:
     async def _record_outbox(self) -> None:
         while self._outbox:
             item = self._outbox[0]
+            if isinstance(item, CaseEvent) and self._next_case_events() and workflow.patched(RECORD_IN_ONE_GO):
+                events = self._next_case_events()
+                await workflow.execute_local_activity_method(
+                    CaseRecordActivities.record_case_events,
+                    events,
+                    start_to_close_timeout=ACTIVITY_TIMEOUT,
+                    retry_policy=ACTIVITY_RETRY,
+                )
+                self._recorded = events[-1].seq
+                del self._outbox[: len(events)]
+                continue
             if isinstance(item, CaseEvent):
                 record = (
                     workflow.execute_local_activity_method
@@ -384,6 +398,15 @@ class AssessmentWorkflow:
                     retry_policy=ACTIVITY_RETRY,
                 )
             self._outbox.pop(0)
+
+    def _next_case_events(self) -> list[CaseEvent]:
+        """The case events at the head of the outbox, when there are several (one is recorded alone)."""
+        events: list[CaseEvent] = []
+        for item in self._outbox:
+            if not isinstance(item, CaseEvent):
+                break
+            events.append(item)
+        return events if len(events) > 1 else []
 
     async def _keep_advice_clocks(self) -> None:
         """A clock per open advice request: inside the case (v7), else a child told what changed."""

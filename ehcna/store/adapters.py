@@ -22,6 +22,19 @@ class StoreCaseRecords:
     async def record_case_event(self, event: CaseEvent) -> None:
         await asyncio.to_thread(self._write, event)
 
+    def _write_all(self, events: list[CaseEvent]) -> None:
+        with self._sessions.begin() as session:
+            for event in events:
+                record_case_event(session, event)
+
+    async def record_case_events(self, events: list[CaseEvent]) -> None:
+        """Several events in one transaction (one commit where a case's start and its imported steps
+        took one each); a single one as ``record_case_event`` records it."""
+        if len(events) == 1:
+            await self.record_case_event(events[0])
+        else:
+            await asyncio.to_thread(self._write_all, events)
+
 
 class BreachRecordingNotifications:
     """Implements ``NotificationPort``: keeps each breach in the store, then passes the alarm on."""

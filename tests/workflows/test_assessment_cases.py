@@ -15,6 +15,7 @@ from domain.commands import (
     DecideToAssess,
     RecordAdviceRequestReceived,
     RecordException,
+    RequestAdvice,
     ResendAdviceRequest,
     SubmitAdvice,
     Withdraw,
@@ -24,7 +25,14 @@ from domain.statutory_exceptions import ExceptionCode
 from domain.words import day_in_words
 from ehcna.gateway.errors import refusal_of
 from tests.temporal_servers import running_worker, time_skipping_env
-from tests.workflows.case_driver import OFFICER, REQUIRED_ADVICE, CaseDriver, provider, save_history
+from tests.workflows.case_driver import (
+    OFFICER,
+    PROVIDER_TEAMS,
+    REQUIRED_ADVICE,
+    CaseDriver,
+    provider,
+    save_history,
+)
 from workflows.assessment import AssessmentWorkflow
 
 
@@ -258,3 +266,39 @@ async def test_advice_resent_to_another_team_and_T2_start_from_the_received_date
     assert statuses["SOCIAL_CARE-1"] is AdviceStatus.WITHDRAWN
     assert statuses["SOCIAL_CARE-2"] is AdviceStatus.RECEIVED
     assert result.case.outcome is Outcome.PLAN_NOT_ISSUED
+
+
+async def test_a_migrated_case_records_its_start_and_steps_in_one_go_and_alerts_past_advice_at_once(
+    env_queue,
+):
+    env, queue = env_queue
+
+    def prior(day0):
+        at = lambda n: day0 + timedelta(days=n)  # noqa: E731
+        steps = [DecideToAssess(yes=True, on=at(10), by=OFFICER)]
+        steps += [
+            RequestAdvice(advice_kind=k, provider_team=PROVIDER_TEAMS[k], requested_on=at(12), by=OFFICER)
+            for k in REQUIRED_ADVICE
+        ]
+        steps += [
+            SubmitAdvice(advice_id=f"{k}-1", returned_on=at(30), document_ref=f"DOC-{k}", by=provider(k))
+            for k in (AdviceKind.PARENT, AdviceKind.EDUCATION)
+        ]
+        return steps
+
+    case = await CaseDriver.start(env, queue, "TS-MIGRATED", days_ago=60, prior=prior)
+    # advice asked on day 12 was due on day 54: breached when the case came in, alerted at once
+    # (its reminders, superseded, never go)
+    assert await case.advice_alarms("HEALTH-1") == ["T2:HEALTH-1:breach:0"]
+    assert await case.advice_alarms("EDUCATION-1") == []  # returned before it was due
+    for kind in (AdviceKind.HEALTH, AdviceKind.EP, AdviceKind.SOCIAL_CARE):
+        await case.submit_advice(61, kind)
+    await case.decide_to_issue(62)
+    await case.serve_draft(63)
+    await case.issue_final_plan(80)
+    result = await case.finish("migrated_at_advice")
+    assert result.case.outcome is Outcome.PLAN_ISSUED
+    assert status_of(result, "T2:HEALTH-1") is DeadlineStatus.MET_LATE
+    # the start and its eight steps: one local activity, not nine; then one for each of the six actions
+    history = (await case.handle.fetch_history()).to_json()
+    assert history.count('"core_local_activity"') == 1 + 6

@@ -2,7 +2,7 @@
 
 A change that makes the workflows non-deterministic for cases already open
 fails here. Re-record only for a deliberate, patched change:
-``EHCNA_RECORD_HISTORIES=1 pytest tests/workflows/test_assessment_cases.py`` (writes v7/);
+``EHCNA_RECORD_HISTORIES=1 pytest tests/workflows/test_assessment_cases.py`` (writes v8/);
 move the previous version's files to a folder of their own first, so they keep being replayed.
 """
 
@@ -23,10 +23,12 @@ from tests.temporal_servers import converter
 # v5: before the case officer was told of advice received (workflow.patched "advice-received-notice")
 # v6: before the advice clocks ran inside the case (workflow.patched "advice-clocks-in-case"); from v7
 #     on an advice clock has no workflow, hence no history, of its own
+# v7: before the case events waiting together were recorded by one local activity
+#     (workflow.patched "record-in-one-go"); v8 adds a migrated case, whose start and steps wait together
 HISTORIES = sorted((Path(__file__).resolve().parent.parent / "histories").glob("v*/*.json"))
 
 
-@pytest.mark.parametrize("version", ["v1", "v2", "v3", "v4", "v5", "v6", "v7"])
+@pytest.mark.parametrize("version", ["v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8"])
 def test_histories_are_recorded(version: str):
     names = {p.stem for p in HISTORIES if p.parent.name == version}
     assert {
@@ -41,6 +43,8 @@ def test_histories_are_recorded(version: str):
     } <= names
     if version >= "v5":
         assert "advice_resent_and_received" in names
+    if version >= "v8":
+        assert "migrated_at_advice" in names
     if version <= "v6":
         assert "one_advice_late_advice_health" in names  # the advice clock's own workflow
 
