@@ -158,6 +158,17 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
 
 
+async def idle(pid: int, within: float = 120, window: float = 2.0, share: float = 0.05) -> float:
+    """Wait until the process uses under ``share`` of a core over ``window`` seconds."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < within:
+        before = cpu_seconds(pid)
+        await asyncio.sleep(window)
+        if cpu_seconds(pid) - before < share * window:
+            break
+    return time.perf_counter() - start
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -305,6 +316,10 @@ class Latencies:
     times: tuple[float, ...]
     wall_s: float
     errors: int = 0
+
+    @property
+    def rate(self) -> float:
+        return len(self.times) / self.wall_s
 
     def line(self) -> str:
         ms = [t * 1000 for t in self.times]

@@ -49,6 +49,7 @@ from bench.harness import (
     Service,
     cpu_seconds,
     dev_server,
+    idle,
     load_average,
     mail_sink,
     print_header,
@@ -159,17 +160,6 @@ def count(url: str, query: Any) -> int:
             return int(conn.scalar(query) or 0)
     finally:
         engine.dispose()
-
-
-async def idle(pid: int, within: float = 120, window: float = 2.0, share: float = 0.05) -> float:
-    """Wait until the process uses under ``share`` of a core over ``window`` seconds."""
-    start = time.perf_counter()
-    while time.perf_counter() - start < within:
-        before = cpu_seconds(pid)
-        await asyncio.sleep(window)
-        if cpu_seconds(pid) - before < share * window:
-            break
-    return time.perf_counter() - start
 
 
 def keep_logs(folder: Path, logs: Path) -> None:
