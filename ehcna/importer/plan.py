@@ -511,12 +511,17 @@ def _check_outcome(row: CaseLine, file: str, case: Case) -> None:
         raise _Refused([RowError(file, row.line, "outcome", reason)])
     if case.outcome != row.outcome:
         reason = (
-            f"the recorded steps close the case as {case.outcome} on {case.outcome_on}; "
+            f"the recorded steps close the case as {case.outcome} on {_in_words(case.outcome_on)}; "
             f"outcome is {row.outcome or 'blank (open)'}"
         )
         raise _Refused([RowError(file, row.line, "outcome", reason)])
-    reason = f"the recorded steps close the case on {case.outcome_on}, not {row.outcome_date}"
+    closes, given = _in_words(case.outcome_on), _in_words(row.outcome_date)
+    reason = f"the recorded steps close the case on {closes}, not {given}"
     raise _Refused([RowError(file, row.line, "outcome_date", reason)])
+
+
+def _in_words(day: date | None) -> str:
+    return day_in_words(day) if day is not None else "no date"
 
 
 def _check_exception_period(case: Case, step: _Step) -> None:

@@ -199,11 +199,14 @@ def test_the_outcome_must_be_where_the_steps_lead(tmp_path):
         (3, "outcome"),
         (4, "outcome_date"),
     ]
-    assert result.errors[0].reason.startswith(
-        f"the recorded steps close the case as NOT_ASSESSED on {day(30)}"
+    assert result.errors[0].reason == (
+        f"the recorded steps close the case as NOT_ASSESSED on {day_in_words(day(30))}; "
+        "outcome is blank (open)"
     )
     assert "final_plan_date" in result.errors[1].reason
-    assert result.errors[2].reason == f"the recorded steps close the case on {day(120)}, not {day(121)}"
+    assert result.errors[2].reason == (
+        f"the recorded steps close the case on {day_in_words(day(120))}, not {day_in_words(day(121))}"
+    )
 
 
 def test_a_closed_cases_exception_must_fall_before_its_outcome(tmp_path):
