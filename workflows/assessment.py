@@ -357,8 +357,8 @@ class AssessmentWorkflow:
     async def _record_outbox(self) -> None:
         while self._outbox:
             item = self._outbox[0]
-            if isinstance(item, CaseEvent) and self._next_case_events() and workflow.patched(RECORD_IN_ONE_GO):
-                events = self._next_case_events()
+            events = self._next_case_events()
+            if events and workflow.patched(RECORD_IN_ONE_GO):
                 await workflow.execute_local_activity_method(
                     CaseRecordActivities.record_case_events,
                     events,
