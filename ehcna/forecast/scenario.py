@@ -141,8 +141,6 @@ def parse_scenario(parts: list[str] | tuple[str, ...]) -> Scenario:
                 teams.append(TeamChange(key, delta, None, start, end))
             elif m := re.fullmatch(_NUMBER + "/week", value):
                 teams.append(TeamChange(key, None, float(m.group(1)), start, end))
-            elif value.startswith("-") and value.endswith("/week"):
-                raise Refused("scenario", f"{key}: a capacity cannot be negative")
             else:
                 raise Refused("scenario", f"{key}: a capacity is +N/week, -N/week or N/week (advice a week)")
     return Scenario(
