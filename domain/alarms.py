@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from domain.case import AdviceRequest, Case
 from domain.clock import at_london_time, end_of_day, london_date
 from domain.deadlines import Deadline, DeadlineStatus, advice_clock, deadlines
+from domain.plan_calendar import PlanDuty
 from domain.statutory_calendar import Duty
 
 WORKDAY_HOUR = 9  # reminders and escalations go out at 09:00 in England
@@ -53,7 +54,7 @@ class AlarmTiming(BaseModel):
 
 class Alarm(BaseModel):
     deadline_key: str
-    duty: Duty
+    duty: Duty | PlanDuty  # an assessment's deadline, or a plan's (domain.plan_alarms)
     subject: str | None
     level: AlarmLevel
     offset_days: int  # before the deadline for a reminder, after it for an escalation

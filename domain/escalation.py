@@ -18,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from domain.alarms import Alarm, AlarmLevel, AlarmTiming
 from domain.case import AdviceKind
+from domain.plan_alarms import PlanAlarmTiming
+from domain.plan_calendar import PlanDuty
 from domain.statutory_calendar import Duty
 
 
@@ -88,6 +90,14 @@ class EscalationRules(PolicyModel):
     T3: DeadlinePolicy
     T6: DeadlinePolicy
     M14: DeadlinePolicy
+    # a plan in force (plan-lifecycle.md); a policy written before plans were kept has none, and a plan's
+    # deadline without one raises no alert (R2-R4 are the setting's: the LA only warns, R6 is the family's)
+    R1: DeadlinePolicy | None = None
+    R5: DeadlinePolicy | None = None
+    R7: DeadlinePolicy | None = None
+    R8: DeadlinePolicy | None = None
+    R9: DeadlinePolicy | None = None
+    R10: DeadlinePolicy | None = None
 
     @field_validator("M14")
     @classmethod
@@ -103,7 +113,7 @@ class EscalationRules(PolicyModel):
             raise ValueError("PARENT: the family's own views have no 6-week clock, so no alerts")
         return v
 
-    def for_deadline(self, duty: Duty, advice_kind: AdviceKind | None = None) -> DeadlinePolicy:
+    def for_deadline(self, duty: Duty | PlanDuty, advice_kind: AdviceKind | None = None) -> DeadlinePolicy:
         if duty is Duty.T2 and advice_kind in self.T2_by_kind:
             return self.T2_by_kind[advice_kind]
         policy = getattr(self, str(duty), None)
@@ -124,6 +134,17 @@ class EscalationRules(PolicyModel):
             escalate[duty] = sorted({e.after_days for p in policies for e in p.escalate})
         return AlarmTiming(remind_before=remind, escalate_after=escalate)
 
+    def plan_timing(self) -> PlanAlarmTiming:
+        """The alarm schedule of the plans in force: a plan deadline without a policy has no alarms."""
+        remind: dict[PlanDuty, list[int]] = {}
+        escalate: dict[PlanDuty, list[int]] = {}
+        for duty in PlanDuty:
+            policy = getattr(self, str(duty), None)
+            if isinstance(policy, DeadlinePolicy):
+                remind[duty] = sorted({r.before_days for r in policy.remind}, reverse=True)
+                escalate[duty] = sorted({e.after_days for e in policy.escalate})
+        return PlanAlarmTiming(remind_before=remind, escalate_after=escalate)
+
     def step_for(self, alarm: Alarm) -> Step | None:
         """The alert an alarm produces, or None when its deadline kind has none at that offset.
 
@@ -131,6 +152,8 @@ class EscalationRules(PolicyModel):
         the nearest one, so a policy change never silences a running case; an
         offset that only another advice kind names is not this kind's alarm.
         """
+        if isinstance(alarm.duty, PlanDuty) and getattr(self, str(alarm.duty), None) is None:
+            return None  # a plan's deadline this policy names no alerts for
         policy = self.for_deadline(alarm.duty, advice_kind_of(alarm))
         t2 = self._t2_policies() if alarm.duty is Duty.T2 else []
         match alarm.level:

@@ -43,6 +43,21 @@ DEADLINE_IN_WORDS: dict[str, str] = {
     Duty.M14: "Draft plan by week 14",
 }
 
+# A plan's deadline as a person says it (domain.plan_calendar.PlanDuty values).
+PLAN_DEADLINE_IN_WORDS: dict[str, str] = {
+    "R1": "Annual review within 12 months",
+    "R2": "Invitations to the review meeting 2 weeks before it",
+    "R3": "Advice circulated 2 weeks before the review meeting",
+    "R4": "Report of the review meeting within 2 weeks",
+    "R5": "Review decision within 4 weeks of the meeting",
+    "R6": "Family's comments on the proposed amendments within 15 days",
+    "R7": "Amended plan within 8 weeks of the amendment notice",
+    "R8": "Phase transfer: plan amended naming the new setting",
+    "R9": "Family told within 6 weeks whether a plan transferred in will be reassessed",
+    "R10": "Review of a plan transferred in",
+    "R11": "Decision to cease notified with the right of appeal",
+}
+
 # The exceptions to the time limits (ExceptionCode values), without their codes.
 EXCEPTION_IN_WORDS: dict[str, str] = {
     "E-SCH": "School or college closed for 4 weeks or more",
@@ -99,7 +114,7 @@ def deadline_in_words(duty: str, advice: str | None = None) -> str:
     ``advice`` is a request's id (``SOCIAL_CARE-2``) or its kind (``SOCIAL_CARE``)."""
     if duty == Duty.T2 and advice:
         return f"{advice_in_words(advice)} within 6 weeks"
-    return DEADLINE_IN_WORDS.get(duty, duty)
+    return DEADLINE_IN_WORDS.get(duty) or PLAN_DEADLINE_IN_WORDS.get(duty, duty)
 
 
 def exception_in_words(code: str) -> str:

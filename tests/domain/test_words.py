@@ -31,6 +31,7 @@ from domain.errors import RuleViolation
 from domain.history import returned_after_close
 from domain.kpis import Period, PeriodKind
 from domain.person import check_year_group
+from domain.plan_calendar import PlanDuty
 from domain.statutory_calendar import Duty
 from domain.statutory_exceptions import ExceptionCode
 from domain.words import (
@@ -39,6 +40,7 @@ from domain.words import (
     DEADLINE_IN_WORDS,
     EXCEPTION_IN_WORDS,
     OUTCOME_IN_WORDS,
+    PLAN_DEADLINE_IN_WORDS,
     STAGE_IN_WORDS,
     advice_in_words,
     day_in_words,
@@ -89,6 +91,7 @@ def test_deadlines_and_advice_in_words():
     ("codes", "table"),
     [
         (Duty, DEADLINE_IN_WORDS),
+        (PlanDuty, PLAN_DEADLINE_IN_WORDS),
         (AdviceKind, ADVICE_IN_WORDS),
         (ExceptionCode, EXCEPTION_IN_WORDS),
         (Stage, STAGE_IN_WORDS),
