@@ -24,6 +24,7 @@ from temporalio.worker import Worker
 import workflows
 from activities.casework import CaseRecordActivities, NotificationActivities
 from activities.digest import DigestActivities
+from activities.plans import LoggingPlanRecords, PlanRecordActivities, PlanRecordPort
 from activities.ports import CaseRecordPort, LoggingCaseRecords, LoggingNotifications, NotificationPort
 from activities.reconcile import ReconcileActivities
 from domain.escalation import Channel
@@ -50,10 +51,11 @@ from ehcna.web.services import Services, TeamInfo
 from workflows.advice import AdviceWorkflow
 from workflows.assessment import AssessmentWorkflow
 from workflows.digest import DigestWorkflow
+from workflows.plan import PlanWorkflow
 from workflows.reconcile import ReconcileWorkflow
 
 EXIT_BAD_CONFIGURATION = 2
-WORKFLOWS = [AssessmentWorkflow, AdviceWorkflow, DigestWorkflow, ReconcileWorkflow]
+WORKFLOWS = [AssessmentWorkflow, AdviceWorkflow, DigestWorkflow, ReconcileWorkflow, PlanWorkflow]
 # a SIGTERM lets requests in flight finish for this long, then the app exits anyway
 # (a request waiting on a workflow that no worker serves would otherwise keep it up for ever)
 GRACEFUL_SHUTDOWN_SECONDS = 5  # under the 10 s a container is given to stop
@@ -164,6 +166,7 @@ def build_worker(
     notifications: NotificationPort | None = None,
     digests: DigestActivities | None = None,
     reconcile: ReconcileActivities | None = None,
+    plan_records: PlanRecordPort | None = None,
 ) -> Worker:
     """The worker with every workflow and activity, its ports injected (logging ones if not given)."""
     cache_workflow_bytecode()
@@ -175,6 +178,7 @@ def build_worker(
         notify_acts.raise_alarm,
         notify_acts.notify_exception_recorded,
         notify_acts.notify_advice_received,
+        PlanRecordActivities(plan_records or LoggingPlanRecords()).record_plan_event,
     ]
     if digests is not None:
         activities.append(digests.send_daily_digests)

@@ -9,12 +9,20 @@ can never take the id of such an advice clock still running.
 """
 
 PREFIX = "ehcna-"
+# a plan in force lives apart from any case: no case id starts with it, and the plan's reference
+# (a case's, for a plan the engine issued) carries no personal data
+PLAN_PREFIX = "ehcplan-"
 ADVICE = "/advice/"
 LEGACY_ADVICE = "-advice-"
 
 
 def assessment_id(case_ref: str) -> str:
     return f"{PREFIX}{case_ref}"
+
+
+def plan_workflow_id(plan_ref: str) -> str:
+    """The plan's id; it keeps it across every review (the workflow continues as new at each)."""
+    return f"{PLAN_PREFIX}{plan_ref}"
 
 
 def advice_workflow_id(case_ref: str, advice_id: str, apart: bool = True) -> str:

@@ -20,6 +20,7 @@ from domain.clock import london_date
 from domain.deadlines import Deadline, next_step
 from domain.events import AlarmEvent, CaseEvent
 from domain.statutory_calendar import (
+    Duty,
     decision_deadline,
     final_plan_deadline,
     no_plan_notice_deadline,
@@ -205,6 +206,8 @@ def record_breach(session: Session, event: AlarmEvent) -> bool:
     alarm = event.alarm
     if alarm.level not in (AlarmLevel.BREACH, AlarmLevel.ESCALATION):
         return False
+    if not isinstance(alarm.duty, Duty):
+        return False  # a plan's deadline (R1...): measured by L1-L9 from the plan's own records, not K10
     advice_kind = alarm.subject.rsplit("-", 1)[0] if alarm.subject else None
     return insert_ignore(
         session,

@@ -1,0 +1,40 @@
+"""The activity a plan's workflow records its events through, with an injected port."""
+
+from typing import Protocol
+
+import structlog
+from temporalio import activity
+
+from domain.plan_events import PlanEvent
+
+
+class PlanRecordPort(Protocol):
+    async def record_plan_event(self, event: PlanEvent) -> None: ...
+
+
+class LoggingPlanRecords:
+    """Writes each plan event as one structured log line (the reference only: no personal data)."""
+
+    def __init__(self) -> None:
+        self._log = structlog.get_logger("ehcna.records")
+
+    async def record_plan_event(self, event: PlanEvent) -> None:
+        self._log.info(
+            "plan_event",
+            plan_ref=event.plan.ref,
+            key=event.key,
+            action=event.action,
+            status=str(event.plan.status),
+            by=event.by.user,
+        )
+
+
+class PlanRecordActivities:
+    def __init__(self, records: PlanRecordPort) -> None:
+        self._records = records
+
+    @activity.defn(name="record_plan_event")
+    async def record_plan_event(self, event: PlanEvent) -> None:
+        """Record one applied action; the port keys it on ``event.key``, so a retry writes nothing new."""
+        with structlog.contextvars.bound_contextvars(plan_ref=event.plan.ref):
+            await self._records.record_plan_event(event)
