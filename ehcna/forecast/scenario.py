@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from ehcna.forecast.calibration import TooLittleHistory
+
 MAX_MONTHS = 24
 MAX_RUNS = 5000
 
@@ -194,6 +196,10 @@ def check_window(months: int) -> int:
 def check_as_of(as_of: date, today: date, first_request: date | None) -> date:
     if as_of > today:
         raise Refused("as_of", f"{as_of:%-d %B %Y} is in the future: a forecast is made from what is known")
-    if first_request is None or as_of < first_request:
+    if first_request is None:
+        raise TooLittleHistory(
+            "too little history to forecast from: the store holds no request for an assessment yet"
+        )
+    if as_of < first_request:
         raise Refused("as_of", f"the store holds no request received on or before {as_of:%-d %B %Y}")
     return as_of

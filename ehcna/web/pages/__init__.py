@@ -22,6 +22,7 @@ from ehcna.web.pages import (
     family,
     manager,
     officer,
+    outlook,
     provider,
     signin,
     start,
@@ -56,6 +57,7 @@ def register(app: FastAPI) -> None:
         officer,
         provider,
         manager,
+        outlook,
         admin,
     ):
         app.include_router(module.router)

@@ -36,6 +36,7 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
     Role.PROVIDER: (NavItem("Advice requests", "/inbox"),),
     Role.MANAGER: (
         NavItem("Performance", "/performance"),
+        NavItem("Outlook", "/performance/outlook"),
         NavItem("Open cases", "/performance/open-cases"),
         NavItem("Alerts", "/performance/alerts"),
         NavItem("Workload", "/performance/workload"),
