@@ -33,8 +33,10 @@ system:
 run: setup
 	$(BIN)/python -m dev.devstack
 
-# with `make run` going: a small realistic caseload, some of it already late
+# the Outlook on two years of fictional history with a what-if (a store of its own: dev/outlook_demo.py);
+# then, with `make run` going: a small realistic caseload, some of it already late
 demo: setup
+	$(BIN)/python -m dev.outlook_demo
 	$(BIN)/ehcna import docs/examples/cases.csv --advice docs/examples/advice.csv --exceptions docs/examples/exceptions.csv
 
 # style, the layers of architecture.md (import contracts in pyproject.toml) and the types
@@ -56,6 +58,7 @@ bench: setup
 	$(BIN)/python -m bench.throughput
 	$(BIN)/python -m bench.latency
 	$(BIN)/python -m bench.import_open_cases
+	$(BIN)/python -m bench.forecast
 
 clean:
 	rm -rf $(VENV) node_modules ehcna/web/static/govuk ehcna/web/static/vendor var .pytest_cache .ruff_cache .hypothesis

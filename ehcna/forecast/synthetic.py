@@ -231,7 +231,9 @@ def simulate_history(process: Process) -> list[_Case]:
     return world.cases
 
 
-def _rows(case: _Case, end: date) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+def _rows(
+    case: _Case, end: date, teams: dict[AdviceKind, str]
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
     def known(day: date | None) -> date | None:
         return day if day is not None and day <= end else None
 
@@ -283,7 +285,7 @@ def _rows(case: _Case, end: date) -> tuple[dict[str, Any], list[dict[str, Any]],
                 "case_ref": case.ref,
                 "advice_id": f"{a.kind}-1",
                 "kind": str(a.kind),
-                "provider_team": TEAMS[a.kind],
+                "provider_team": teams[a.kind],
                 "requested_on": a.requested,
                 "due_on": advice_due(a.requested),
                 "status": str(status),
@@ -304,13 +306,16 @@ def _rows(case: _Case, end: date) -> tuple[dict[str, Any], list[dict[str, Any]],
     return row, advice, decisions
 
 
-def write_history(conn: Connection, cases: list[_Case], end: date) -> int:
-    """Write the cases as they stood at the end of ``end`` (later steps not yet taken); the count."""
+def write_history(
+    conn: Connection, cases: list[_Case], end: date, teams: dict[AdviceKind, str] | None = None
+) -> int:
+    """Write the cases as they stood at the end of ``end`` (later steps not yet taken); the count.
+    ``teams``: who was asked for each kind of advice (default: ``TEAMS``)."""
     rows, advice, decisions = [], [], []
     for case in cases:
         if case.day0 > end:
             continue
-        c, a, d = _rows(case, end)
+        c, a, d = _rows(case, end, teams or TEAMS)
         rows.append(c)
         advice += a
         decisions += d

@@ -166,9 +166,11 @@ async def test_every_page_has_no_serious_or_critical_violation_and_all_content_i
         "/performance/sen2",
         "/performance/kpi/K1",
         "/performance/kpi/K5.HEALTH?part=rest",
+        "/performance/outlook",
         "/cases?view=team",
     ):
         await walk.visit(manager, path)
+    await walk.visit(manager, "/performance/outlook?change=lots", "the outlook's error summary", status=422)
 
     head = await signed_in(browser, site, "head")
     await walk.visit(head, "/admin/tokens")
