@@ -45,6 +45,7 @@ from ehcna.settings import Settings, SettingsError
 from ehcna.store.adapters import BreachRecordingNotifications, StoreCaseRecords
 from ehcna.store.db import make_engine, session_factory
 from ehcna.store.migrate import upgrade
+from ehcna.store.plans import StorePlanRecords
 from ehcna.store.records import case_stored
 from ehcna.web.app import create_app
 from ehcna.web.services import Services, TeamInfo
@@ -203,6 +204,7 @@ async def run_worker(settings: Settings) -> None:
         notifications=alerts.port,
         digests=alerts.digests,
         reconcile=ReconcileActivities(reconciler(client, settings, sessions, alerts)),
+        plan_records=StorePlanRecords(sessions),
     )
     log.info(
         "worker_started",

@@ -5,7 +5,8 @@ from alembic.migration import MigrationContext
 
 import ehcna.store.accounts
 import ehcna.store.alerts
-import ehcna.store.faults  # noqa: F401
+import ehcna.store.faults
+import ehcna.store.plans  # noqa: F401
 from ehcna.store.models import Base
 
 

@@ -5,7 +5,8 @@ from alembic import context
 # imported for their tables: autogenerate compares every model with the database
 import ehcna.store.accounts
 import ehcna.store.alerts
-import ehcna.store.faults  # noqa: F401
+import ehcna.store.faults
+import ehcna.store.plans  # noqa: F401
 from ehcna.store.db import make_engine
 from ehcna.store.models import Base
 

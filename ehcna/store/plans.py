@@ -1,0 +1,170 @@
+"""Plans in force in the read model: the plan, its completed reviews, its amendments and its phase
+transfers, written from each plan event (the source of L1-L9 of plan-lifecycle.md).
+
+Each write is keyed so that a retried activity, or a replayed workflow, writes nothing twice: the plan row
+only moves forward (``seq``), reviews by their number, amendments by their notice, transfers by their year.
+"""
+
+import asyncio
+from datetime import date, datetime
+
+from sqlalchemy import Date, DateTime, Integer, String
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+
+from domain.plan import Amendment, Plan
+from domain.plan_calendar import amended_plan_due
+from domain.plan_deadlines import open_review_due
+from domain.plan_events import PlanEvent
+from ehcna.store.models import Base
+from ehcna.store.upsert import upsert, upsert_if_newer
+
+
+class PlanRow(Base):
+    """One plan (SEN2 named plan: StartDate, CeaseDate, CeaseReason) as it last stood."""
+
+    __tablename__ = "plans"
+
+    ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    team: Mapped[str] = mapped_column(String(64))
+    start_on: Mapped[date] = mapped_column(Date)  # SEN2 StartDate
+    reception_year: Mapped[int] = mapped_column(Integer)  # the year cohort, never a date of birth
+    status: Mapped[str] = mapped_column(String(16))
+    transferred_in_on: Mapped[date | None] = mapped_column(Date)
+    review_due: Mapped[date | None] = mapped_column(Date)  # the open review's R1 (or R10) date
+    review_held_on: Mapped[date | None] = mapped_column(Date)  # the open review's meeting, once held
+    reviews_completed: Mapped[int] = mapped_column(Integer)
+    ended_on: Mapped[date | None] = mapped_column(Date)  # SEN2 CeaseDate
+    end_reason: Mapped[str | None] = mapped_column(String(2))  # SEN2 CeaseReason
+    seq: Mapped[int] = mapped_column(Integer)  # the plan event that wrote this row
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PlanReviewRow(Base):
+    """One completed review (L2-L5): its R1 date, the meeting and the decision's notification."""
+
+    __tablename__ = "plan_reviews"
+
+    plan_ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)  # 1 for the plan's first review here
+    due_on: Mapped[date] = mapped_column(Date)
+    rule: Mapped[str] = mapped_column(String(4))  # R1, or R10 for the first after a transfer in
+    invited_on: Mapped[date | None] = mapped_column(Date)
+    advice_circulated_on: Mapped[date | None] = mapped_column(Date)
+    held_on: Mapped[date] = mapped_column(Date)
+    report_on: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str] = mapped_column(String(8))
+    decided_on: Mapped[date] = mapped_column(Date)
+
+
+class PlanAmendmentRow(Base):
+    """One amendment notice and the amended plan it led to (L6)."""
+
+    __tablename__ = "plan_amendments"
+
+    plan_ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    notice_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    due_on: Mapped[date] = mapped_column(Date)  # R7
+    issued_on: Mapped[date | None] = mapped_column(Date)
+
+
+class PlanTransferRow(Base):
+    """One phase transfer a plan owes (L7): the September it happens and whether R8 was met."""
+
+    __tablename__ = "plan_transfers"
+
+    plan_ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)  # the September of the transfer
+    year_group: Mapped[int] = mapped_column(Integer)
+    due_on: Mapped[date] = mapped_column(Date)  # R8
+    finalised_on: Mapped[date | None] = mapped_column(Date)
+    setting: Mapped[str | None] = mapped_column(String(8))  # URN or UKPRN
+
+
+def record_plan_event(session: Session, event: PlanEvent) -> None:
+    """Write what one plan event leaves in the store (idempotent; an older event never overwrites)."""
+    plan = event.plan
+    due = open_review_due(plan)[1] if plan.in_force and plan.cease is None else None
+    row = {
+        "ref": plan.ref,
+        "team": plan.team,
+        "start_on": plan.start_on,
+        "reception_year": plan.reception_year,
+        "status": str(plan.status),
+        "transferred_in_on": plan.transfer_in.transferred_on if plan.transfer_in else None,
+        "review_due": due,
+        "review_held_on": plan.review.held_on,
+        "reviews_completed": plan.reviews_completed,
+        "ended_on": plan.ended_on,
+        "end_reason": str(plan.end_reason) if plan.end_reason else None,
+        "seq": event.seq,
+        "updated_at": event.at,
+    }
+    if not upsert_if_newer(session, PlanRow.__table__, row, ["ref"], "seq"):
+        return
+    _record_last_review(session, plan)
+    for amendment in (plan.amendment, plan.last_amendment):
+        _record_amendment(session, plan.ref, amendment)
+    upsert(
+        session,
+        PlanTransferRow.__table__,
+        [
+            {
+                "plan_ref": plan.ref,
+                "year": t.year,
+                "year_group": t.year_group,
+                "due_on": t.due,
+                "finalised_on": t.finalised_on,
+                "setting": t.setting,
+            }
+            for t in plan.transfers
+        ],
+        ["plan_ref", "year"],
+    )
+
+
+def _record_last_review(session: Session, plan: Plan) -> None:
+    review = plan.last_review
+    # a review imported as a date only (StartPlan.last_review_on) has no due date nor outcome to keep
+    if review is None or review.outcome is None or review.due is None or review.held_on is None:
+        return
+    assert review.decided_on is not None  # an outcome is recorded with its date
+    transferred_first = plan.transfer_in is not None and plan.reviews_completed == 1
+    row = {
+        "plan_ref": plan.ref,
+        "number": plan.reviews_completed,
+        "due_on": review.due,
+        "rule": "R10" if transferred_first else "R1",
+        "invited_on": review.invited_on,
+        "advice_circulated_on": review.advice_circulated_on,
+        "held_on": review.held_on,
+        "report_on": review.report_on,
+        "outcome": str(review.outcome),
+        "decided_on": review.decided_on,
+    }
+    upsert(session, PlanReviewRow.__table__, [row], ["plan_ref", "number"])
+
+
+def _record_amendment(session: Session, ref: str, amendment: Amendment | None) -> None:
+    if amendment is None or amendment.notice_on is None:
+        return
+    row = {
+        "plan_ref": ref,
+        "notice_on": amendment.notice_on,
+        "due_on": amended_plan_due(amendment.notice_on),
+        "issued_on": amendment.issued_on,
+    }
+    upsert(session, PlanAmendmentRow.__table__, [row], ["plan_ref", "notice_on"])
+
+
+class StorePlanRecords:
+    """Implements ``activities.plans.PlanRecordPort``: each plan event in one transaction."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def _write(self, event: PlanEvent) -> None:
+        with self._sessions.begin() as session:
+            record_plan_event(session, event)
+
+    async def record_plan_event(self, event: PlanEvent) -> None:
+        await asyncio.to_thread(self._write, event)
