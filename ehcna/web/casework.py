@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from domain.access import OTHER_TEAMS_CHILD
 from domain.commands import Actor, Role, StartAssessment
 from domain.errors import RuleViolation
-from domain.person import Contact, Person, check_year_group
+from domain.person import MAX_CONTACTS, Contact, Person, check_year_group
 from ehcna.store import officers, people
 from ehcna.store.models import PersonRow
 from ehcna.web import queries
@@ -26,7 +26,7 @@ class Family(BaseModel):
 
     child: Person | None = None
     child_id: str | None = Field(default=None, max_length=36)
-    contacts: list[Contact] = Field(default_factory=list, max_length=6)
+    contacts: list[Contact] = Field(default_factory=list, max_length=MAX_CONTACTS)
     officer: str | None = Field(default=None, max_length=64)  # the named case officer
 
 
@@ -160,8 +160,13 @@ def add_contact(svc: Services, ref: str, contact: Contact, by: Actor) -> None:
                 status.HTTP_409_CONFLICT,
                 {"field": "contact_name", "reason": "record the child's details first"},
             )
-        held = people.contacts_of(session, row.id)
-        people.set_contacts(session, row.id, [*held, contact], by, datetime.now(UTC))
+        try:
+            people.add_contact(session, row.id, contact, by, datetime.now(UTC))
+        except RuleViolation as err:  # one too many: said on the form's first box
+            too_many = err.reason
+        else:
+            return
+    refuse(svc, by, "contact_name", too_many, case_ref=ref)
 
 
 def replace_contacts(svc: Services, ref: str, contacts: list[Contact], by: Actor) -> None:

@@ -6,7 +6,13 @@ import sqlalchemy as sa
 
 from ehcna.store.models import AuditRow, ContactRow, PersonRow
 from tests.web.test_casework import body
-from tests.web.test_pages import eventually, new_ref, site  # noqa: F401 - the site fixture
+from tests.web.test_pages import (  # noqa: F401 - the site fixture
+    error_links,
+    eventually,
+    new_ref,
+    post_form,
+    site,
+)
 
 
 def _audited(api, user: str, action: str, field: str | None = None) -> int:
@@ -133,3 +139,43 @@ async def test_refusals_of_an_officer_or_a_team_list_are_audited(site):  # noqa:
         await api.http.get("/api/worklist", params={"team": "south"}, headers=api.auth("officer"))
     ).status_code == 403
     assert _audited(api, "officer", "forbidden") == before + 2
+
+
+async def test_a_seventh_parent_or_carer_is_refused_on_the_form_not_a_500(site):  # noqa: F811
+    api = site.api
+    start, person_id = await _north_child(api)
+    http = await site.signed_in("officer")
+    path = f"/cases/{start['ref']}/contacts/new"
+    for n in range(5):  # the start recorded one: five more make six
+        r = await post_form(
+            http,
+            path,
+            {
+                "contact_name": f"Carer {n}",
+                "contact_relationship": "Aunt",
+                "contact_preferred": "post",
+                "contact_address": "1 Road",
+            },
+        )
+        assert r.status_code == 303, r.text
+    seventh = await post_form(
+        http,
+        path,
+        {
+            "contact_name": "One More",
+            "contact_relationship": "Aunt",
+            "contact_preferred": "post",
+            "contact_address": "1 Road",
+        },
+    )
+    assert seventh.status_code == 422
+    assert "#contact_name" in dict(error_links(seventh.text))
+    assert len(_contacts(api, person_id)) == 6
+    assert _audited(api, "officer", "refused", "contact_name") == 1
+
+
+async def test_a_control_character_in_a_child_search_or_record_id_is_no_500(site):  # noqa: F811
+    http = await site.signed_in("officer")
+    found = await http.get("/children", params={"q": "Qu\x00ill"})
+    assert found.status_code == 422 and "control characters" in found.text
+    assert (await http.get("/start-assessment", params={"child": "ab\x00cd"})).status_code == 404

@@ -12,6 +12,7 @@ from domain.commands import Actor, Role
 from ehcna.store.children import Search, search_children
 from ehcna.web.pages.auth import allow
 from ehcna.web.pages.rendering import render
+from ehcna.web.query_text import query_text_error
 from ehcna.web.security import OFFICERS, listed_team, services
 from ehcna.web.services import Services
 
@@ -31,7 +32,10 @@ async def find_child(
     text = (q or "").strip()
     error = None
     result = Search([])
-    if q is not None and len(text) < MIN_SEARCH:
+    problem = query_text_error("Search", q)
+    if problem is not None:
+        error = problem
+    elif q is not None and len(text) < MIN_SEARCH:
         error = f"Enter at least {MIN_SEARCH} letters of the surname, or a UPN, NHS number or date of birth"
     elif text:
         # a case officer finds the children on their team's cases; managers and the head of service, all

@@ -26,6 +26,7 @@ from ehcna.web.pages.action_forms import START
 from ehcna.web.pages.auth import allow
 from ehcna.web.pages.forms import Field, FormState, add_errors, blank, parse, refusal, validate, with_teams
 from ehcna.web.pages.rendering import flash, long_date, render
+from ehcna.web.query_text import query_text_problem
 from ehcna.web.security import OFFICERS, authorise, child_refused, forbid, services
 from ehcna.web.services import Services, TeamInfo
 from ehcna.web.teams import check_team
@@ -157,6 +158,8 @@ def _child(svc: Services, request: Request, actor: Actor, child_id: str | None) 
     may not see them (a child on another team's cases only)."""
     if not child_id:
         return None
+    if query_text_problem(child_id) is not None or len(child_id) > 36:  # never a record id
+        raise HTTPException(404, "no such child")
     with svc.sessions() as session:
         row = session.get(PersonRow, child_id)
         if row is not None:
