@@ -9,6 +9,7 @@ latest case first and then the one due soonest. The same query serves "My cases"
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
@@ -25,6 +26,7 @@ class Sort(StrEnum):
     RECEIVED = "received"  # day 0, oldest first
     OFFICER = "officer"
     NAME = "name"
+    RISK = "risk"  # most likely to pass 20 weeks first: the outlook's chances, given in Filters.risk
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class Filters:
     sort: Sort = Sort.URGENCY
     page: int = 1
     page_size: int = PAGE_SIZE
+    risk: tuple[tuple[str, float], ...] = ()  # Sort.RISK: (ref, chance of passing 20 weeks), from the outlook
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,16 @@ ORDER = {
 }
 
 
+def _order(filters: Filters) -> tuple[Any, ...]:
+    """Sort.RISK: the cases the outlook gives the highest chance of passing 20 weeks first, then the rest
+    (and all, with no outlook) by urgency."""
+    if filters.sort is not Sort.RISK:
+        return ORDER[filters.sort]
+    if not filters.risk:
+        return ORDER[Sort.URGENCY]
+    return (case(dict(filters.risk), value=CaseRow.ref, else_=-1.0).desc(), *ORDER[Sort.URGENCY])
+
+
 def worklist(session: Session, filters: Filters, today: date) -> WorkPage:
     base = _filtered(_joined(select()), filters, today)
     total = session.scalar(base.with_only_columns(func.count()).select_from(CaseRow)) or 0
@@ -150,7 +163,7 @@ def worklist(session: Session, filters: Filters, today: date) -> WorkPage:
             CaseRow.draft_served_on,
             CaseRow.family_response_on,
         )
-        .order_by(*ORDER[filters.sort])
+        .order_by(*_order(filters))
         .offset((page - 1) * filters.page_size)
         .limit(filters.page_size)
     ).all()

@@ -148,3 +148,21 @@ async def test_the_api_gives_the_outlook_and_refuses_bad_input_with_field_and_re
         headers=head,
     )
     assert back.status_code == 200 and back.json()["k1_mean_absolute_error_points"] is not None
+
+
+async def test_the_worklist_sorts_by_the_chance_of_passing_20_weeks(site):
+    """Sort.RISK: the open cases the outlook gives the highest chance of passing 20 weeks come first."""
+    history(site.api.db)
+    from ehcna.web.pages.outlook import risks
+
+    chances = dict(risks(site.app.state.services))
+    assert len(chances) > 100
+    http = await site.signed_in("manager")
+    page = await http.get("/cases", params={"sort": "risk"})
+    assert page.status_code == 200
+    assert "Most likely to pass 20 weeks" in shown(page.text)
+    listed = list(dict.fromkeys(re.findall(r'href="/cases/(SYN-\d+)"', page.text)))
+    assert len(listed) >= 20
+    shown_chances = [chances.get(ref, -1.0) for ref in listed]
+    assert shown_chances == sorted(shown_chances, reverse=True)
+    assert shown_chances[0] == max(chances.values())

@@ -6,6 +6,9 @@ form is a GET: nothing changes, so it needs no CSRF token, and a forecast can be
 """
 
 import re
+import threading
+import time
+import weakref
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -46,6 +49,34 @@ class AtRisk:
     p_late: str  # "81%"
     p_in_time: str
     issue: str  # "22 October 2026 (7 October to 12 November)"
+
+
+RISK_RUNS = 100
+RISK_SECONDS = 15 * 60
+RISK_KEPT = 1000  # the riskiest cases ranked; the rest follow by urgency
+# per store (its Services, held weakly: an id is checked against the object it was taken from)
+_risks: dict[int, tuple[weakref.ref[Services], float, tuple[tuple[str, float], ...]]] = {}
+_risks_lock = threading.Lock()
+
+
+def risks(svc: Services) -> tuple[tuple[str, float], ...]:
+    """Each open case's chance of passing 20 weeks (the worklist's sort by risk), the riskiest first;
+    worked out at most every 15 minutes per store; none when the history is too little to forecast."""
+    now = time.monotonic()
+    with _risks_lock:
+        kept = _risks.get(id(svc))
+        if kept and kept[0]() is svc and now - kept[1] < RISK_SECONDS:
+            return kept[2]
+        on = queries.today()
+        try:
+            with queries.reader(svc) as conn:
+                made = make_outlook(conn, on, on, runs=RISK_RUNS)
+            ranked = sorted(((c.ref, c.p_late) for c in made.baseline.cases), key=lambda pair: -pair[1])
+            found = tuple(ranked[:RISK_KEPT])
+        except (Refused, TooLittleHistory):
+            found = ()
+        _risks[id(svc)] = (weakref.ref(svc), now, found)
+        return found
 
 
 def provider_teams(conn: Connection) -> list[str]:

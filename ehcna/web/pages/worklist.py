@@ -23,6 +23,7 @@ from ehcna.web import queries
 from ehcna.web.pages.auth import allow
 from ehcna.web.pages.downloads import audited_csv
 from ehcna.web.pages.names import ADVICE_NAMES, STAGE_NAMES
+from ehcna.web.pages.outlook import risks  # the outlook's chances, for the sort by risk
 from ehcna.web.pages.rendering import long_date, render
 from ehcna.web.query_text import check_query_text, query_text_problems
 from ehcna.web.security import OFFICERS, forbid, listed_team, services
@@ -178,6 +179,8 @@ async def worklist_page(
         await run_in_threadpool(forbid, svc, request, actor, str(err))
     if size is not None:
         filters = replace(filters, page=1, page_size=size)
+    if filters.sort is Sort.RISK:
+        filters = replace(filters, risk=await run_in_threadpool(risks, svc))
     today = queries.today()
 
     def read() -> WorkPage:
@@ -247,6 +250,7 @@ SORT_NAMES = {
     Sort.RECEIVED: "Oldest request first",
     Sort.OFFICER: "Case officer",
     Sort.NAME: "Child's surname",
+    Sort.RISK: "Most likely to pass 20 weeks",
 }
 
 
