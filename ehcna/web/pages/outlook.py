@@ -273,11 +273,18 @@ def _page(
         chart = fan_chart(
             recorded or [], outlook.baseline.months, outlook.scenario.months if outlook.scenario else None
         )
+    svc: Services = request.app.state.services
+    changes = []
+    if outlook is not None and outlook.scenario is not None:
+        for change in outlook.scenario.scenario.teams:  # a team as people know it, not by its id
+            changes.append(change.words().replace(f"{change.team}:", f"{svc.team_name(change.team)}:", 1))
+        changes += outlook.scenario.scenario.words()[len(changes) :]
     return render(
         request,
         "manager/outlook.html",
         actor,
         status_code=status_code,
+        changes=changes,
         form=form,
         outlook=outlook,
         chart=chart,
