@@ -26,6 +26,19 @@ def _case_ref_from_temporal(_: Any, __: str, event: dict[str, Any]) -> dict[str,
     return event
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to sys.stderr as it is at each record, not as it was when logging was configured:
+    a stream replaced since (a test's capture, a daemon's redirect) may be closed by then."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: Any) -> None:
+        pass
+
+
 def configure_logging(level: int = logging.INFO, json: bool | None = None) -> None:
     """Configure structlog and the standard library to render the same way."""
     if json is None:
@@ -45,7 +58,7 @@ def configure_logging(level: int = logging.INFO, json: bool | None = None) -> No
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
-    handler = logging.StreamHandler()
+    handler = _StderrHandler()
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,
