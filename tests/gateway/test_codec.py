@@ -44,6 +44,7 @@ async def test_a_payload_from_before_encryption_passes_through():
         (f"k1:{base64.b64encode(b'short').decode()}", "5 bytes, not 32"),
         (f"{key('k1')},{key('k1')}", "given twice"),
     ],
+    ids=["empty", "no-colon", "not-base64", "short", "twice"],  # fixed ids: the keys are random
 )
 def test_a_bad_key_ring_is_refused_with_the_reason_and_not_the_key(text, reason):
     with pytest.raises(PayloadKeyError, match=reason) as refused:
