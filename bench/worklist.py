@@ -32,10 +32,10 @@ from sqlalchemy.orm import Session
 
 from bench.import_history import upn
 from domain.statutory_calendar import decision_deadline, final_plan_deadline, no_plan_notice_deadline
+from ehcna.store.children import search_children
 from ehcna.store.db import make_engine, normalise_url
 from ehcna.store.migrate import upgrade
 from ehcna.store.models import CaseRow
-from ehcna.store.people import search_people
 from ehcna.store.worklist import Filters, worklist
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
@@ -284,9 +284,9 @@ def bench(backend: str, url: str, data: Data, repeat: int) -> list[Timing]:
             ("(b) manager: late at advice", page(Filters(teams=None, late=True, stage="advice"))),
             ("(b) manager: advice due within 14 days", page(Filters(stage="advice", due_within_days=14))),
             ("(c) worklist search 'smi'", page(Filters(search="smi", teams=None))),
-            ("(c) search_people 'smi'", lambda s, _: len(search_people(s, "smi"))),
+            ("(c) search_children 'smi'", lambda s, _: len(search_children(s, "smi", None).found)),
             ("(c) worklist search by UPN", lambda s, i: page(Filters(search=open_upns[i]))(s, i)),
-            ("(c) search_people by UPN", lambda s, i: len(search_people(s, upns[i]))),
+            ("(c) search_children by UPN", lambda s, i: len(search_children(s, upns[i], None).found)),
         ]  # fmt: skip
         return [measure(engine, name, run, repeat) for name, run in cases]
     finally:

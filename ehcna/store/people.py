@@ -5,8 +5,7 @@ and the fields changed, not their values).
 """
 
 from collections.abc import Collection
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from uuid import uuid4
 
 from sqlalchemy import delete, func, insert, or_, select, update
@@ -135,46 +134,6 @@ def people_of(session: Session, refs: Collection[str]) -> dict[str, Person]:
 
 def person_model(row: PersonRow) -> Person:
     return Person.model_validate({f: getattr(row, f) for f in FIELDS})
-
-
-@dataclass(frozen=True)
-class Found:
-    person_id: str
-    forename: str
-    surname: str
-    birth_date: date
-    case_refs: list[str]
-
-
-def search_people(session: Session, text: str, limit: int = 20) -> list[Found]:
-    """Children whose surname starts with ``text``, or whose UPN, NHS number or date of birth
-    (``YYYY-MM-DD``) it is; each with the cases held on them."""
-    text = text.strip()
-    query = select(PersonRow)
-    compact = text.replace(" ", "").upper()
-    try:
-        born = date.fromisoformat(text)
-    except ValueError:
-        born = None
-    if born is not None:
-        query = query.where(PersonRow.birth_date == born)
-    elif compact.isdigit() and len(compact) == 10:
-        query = query.where(PersonRow.nhs_number == compact)
-    elif len(compact) == 13 and compact[0].isalpha() and compact[1:12].isdigit():
-        query = query.where(PersonRow.upn == compact)
-    else:
-        prefix = text.lower().replace("\\", "").replace("%", "").replace("_", "")
-        query = query.where(PersonRow.surname_key.like(f"{prefix}%"))
-    rows = session.scalars(query.order_by(PersonRow.surname_key, PersonRow.forename).limit(limit)).all()
-    refs: dict[str, list[str]] = {}
-    if rows:
-        for ref, pid in session.execute(
-            select(CasePersonRow.case_ref, CasePersonRow.person_id).where(
-                CasePersonRow.person_id.in_([r.id for r in rows])
-            )
-        ):
-            refs.setdefault(pid, []).append(ref)
-    return [Found(r.id, r.forename, r.surname, r.birth_date, sorted(refs.get(r.id, []))) for r in rows]
 
 
 def person_for_import(session: Session, person: Person, by: Actor, at: datetime) -> str:
