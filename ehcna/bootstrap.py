@@ -30,6 +30,7 @@ from activities.reconcile import ReconcileActivities
 from domain.escalation import Channel
 from ehcna.gateway.cases import CaseGateway
 from ehcna.gateway.client import connect
+from ehcna.gateway.plans import PlanGateway
 from ehcna.gateway.schedules import ensure_digest_schedule, ensure_reconcile_schedule
 from ehcna.logconfig import configure_logging
 from ehcna.notifications.channels.base import ChannelSender
@@ -249,6 +250,7 @@ def web_app(settings: Settings, policy: Policy) -> FastAPI:
             managed_teams=lambda actor: managers.get(actor.user, ()),
             temporal_ui_origin=settings.temporal_ui_url,
             teams=directory_teams(policy),
+            plans=PlanGateway(client, settings.task_queue),
         )
 
     return create_app(

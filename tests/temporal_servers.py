@@ -19,6 +19,7 @@ from temporalio.converter import DataConverter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from activities.plans import PlanRecordPort
 from activities.ports import CaseRecordPort, NotificationPort
 from ehcna.bootstrap import build_worker
 from ehcna.gateway.codec import data_converter, key_ring
@@ -93,8 +94,11 @@ async def running_worker(
     client: Client,
     records: CaseRecordPort | None = None,
     notifications: NotificationPort | None = None,
+    plan_records: PlanRecordPort | None = None,
 ) -> AsyncIterator[tuple[Worker, str]]:
     task_queue = f"test-{uuid4().hex[:8]}"
-    worker = build_worker(client, task_queue, records=records, notifications=notifications)
+    worker = build_worker(
+        client, task_queue, records=records, notifications=notifications, plan_records=plan_records
+    )
     async with worker:
         yield worker, task_queue

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from domain.commands import Actor
 from ehcna.gateway.cases import CaseGateway
+from ehcna.gateway.plans import PlanGateway
 
 DEFAULT_ORGANISATION = "Special educational needs and disabilities"
 
@@ -32,6 +33,7 @@ class Services:
     temporal_ui_origin: str | None = None  # the Temporal UI, allowed to call the codec endpoint
     # the directory's teams: a case's team and an advice request's team must be one of them
     teams: Mapping[str, TeamInfo] = field(default_factory=dict)
+    plans: PlanGateway | None = None  # the plans in force (their pages and API answer 503 without it)
 
     def valid_teams(self, casework: bool) -> list[str]:
         return sorted(t for t, info in self.teams.items() if info.casework == casework)

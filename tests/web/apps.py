@@ -4,6 +4,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 
 from ehcna.gateway.cases import CaseGateway
+from ehcna.gateway.plans import PlanGateway
 from ehcna.store.records import case_stored
 from ehcna.web.services import Services, TeamInfo
 
@@ -24,4 +25,5 @@ def web_services(
     client: Client, sessions: sessionmaker[Session], task_queue: str, action_timeout: float = 30.0
 ) -> Services:
     cases = CaseGateway(client, task_queue, stored=case_stored(sessions), action_timeout=action_timeout)
-    return Services(cases, sessions, teams=TEAMS)
+    plans = PlanGateway(client, task_queue, action_timeout=action_timeout)
+    return Services(cases, sessions, teams=TEAMS, plans=plans)

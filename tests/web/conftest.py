@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from domain.commands import Role
 from ehcna.store.adapters import StoreCaseRecords
+from ehcna.store.plans import StorePlanRecords
 from ehcna.web.accounts import issue_token, save_account
 from ehcna.web.app import create_app
 from tests.temporal_servers import running_worker
@@ -44,7 +45,8 @@ async def api(dev_server, db) -> AsyncIterator[Api]:
         for name, (role, team) in PEOPLE.items():
             save_account(s, name, role, team, f"{name}-password")
             tokens[name] = issue_token(s, name, "tests")
-    async with running_worker(dev_server.env.client, records=StoreCaseRecords(db.sessions)) as (_, queue):
+    records, plans = StoreCaseRecords(db.sessions), StorePlanRecords(db.sessions)
+    async with running_worker(dev_server.env.client, records=records, plan_records=plans) as (_, queue):
         app = create_app(
             web_services(dev_server.env.client, db.sessions, queue), session_secret="test-secret"
         )
