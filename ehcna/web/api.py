@@ -44,6 +44,7 @@ from ehcna.web.security import (
     listed_team,
     require,
     services,
+    team_of_case,
 )
 from ehcna.web.services import Services
 from ehcna.web.teams import check_body_team, check_team
@@ -345,7 +346,8 @@ async def assign_case_officer(
     ref: str, body: OfficerBody, actor: Actor = Depends(acts_on_case), svc: Services = Depends(services)
 ) -> None:
     """Name the case's officer (an officer of the case's team); the change is audited."""
-    await run_in_threadpool(assign_officer, svc, ref, body.officer, actor)
+    team = await team_of_case(svc, ref)
+    await run_in_threadpool(assign_officer, svc, ref, team, body.officer, actor)
 
 
 class ChildBody(BaseModel):

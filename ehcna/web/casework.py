@@ -122,15 +122,8 @@ def record_family(
 # ---------------------------------------------------------------- after the start: changes, each audited
 
 
-def case_team_of(svc: Services, ref: str) -> str:
-    team = queries.case_team(svc, ref)
-    if team is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no case {ref} in the store yet")
-    return team
-
-
-def assign_officer(svc: Services, ref: str, officer: str, by: Actor) -> None:
-    team = case_team_of(svc, ref)
+def assign_officer(svc: Services, ref: str, team: str, officer: str, by: Actor) -> None:
+    """Name ``officer`` (of ``team``, the case's team as security.team_of_case finds it)."""
     try:
         with svc.sessions.begin() as session:
             officers.assign(session, ref, officer, team, by, queries.today(), datetime.now(UTC))

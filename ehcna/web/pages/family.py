@@ -15,13 +15,13 @@ from domain.commands import Actor
 from domain.person import Contact, Person
 from ehcna.store import officers
 from ehcna.web import queries
-from ehcna.web.casework import add_contact, assign_officer, case_team_of, save_child
+from ehcna.web.casework import add_contact, assign_officer, save_child
 from ehcna.web.pages import csrf
 from ehcna.web.pages.auth import allow
 from ehcna.web.pages.forms import Field, FormState, blank, submit_form
 from ehcna.web.pages.rendering import render
 from ehcna.web.pages.start import CHILD, CONTACT
-from ehcna.web.security import OFFICERS, case_access, services
+from ehcna.web.security import OFFICERS, case_access, services, team_of_case
 from ehcna.web.services import Services
 
 router = APIRouter(include_in_schema=False)
@@ -50,8 +50,7 @@ class NewContact(BaseModel):
 # ---------------------------------------------------------------- the named officer
 
 
-def _officer_field(svc: Services, ref: str) -> tuple[Field, ...]:
-    team = case_team_of(svc, ref)
+def _officer_field(svc: Services, team: str) -> tuple[Field, ...]:
     with svc.sessions() as session:
         names = officers.officers_of(session, team)
     return (
@@ -65,7 +64,7 @@ def _officer_field(svc: Services, ref: str) -> tuple[Field, ...]:
 async def officer_form(
     ref: str, request: Request, actor: Actor = Depends(acts_on_case), svc: Services = Depends(services)
 ) -> Response:
-    fields = await run_in_threadpool(_officer_field, svc, ref)
+    fields = await run_in_threadpool(_officer_field, svc, await team_of_case(svc, ref))
     with svc.sessions() as session:
         current = officers.officer_of(session, ref)
     return _page(request, actor, ref, blank(fields, officer=current), "officer")
@@ -76,10 +75,11 @@ async def change_officer(
     ref: str, request: Request, actor: Actor = Depends(acts_on_case), svc: Services = Depends(services)
 ) -> Response:
     data = csrf.fields(await csrf.checked_form(request))
-    fields = await run_in_threadpool(_officer_field, svc, ref)
+    team = await team_of_case(svc, ref)
+    fields = await run_in_threadpool(_officer_field, svc, team)
 
     async def send(command: AssignOfficer) -> None:
-        await run_in_threadpool(assign_officer, svc, ref, command.officer, actor)
+        await run_in_threadpool(assign_officer, svc, ref, team, command.officer, actor)
 
     return await submit_form(
         request,
