@@ -73,3 +73,27 @@ def child_refusal(actor: Actor, case_teams: Collection[str], managed: Collection
     if actor.role is Role.CASE_OFFICER and not actor.team:
         return NO_TEAM
     return OTHER_TEAMS_CHILD
+
+
+def plan_refusal(
+    actor: Actor,
+    access: CaseAccess,
+    plan_team: str,
+    setting_team: str | None,
+    setting_step: bool = False,
+    managed: Collection[str] = (),
+) -> str | None:
+    """Why ``actor`` may not ``access`` a plan held by ``plan_team``; None when they may.
+
+    Officers, managers and the head of service as for a case of that team. The setting that convenes
+    the plan's reviews (``setting_team``, a school) reads the plan and records its own steps of a
+    review (``setting_step``: the meeting arranged and held, advice circulated, the report), nothing else.
+    """
+    if actor.role is Role.PROVIDER:
+        if not actor.team or actor.team != setting_team:
+            return "this plan's reviews are convened by another setting"
+        if access is CaseAccess.ACT and not setting_step:
+            return "a setting records the review meeting and its report; the council takes the other steps"
+        return None
+    reason = refusal(actor, access, plan_team, managed)
+    return reason.replace("this case", "this plan") if reason else None

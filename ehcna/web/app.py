@@ -20,6 +20,7 @@ from ehcna.web.api import router as api_router
 from ehcna.web.codec import router as codec_router
 from ehcna.web.outlook_api import router as outlook_router
 from ehcna.web.pages import register as register_pages
+from ehcna.web.plans_api import router as plans_router
 from ehcna.web.protection import Protection
 from ehcna.web.request_log import RequestLog
 from ehcna.web.services import Services
@@ -153,6 +154,7 @@ def create_app(
     app.add_middleware(RequestLog)  # outermost: every request, refused ones too, by its path only
     app.include_router(api_router)
     app.include_router(outlook_router)
+    app.include_router(plans_router)
     app.include_router(codec_router)
     _add_api_docs(app)
     register_pages(app)

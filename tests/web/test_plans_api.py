@@ -1,0 +1,184 @@
+"""The plans API on the real plan workflows and store: a review walked from its invitations to an
+amendment, refusals naming the rule and the date (409), bad input (422), and access by team and setting
+(403, audited)."""
+
+from datetime import timedelta
+from uuid import uuid4
+
+import sqlalchemy as sa
+from fastapi.routing import APIRoute
+
+from domain.commands import SYSTEM
+from domain.plan_calendar import review_due
+from domain.plan_commands import StartPlan
+from domain.words import day_in_words
+from ehcna.store.models import AuditRow
+from ehcna.store.plans import PlanRow
+from ehcna.web import plans_api
+from ehcna.web.plan_actions import PLAN_STEPS
+from tests.web.test_api import today
+
+
+def new_plan_ref() -> str:
+    return f"PLAN-{uuid4().hex[:6]}"
+
+
+async def start_plan(api, ref: str, days_ago: int = 300, year_group: int = 3, **more) -> None:
+    """A plan in force held by the north team whose reviews Oak School convenes (started through the
+    gateway: starting plans is the assessment's and the import's, not this API's)."""
+    cmd = StartPlan(
+        ref=ref,
+        team="north",
+        setting_team="oak-school",
+        start_on=today() - timedelta(days=days_ago),
+        year_group=year_group,
+        by=SYSTEM,
+        **more,
+    )
+    await api.app.state.services.plans.start(cmd, today())
+
+
+def forbidden(api, ref: str) -> int:
+    with api.db.sessions() as s:
+        return s.scalar(
+            sa.select(sa.func.count()).where(AuditRow.case_ref == ref, AuditRow.action == "forbidden")
+        )
+
+
+async def step(api, who: str, ref: str, name: str, **body):
+    body = {k: str(v) if hasattr(v, "isoformat") else v for k, v in body.items()}
+    return await api.http.post(f"/api/plans/{ref}/{name}", json=body, headers=api.auth(who))
+
+
+async def test_a_review_walked_from_invitations_to_an_amendment(api):
+    ref = new_plan_ref()
+    await start_plan(api, ref)
+    r = await api.http.get(f"/api/plans/{ref}", headers=api.auth("officer"))
+    assert r.status_code == 200, r.text
+    got = r.json()
+    r1 = next(s for s in got["timeline"] if s["duty"] == "R1")
+    due = review_due(today() - timedelta(days=300))  # 12 months from the start
+    assert r1["due"] == str(due) and r1["due_in_words"] == day_in_words(due)
+    assert r1["status_in_words"] == "Due" and r1["done_on"] is None
+    assert got["plan"]["status"] == "in_force" and got["warnings"] == []
+
+    # a meeting a week ahead: under 2 weeks' notice is kept, and warned of (R2)
+    meeting = today() + timedelta(days=7)
+    r = await step(api, "officer", ref, "schedule-review-meeting", meeting_on=meeting, on=today())
+    assert r.status_code == 200, r.text
+    warned = r.json()["warnings"]
+    assert any(w.startswith("Invitations to the review meeting at least 2 weeks") for w in warned)
+    assert r.json()["plan"]["plan"]["review"]["meeting_on"] == str(meeting)
+
+    # the school records the meeting and its report from its inbox; it may not decide
+    assert (await step(api, "school", ref, "hold-review-meeting", on=today())).status_code == 200
+    assert (await step(api, "school", ref, "receive-review-report", on=today())).status_code == 200
+    before = forbidden(api, ref)
+    r = await step(api, "school", ref, "decide-review", outcome="AMEND", on=today())
+    assert r.status_code == 403 and "council" in r.json()["detail"]
+    assert forbidden(api, ref) == before + 1
+
+    r = await step(api, "officer", ref, "decide-review", outcome="AMEND", on=today())
+    assert r.status_code == 200, r.text
+    assert r.json()["plan"]["plan"]["reviews_completed"] == 1
+    assert (await step(api, "officer", ref, "send-amendment-notice", on=today())).status_code == 200
+
+    # the amended plan, before the family's 15 days are out and with no response: refused, naming the date
+    r = await step(api, "officer", ref, "issue-amended-plan", on=today())
+    assert r.status_code == 409, r.text
+    detail = r.json()["detail"]
+    assert detail["field"] == "on"
+    assert f"cannot be issued before {day_in_words(today() + timedelta(days=15))}" in detail["reason"]
+    assert "R6" in detail["reason"]
+    # once the response is recorded, it may issue
+    assert (await step(api, "officer", ref, "record-amendment-response", on=today())).status_code == 200
+    r = await step(api, "officer", ref, "issue-amended-plan", on=today())
+    assert r.status_code == 200, r.text
+    assert r.json()["plan"]["plan"]["last_amendment"]["issued_on"] == str(today())
+
+    # the store has the plan as it now stands (its review completed)
+    with api.db.sessions() as s:
+        row = s.get(PlanRow, ref)
+        assert row is not None and row.reviews_completed == 1 and row.team == "north"
+
+
+async def test_refusals_name_the_rule_and_bad_input_names_the_field(api):
+    ref = new_plan_ref()
+    await start_plan(api, ref)
+    # a step before its time: no meeting arranged
+    r = await step(api, "officer", ref, "hold-review-meeting", on=today())
+    assert r.status_code == 409
+    assert r.json()["detail"] == {
+        "field": "on",
+        "reason": "cannot record the review meeting: no review meeting has been arranged (R2)",
+    }
+    # a date ahead of today
+    r = await step(api, "officer", ref, "decide-to-cease", reason="2", on=today() + timedelta(days=3))
+    assert r.status_code == 409 and day_in_words(today() + timedelta(days=3)) in r.json()["detail"]["reason"]
+    # a cease without the right of appeal told (R11)
+    r = await step(api, "officer", ref, "decide-to-cease", reason="2", on=today())
+    assert r.status_code == 409 and r.json()["detail"]["field"] == "appeal_information_given"
+    # not a step's shape: 422 with the field
+    r = await step(api, "officer", ref, "decide-to-cease", reason="42", on="yesterday")
+    assert r.status_code == 422
+    fields = {tuple(e["loc"]) for e in r.json()["detail"]}
+    assert ("body", "reason") in fields and ("body", "on") in fields
+    r = await step(api, "officer", ref, "name-setting", setting="Oak School", on=today())
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "setting"]
+    # a cease with its SEN2 reason, then the plan ends
+    told = {"appeal_information_given": True}
+    r = await step(api, "officer", ref, "decide-to-cease", reason="2", on=today(), **told)
+    assert r.status_code == 200 and r.json()["plan"]["status"] == "ceasing"
+    r = await step(api, "officer", ref, "cease", on=today())
+    assert r.status_code == 200 and r.json()["plan"]["status"] == "ceased"
+    # an ended plan is still read, and refuses every step, saying it ended
+    r = await api.http.get(f"/api/plans/{ref}", headers=api.auth("officer"))
+    assert r.status_code == 200 and r.json()["plan"]["plan"]["end_reason"] == "2"
+    r = await step(api, "officer", ref, "transfer-out", on=today())
+    assert r.status_code == 409 and "ended" in r.json()["detail"]["reason"]
+
+
+async def test_transfer_out_ends_the_plan(api):
+    ref = new_plan_ref()
+    await start_plan(api, ref)
+    r = await step(api, "manager", ref, "transfer-out", on=today())
+    assert r.status_code == 200, r.text
+    assert r.json()["plan"]["status"] == "transferred_out" and r.json()["timeline"] == []
+
+
+async def test_unknown_plan_is_not_found(api):
+    r = await api.http.get("/api/plans/NO-SUCH-PLAN", headers=api.auth("officer"))
+    assert r.status_code == 404 and r.json()["detail"] == "no plan NO-SUCH-PLAN"
+    r = await api.http.get("/api/plans/bad%20ref", headers=api.auth("officer"))
+    assert r.status_code == 404
+
+
+def plan_routes() -> list[tuple[str, str]]:
+    return [
+        (method, route.path)
+        for route in plans_api.router.routes
+        if isinstance(route, APIRoute)
+        for method in sorted(route.methods - {"HEAD"})
+    ]
+
+
+async def test_every_plan_route_refuses_another_team_and_another_setting(api):
+    ref = new_plan_ref()
+    await start_plan(api, ref)
+    walked = plan_routes()
+    assert len(walked) == len(PLAN_STEPS) + 1
+    for who in ("south-officer", "health"):
+        for method, path in walked:
+            r = await api.http.request(method, path.replace("{ref}", ref), json={}, headers=api.auth(who))
+            assert r.status_code == 403, (who, method, path, r.status_code, r.text)
+    assert forbidden(api, ref) == 2 * len(walked)  # each refusal audited, with the plan it concerned
+    # the north manager and the head of service read it; the south manager reads but may not act
+    for who in ("manager", "head", "south-manager", "school"):
+        assert (await api.http.get(f"/api/plans/{ref}", headers=api.auth(who))).status_code == 200, who
+    r = await step(api, "south-manager", ref, "transfer-out", on=today())
+    assert r.status_code == 403
+    # the setting may not take the council's steps
+    r = await step(api, "school", ref, "transfer-out", on=today())
+    assert r.status_code == 403
+    mine = await api.http.get(f"/api/plans/{ref}", headers=api.auth("officer"))
+    assert mine.json()["plan"]["status"] == "in_force"
