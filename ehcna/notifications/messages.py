@@ -14,7 +14,14 @@ from domain.alarms import AlarmLevel
 from domain.case import AdviceKind
 from domain.clock import london_date
 from domain.events import AlarmEvent, ExceptionNotice
-from domain.words import ADVICE_IN_WORDS, day_in_words, deadline_in_words, exception_in_words, lower_first
+from domain.words import (
+    ADVICE_IN_WORDS,
+    PLAN_DEADLINE_IN_WORDS,
+    day_in_words,
+    deadline_in_words,
+    exception_in_words,
+    lower_first,
+)
 from ehcna.store.faults import STATUS_WORDS
 
 SERVICE = "EHC needs assessments"
@@ -33,6 +40,16 @@ def case_link(base_url: str, case_ref: str) -> str:
     return f"{base_url.rstrip('/')}/cases/{quote(case_ref, safe='')}"
 
 
+def plan_link(base_url: str, plan_ref: str) -> str:
+    """The page of a plan in force (its review timeline and the steps it allows now)."""
+    return f"{base_url.rstrip('/')}/plans/{quote(plan_ref, safe='')}"
+
+
+def is_plan_alarm(event: AlarmEvent) -> bool:
+    """An alarm of a plan in force (R1-R11), not of an assessment: its mail names and links the plan."""
+    return event.alarm.duty in PLAN_DEADLINE_IN_WORDS
+
+
 def long_date(day: date) -> str:
     """5 December 2026: a date as a person reads it (domain/words.py), never 2026-12-05."""
     return day_in_words(day)
@@ -43,14 +60,20 @@ def days_text(n: int) -> str:
 
 
 def compose(
-    subject: str, greeting: str, paragraphs: list[str], facts: dict[str, str], link: str | None
+    subject: str,
+    greeting: str,
+    paragraphs: list[str],
+    facts: dict[str, str],
+    link: str | None,
+    what: str = "Case",
 ) -> Message:
-    """One message in both forms; the facts appear as a list in text and a table in HTML."""
+    """One message in both forms; the facts appear as a list in text and a table in HTML; ``link`` opens
+    the ``what`` (a case, or a plan) named in the facts."""
     width = max((len(k) for k in facts), default=0)
     text = [greeting, "", *(p + "\n" for p in paragraphs)]
     text += [f"{k + ':':<{width + 1}} {v}" for k, v in facts.items()]
     if link:
-        text += ["", f"Open the case: {link}"]
+        text += ["", f"Open the {what.lower()}: {link}"]
     text += ["", f"-- {SERVICE}", ""]
     rows = "".join(
         f'<tr><th scope="row" style="text-align:left;padding-right:1em">{escape(k)}</th>'
@@ -61,9 +84,8 @@ def compose(
     if rows:
         html.append(f"<table>{rows}</table>")
     if link:
-        html.append(
-            f'<p><a href="{escape(link, quote=True)}">Open case {escape(facts.get("Case", ""))}</a></p>'
-        )
+        named = escape(facts.get(what, ""))
+        html.append(f'<p><a href="{escape(link, quote=True)}">Open {what.lower()} {named}</a></p>')
     html.append(f"<p>&mdash; {escape(SERVICE)}</p>")
     body = "\n".join(html)
     return Message(
@@ -122,6 +144,18 @@ def alarm_message(
             "An exception is recorded on this case: it is counted apart, but the duty to act "
             "as soon as practicable remains."
         )
+    if is_plan_alarm(event):  # a plan in force: its own page, and no exceptions to its time limits
+        facts = {
+            "Plan": event.case_ref,
+            "Deadline": deadline_title(event),
+            "Due": long_date(due),
+            "Status": how,
+            "Held by": holder_name,
+            "Plan team": team_name,
+        }
+        subject = f"{headline}: {deadline_title(event)}, {how} - plan {event.case_ref}"
+        link = plan_link(base_url, event.case_ref)
+        return compose(subject, f"Dear {recipient_name},", paragraphs, facts, link, what="Plan")
     link = case_link(base_url, event.case_ref)
     facts = {
         "Case": event.case_ref,
