@@ -224,7 +224,13 @@ def case_gateway(
     client: Client, settings: Settings, policy: Policy, sessions: sessionmaker[Session]
 ) -> CaseGateway:
     """The gateway new cases start through, with the policy's alarm offsets and the store's refs."""
-    return CaseGateway(client, settings.task_queue, timing=policy.timing(), stored=case_stored(sessions))
+    return CaseGateway(
+        client,
+        settings.task_queue,
+        timing=policy.timing(),
+        stored=case_stored(sessions),
+        plan_timing=policy.deadlines.plan_timing(),
+    )
 
 
 def directory_teams(policy: Policy) -> dict[str, TeamInfo]:
@@ -250,7 +256,7 @@ def web_app(settings: Settings, policy: Policy) -> FastAPI:
             managed_teams=lambda actor: managers.get(actor.user, ()),
             temporal_ui_origin=settings.temporal_ui_url,
             teams=directory_teams(policy),
-            plans=PlanGateway(client, settings.task_queue),
+            plans=PlanGateway(client, settings.task_queue, timing=policy.deadlines.plan_timing()),
         )
 
     return create_app(

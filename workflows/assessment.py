@@ -17,15 +17,15 @@ from functools import partial
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import SearchAttributeUpdate
-from temporalio.exceptions import ApplicationError
+from temporalio.common import SearchAttributeUpdate, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
     from activities.casework import CaseRecordActivities, NotificationActivities
     from activities.options import ACTIVITY_RETRY, ACTIVITY_TIMEOUT
     from domain import assessment as rules
     from domain.alarms import Alarm, advice_alarms, case_alarms
-    from domain.case import Case
+    from domain.case import Case, Outcome
     from domain.clock import london_date, start_of_day
     from domain.commands import (
         Actor,
@@ -49,13 +49,16 @@ with workflow.unsafe.imports_passed_through():
     from domain.deadlines import next_status_change
     from domain.errors import RuleViolation
     from domain.events import AdviceNotice, CaseEvent, ExceptionNotice
+    from domain.plan_from_case import NoPlanToStart, plan_of_case
     from domain.views import CaseView, case_view
     from workflows import search_attributes as sa
-    from workflows.ids import advice_workflow_id
+    from workflows.ids import advice_workflow_id, plan_workflow_id
     from workflows.inputs import AdviceInput, AdviceUpdate, AssessmentInput
+    from workflows.plan_inputs import PlanInput
 
 from workflows.advice import AdviceWorkflow
 from workflows.alarm_clock import ALARMS_IN_BACKGROUND, AlarmClock, raise_alarm, sleep_until
+from workflows.plan import PlanWorkflow
 
 RULE_VIOLATION = "RuleViolation"
 # v3: a case event is recorded by a local activity, inside the workflow task that
@@ -73,6 +76,9 @@ ADVICE_CLOCKS_IN_CASE = "advice-clocks-in-case"
 # v8: the case events waiting in the outbox are recorded by one local activity (a case's start and
 # its imported steps: one marker and one transaction where they took one each)
 RECORD_IN_ONE_GO = "record-in-one-go"
+# v9: the final plan issued starts the plan in force (``ehcplan-<ref>``, a child workflow abandoned to live
+# on once the case ends); cases that issued their plan before it replay without
+PLAN_IN_FORCE = "plan-in-force"
 
 
 def refusal(err: RuleViolation) -> ApplicationError:
@@ -344,6 +350,8 @@ class AssessmentWorkflow:
             if self._case.is_closed and not self._outbox:
                 break
             await sleep_until(self._next_wake(), lambda: self._woken or bool(self._outbox))
+        if self._case.outcome is Outcome.PLAN_ISSUED and workflow.patched(PLAN_IN_FORCE):
+            await self._start_plan_in_force()
         await self._keep_advice_clocks()
         await self._alarms.delivered()
         for clock in self._advice_clocks.values():
@@ -441,6 +449,29 @@ class AssessmentWorkflow:
                 # a child ends once its advice is closed; nothing more to tell it
                 await self._children[advice.id].signal(AdviceWorkflow.advice_updated, update)
                 self._told_children[advice.id] = update
+
+    async def _start_plan_in_force(self) -> None:
+        """Start the plan's own workflow once, as a child the case leaves running when it ends.
+
+        Its start is a command of this workflow's history: a retried task or a replay after a crash
+        never starts it twice, and the id (one per reference, never reused) refuses a second plan even
+        if one was started otherwise (imported or started by hand first), which is then kept.
+        """
+        try:
+            start = plan_of_case(self._case)
+        except NoPlanToStart as why:
+            workflow.logger.warning("no plan in force started: %s", why)
+            return
+        try:
+            await workflow.start_child_workflow(
+                PlanWorkflow.run,
+                PlanInput(start=start, timing=self._input.plan_timing),
+                id=plan_workflow_id(start.ref),
+                parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            )
+        except WorkflowAlreadyStartedError:
+            workflow.logger.info("plan %s already has its workflow: kept as it is", start.ref)
 
     def _schedule(self) -> list[Alarm]:
         return case_alarms(self._case, workflow.now(), self._input.timing)

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from domain.alarms import AlarmTiming
 from domain.case import AdviceRequest
 from domain.commands import CaseCommand, StartAssessment
+from domain.plan_alarms import PlanAlarmTiming
 
 
 class AssessmentInput(BaseModel):
@@ -18,6 +19,8 @@ class AssessmentInput(BaseModel):
     # steps already taken before the case came to this engine (a migrated case):
     # applied at once, before any alarm is computed, so history raises no false alarms
     prior_actions: list[CaseCommand] = []
+    # v9: the alarm offsets of the plan in force its final plan starts (the policy's, as ``timing``)
+    plan_timing: PlanAlarmTiming = PlanAlarmTiming()
 
 
 class AdviceInput(BaseModel):

@@ -48,6 +48,7 @@ from domain.commands import (
     WithdrawAdviceRequest,
 )
 from domain.errors import RuleViolation
+from domain.plan_alarms import PlanAlarmTiming
 from domain.views import CaseView, case_view
 from ehcna.gateway.codec import remote_decode
 from ehcna.gateway.errors import (
@@ -171,10 +172,12 @@ class CaseGateway:
         timing: AlarmTiming | None = None,
         stored: Callable[[str], bool] | None = None,
         action_timeout: float = 30.0,
+        plan_timing: PlanAlarmTiming | None = None,
     ) -> None:
         self.client = client
         self.task_queue = task_queue
         self.timing = timing or AlarmTiming()
+        self.plan_timing = plan_timing or PlanAlarmTiming()  # the plan in force a final plan starts
         self._stored = stored
         self.action_timeout = action_timeout
         # a read (a query, a description, a list) needs no worker's step: it is given less time
@@ -229,7 +232,9 @@ class CaseGateway:
     ) -> WorkflowHandle[Any, Any]:
         return await self.client.start_workflow(
             AssessmentWorkflow.run,
-            AssessmentInput(start=cmd, timing=self.timing, prior_actions=list(prior_actions)),
+            AssessmentInput(
+                start=cmd, timing=self.timing, prior_actions=list(prior_actions), plan_timing=self.plan_timing
+            ),
             id=case_workflow_id(cmd.ref),
             task_queue=self.task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,

@@ -2,7 +2,8 @@
 
 A change that makes the workflows non-deterministic for cases already open
 fails here. Re-record only for a deliberate, patched change:
-``EHCNA_RECORD_HISTORIES=1 pytest tests/workflows/test_assessment_cases.py`` (writes v8/);
+``EHCNA_RECORD_HISTORIES=1 pytest tests/workflows/test_assessment_cases.py
+tests/workflows/test_plan_in_force.py`` (writes v9/);
 move the previous version's files to a folder of their own first, so they keep being replayed.
 """
 
@@ -25,10 +26,12 @@ from tests.temporal_servers import converter
 #     on an advice clock has no workflow, hence no history, of its own
 # v7: before the case events waiting together were recorded by one local activity
 #     (workflow.patched "record-in-one-go"); v8 adds a migrated case, whose start and steps wait together
+# v8: before the final plan started the plan in force (workflow.patched "plan-in-force", a child abandoned
+#     to live on); v9 adds a plan started, one already started under its reference, one without a year group
 HISTORIES = sorted((Path(__file__).resolve().parent.parent / "histories").glob("v*/*.json"))
 
 
-@pytest.mark.parametrize("version", ["v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8"])
+@pytest.mark.parametrize("version", ["v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9"])
 def test_histories_are_recorded(version: str):
     names = {p.stem for p in HISTORIES if p.parent.name == version}
     assert {
@@ -45,6 +48,12 @@ def test_histories_are_recorded(version: str):
         assert "advice_resent_and_received" in names
     if version >= "v8":
         assert "migrated_at_advice" in names
+    if version >= "v9":
+        assert {
+            "plan_in_force_started",
+            "plan_in_force_already_started",
+            "plan_in_force_without_year_group",
+        } <= names
     if version <= "v6":
         assert "one_advice_late_advice_health" in names  # the advice clock's own workflow
 
