@@ -8,13 +8,14 @@ only moves forward (``seq``), reviews by their number, amendments by their notic
 import asyncio
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, Integer, String
+from sqlalchemy import Date, DateTime, Integer, String, func, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from domain.plan import Amendment, Plan
-from domain.plan_calendar import amended_plan_due
+from domain.plan_calendar import amended_plan_due, review_decision_due
 from domain.plan_deadlines import open_review_due
 from domain.plan_events import PlanEvent
+from domain.plan_measures import first_review_due, review_before_engine
 from ehcna.store.models import Base
 from ehcna.store.upsert import upsert, upsert_if_newer
 
@@ -35,6 +36,11 @@ class PlanRow(Base):
     reviews_completed: Mapped[int] = mapped_column(Integer)
     ended_on: Mapped[date | None] = mapped_column(Date)  # SEN2 CeaseDate
     end_reason: Mapped[str | None] = mapped_column(String(2))  # SEN2 CeaseReason
+    cease_decided_on: Mapped[date | None] = mapped_column(Date)  # a decision to cease (R11): no review owed
+    # kept from the plan's first events, for a past month's L2 and L8 (migration 0012): the R1 (or R10) date
+    # of its first review here, and its last review before the engine, if imported with one
+    first_review_due: Mapped[date | None] = mapped_column(Date)
+    imported_review_on: Mapped[date | None] = mapped_column(Date)
     seq: Mapped[int] = mapped_column(Integer)  # the plan event that wrote this row
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -54,6 +60,7 @@ class PlanReviewRow(Base):
     report_on: Mapped[date | None] = mapped_column(Date)
     outcome: Mapped[str] = mapped_column(String(8))
     decided_on: Mapped[date] = mapped_column(Date)
+    decision_due: Mapped[date | None] = mapped_column(Date)  # R5: meeting + 28 days (L4); set on every row
 
 
 class PlanAmendmentRow(Base):
@@ -96,10 +103,13 @@ def record_plan_event(session: Session, event: PlanEvent) -> None:
         "reviews_completed": plan.reviews_completed,
         "ended_on": plan.ended_on,
         "end_reason": str(plan.end_reason) if plan.end_reason else None,
+        "cease_decided_on": plan.cease.decided_on if plan.cease else None,
         "seq": event.seq,
         "updated_at": event.at,
     }
-    if not upsert_if_newer(session, PlanRow.__table__, row, ["ref"], "seq"):
+    written = upsert_if_newer(session, PlanRow.__table__, row, ["ref"], "seq")
+    _keep_first_dates(session, plan)
+    if not written:
         return
     _record_last_review(session, plan)
     for amendment in (plan.amendment, plan.last_amendment):
@@ -122,6 +132,23 @@ def record_plan_event(session: Session, event: PlanEvent) -> None:
     )
 
 
+def _keep_first_dates(session: Session, plan: Plan) -> None:
+    """The first review's due date and a review before the engine, set once from the first events that
+    carry them (a later plan no longer does): a past month's L2 and L8 read them."""
+    p = PlanRow.__table__.c
+    first, before = first_review_due(plan), review_before_engine(plan)
+    if first is None and before is None:
+        return
+    session.execute(
+        update(PlanRow)
+        .where(p.ref == plan.ref)
+        .values(
+            first_review_due=func.coalesce(p.first_review_due, first),
+            imported_review_on=func.coalesce(p.imported_review_on, before),
+        )
+    )
+
+
 def _record_last_review(session: Session, plan: Plan) -> None:
     review = plan.last_review
     # a review imported as a date only (StartPlan.last_review_on) has no due date nor outcome to keep
@@ -140,6 +167,7 @@ def _record_last_review(session: Session, plan: Plan) -> None:
         "report_on": review.report_on,
         "outcome": str(review.outcome),
         "decided_on": review.decided_on,
+        "decision_due": review_decision_due(review.held_on),
     }
     upsert(session, PlanReviewRow.__table__, [row], ["plan_ref", "number"])
 
