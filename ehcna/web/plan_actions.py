@@ -40,6 +40,7 @@ from domain.plan_views import PlanView
 from domain.words import day_in_words
 from ehcna.gateway.errors import CaseClosed, CaseNotFound, GatewayError
 from ehcna.gateway.plans import PlanGateway
+from ehcna.store.plans import PlanRow
 from ehcna.web.errors import http_error
 from ehcna.web.security import forbid, services
 from ehcna.web.services import Services
@@ -170,6 +171,12 @@ def steps_for(actor: Actor, view: PlanView, svc: Services) -> list[str]:
         )
         is None
     ]
+
+
+def plan_recorded(svc: Services, ref: str) -> bool:
+    """Whether the store holds plan ``ref`` (a case that issued its plan shares its reference)."""
+    with svc.sessions() as session:
+        return session.get(PlanRow, ref) is not None
 
 
 def plan_ref(ref: str) -> str:

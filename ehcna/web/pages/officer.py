@@ -20,6 +20,7 @@ from ehcna.web.pages.names import advice_step
 from ehcna.web.pages.rendering import render
 from ehcna.web.pages.tasks import MAIN_STEPS, case_tasks
 from ehcna.web.pages.worklist import advice_label
+from ehcna.web.plan_actions import plan_recorded
 from ehcna.web.security import OFFICERS, case_access, services
 from ehcna.web.services import Services
 
@@ -64,6 +65,8 @@ async def case_page(
         alerts=queries.case_alerts(svc, ref),
         actions=actions,
         appeals=queries.case_appeals(svc, ref),
+        # the plan in force the case issued (same reference), once its workflow has recorded it
+        plan_ref=ref if await run_in_threadpool(plan_recorded, svc, ref) else None,
     )
 
 

@@ -1,0 +1,92 @@
+"""The plan page over HTTP on the real plan workflows and store: the review timeline in words, only the
+steps possible now, GOV.UK error summaries for refused steps and bad dates, and the setting's view."""
+
+import asyncio
+from datetime import timedelta
+
+from domain.plan_calendar import review_due
+from domain.words import day_in_words
+from tests.web.test_api import start, today
+from tests.web.test_pages import CODES, date_fields, error_links, post_form, shown, site  # noqa: F401
+from tests.web.test_plans_api import new_plan_ref, start_plan
+
+
+async def test_the_plan_page_shows_the_timeline_in_words_and_only_the_steps_possible_now(site):  # noqa: F811
+    ref = new_plan_ref()
+    await start_plan(site.api, ref)
+    http = await site.signed_in("officer")
+    page = await http.get(f"/plans/{ref}")
+    assert page.status_code == 200, page.text
+    text = shown(page.text)
+    assert "Review timeline" in text
+    assert "Annual review of the plan within 12 months" in text
+    assert day_in_words(review_due(today() - timedelta(days=300))) in text
+    assert not CODES.search(text), CODES.search(text)  # dates in words, never codes
+    assert f'href="/plans/{ref}/schedule-review-meeting"' in page.text
+    assert f'href="/plans/{ref}/decide-review"' not in page.text  # no meeting held yet
+    assert f'href="/plans/{ref}/hold-review-meeting"' not in page.text  # none arranged
+
+
+async def test_a_refused_step_and_a_bad_date_come_back_with_the_error_summary(site):  # noqa: F811
+    ref = new_plan_ref()
+    await start_plan(site.api, ref)
+    http = await site.signed_in("officer")
+    # the rule refuses: no meeting arranged (409), the reason on the date it is about
+    r = await post_form(http, f"/plans/{ref}/hold-review-meeting", date_fields("on", today()))
+    assert r.status_code == 409
+    assert error_links(r.text) == [
+        ("#on-day", "Cannot record the review meeting: no review meeting has been arranged (R2)")
+    ]
+    assert "Error: Record the review meeting as held" in r.text  # the title says there is an error
+    # not a date at all (422), and a missing one
+    bad = {"meeting_on-day": "31", "meeting_on-month": "2", "meeting_on-year": "2027"}
+    r = await post_form(http, f"/plans/{ref}/schedule-review-meeting", bad)
+    assert r.status_code == 422
+    assert error_links(r.text) == [
+        ("#meeting_on-day", "The date must be a real date"),
+        ("#on-day", "Enter the date the invitations were sent"),
+    ]
+    # a meeting a week ahead is recorded, and its short notice warned of on the plan page
+    meeting = today() + timedelta(days=7)
+    form = {**date_fields("meeting_on", meeting), **date_fields("on", today())}
+    r = await post_form(http, f"/plans/{ref}/schedule-review-meeting", form)
+    assert r.status_code == 303 and r.headers["location"] == f"/plans/{ref}"
+    page = await http.get(f"/plans/{ref}")
+    text = " ".join(shown(page.text).split())
+    assert "Review meeting arranged" in text  # the success banner
+    assert "Warning Invitations to the review meeting at least 2 weeks before it (reg 20)" in text
+    assert day_in_words(meeting) in text
+    assert f'href="/plans/{ref}/hold-review-meeting"' in page.text
+
+
+async def test_the_school_records_its_own_steps_and_no_other(site):  # noqa: F811
+    ref = new_plan_ref()
+    await start_plan(site.api, ref)
+    school = await site.signed_in("school")
+    form = {**date_fields("meeting_on", today()), **date_fields("on", today() - timedelta(days=20))}
+    r = await post_form(school, f"/plans/{ref}/schedule-review-meeting", form)
+    assert r.status_code == 303, r.text
+    page = await school.get(f"/plans/{ref}")
+    assert page.status_code == 200
+    assert f'href="/plans/{ref}/hold-review-meeting"' in page.text
+    assert f'href="/plans/{ref}/decide-to-cease"' not in page.text  # the council's step
+    assert (await school.get(f"/plans/{ref}/decide-to-cease")).status_code == 403
+    # another team's officer, and another setting, see nothing of it
+    for who in ("south-officer", "health"):
+        other = await site.signed_in(who)
+        assert (await other.get(f"/plans/{ref}")).status_code == 403, who
+    assert (await (await site.signed_in("officer")).get("/plans/NO-SUCH-PLAN")).status_code == 404
+
+
+async def test_the_case_page_links_to_the_plan_the_case_issued(site):  # noqa: F811
+    ref = new_plan_ref()
+    await start(site.api, ref)  # the assessment; its plan in force shares its reference
+    http = await site.signed_in("officer")
+    assert f'href="/plans/{ref}"' not in (await http.get(f"/cases/{ref}")).text
+    await start_plan(site.api, ref, days_ago=10)
+    for _ in range(50):  # the plan's first event is recorded by the worker a moment after its start
+        page = await http.get(f"/cases/{ref}")
+        if f'href="/plans/{ref}"' in page.text:
+            break
+        await asyncio.sleep(0.1)
+    assert f'href="/plans/{ref}"' in page.text
