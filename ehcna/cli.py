@@ -17,10 +17,18 @@ Register = Callable[[argparse._SubParsersAction], None]
 def _commands() -> list[Register]:
     from ehcna.forecast.command import register as register_forecast
     from ehcna.importer.command import register as register_import
+    from ehcna.importer.plans_command import register as register_plan_import
     from ehcna.reports.command import register as register_reports
     from ehcna.web.account_commands import register as register_accounts
 
-    return [register_reports, register_import, register_accounts, register_forecast, _register_services]
+    return [
+        register_reports,
+        register_import,
+        register_plan_import,
+        register_accounts,
+        register_forecast,
+        _register_services,
+    ]
 
 
 def _register_services(sub: argparse._SubParsersAction) -> None:

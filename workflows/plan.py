@@ -82,11 +82,15 @@ class PlanWorkflow:
             s = inp.start
             try:
                 self._plan = rules.start_plan(s, self._today())
+                self._emit("start", s.by, s.model_dump(mode="json", exclude={"by"}))
+                for cmd in inp.prior_actions:  # an imported plan's history, through the same rule
+                    self._plan = rules.apply(self._plan, cmd, self._today())
+                    self._emit(cmd.kind, cmd.by, cmd.model_dump(mode="json", exclude={"by"}))
             except RuleViolation as err:
                 self._refused_start = refusal(err)
+                self._outbox.clear()
                 self._plan = Plan(ref=s.ref, team=s.team, start_on=s.start_on, reception_year=0)
                 return
-            self._emit("start", s.by, s.model_dump(mode="json", exclude={"by"}))
         self._reviews_at_start = self._plan.reviews_completed
 
     # -- reading ---------------------------------------------------------

@@ -6,6 +6,7 @@ the start by the same rule the workflow runs before anything is sent.
 """
 
 import asyncio
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -20,7 +21,7 @@ from temporalio.common import (
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
-from domain.annual_review import start_plan
+from domain.annual_review import apply, start_plan
 from domain.errors import RuleViolation
 from domain.plan_alarms import PlanAlarmTiming
 from domain.plan_commands import (
@@ -90,10 +91,16 @@ class PlanGateway:
         self.timing = timing or PlanAlarmTiming()
         self.action_timeout = action_timeout
 
-    async def start(self, cmd: StartPlan, today: date) -> PlanView:
-        """Start the workflow of a plan in force; its real dates make an overdue review alert at once."""
+    async def start(self, cmd: StartPlan, today: date, prior_actions: Sequence[PlanCommand] = ()) -> PlanView:
+        """Start the workflow of a plan in force; its real dates make an overdue review alert at once.
+
+        ``prior_actions``: the steps taken before the engine (an imported plan's reviews), checked here
+        by the same rules the workflow applies them with, in the order given."""
         try:
-            view = plan_view(start_plan(cmd, today), today)
+            plan = start_plan(cmd, today)
+            for action in prior_actions:
+                plan = apply(plan, action, today)
+            view = plan_view(plan, today)
         except RuleViolation as err:
             raise InvalidStart(err.field, err.reason) from None
         attributes = TypedSearchAttributes(
@@ -107,7 +114,7 @@ class PlanGateway:
             async with asyncio.timeout(self.action_timeout):
                 await self.client.start_workflow(
                     PlanWorkflow.run,
-                    PlanInput(start=cmd, timing=self.timing),
+                    PlanInput(start=cmd, timing=self.timing, prior_actions=list(prior_actions)),
                     id=plan_workflow_id(cmd.ref),
                     task_queue=self.task_queue,
                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,

@@ -1,0 +1,188 @@
+"""plans.csv and plan_reviews.csv checked row by row, through the plan rules, before anything is written.
+
+No server and no store: ``plan_plans`` only reads and plans. Each refusal names the file, the line (the
+header is line 1), the column and the rule's reason.
+"""
+
+from datetime import date
+from pathlib import Path
+
+from domain.plan import ReviewOutcome
+from domain.plan_calendar import PlanDuty
+from domain.plan_deadlines import open_review_due
+from ehcna.importer.plans_csv import read_plans, read_reviews
+from ehcna.importer.plans_in_force import Teams, plan_plans
+from tests.importer.rows import write_csv
+
+TODAY = date(2026, 11, 1)
+TEAMS = Teams(casework=frozenset({"north", "south"}), settings=frozenset({"oak-primary", "elm-secondary"}))
+
+
+def plan_row(ref: str, **cells: object) -> dict[str, object]:
+    row: dict[str, object] = {"ref": ref, "team": "north", "start_date": "2023-03-10", "year_group": "1"}
+    row.update(cells)
+    return row
+
+
+def review_row(ref: str, meeting: str, decision: str, decided: str, **cells: object) -> dict[str, object]:
+    return {"ref": ref, "meeting_date": meeting, "decision": decision, "decision_date": decided, **cells}
+
+
+PLAN_HEADER = [
+    "ref",
+    "team",
+    "start_date",
+    "year_group",
+    "setting_team",
+    "transferred_in_date",
+    "old_last_review_date",
+    "review_invited_date",
+    "review_meeting_date",
+    "review_held_date",
+]
+REVIEW_HEADER = [
+    "ref",
+    "meeting_date",
+    "decision",
+    "decision_date",
+    "invited_date",
+    "report_date",
+    "amendment_notice_date",
+    "amendment_response_date",
+    "amended_plan_date",
+]
+
+
+def planned(tmp_path: Path, plans: list[dict[str, object]], reviews: list[dict[str, object]]):
+    p = write_csv(tmp_path / "plans.csv", plans, PLAN_HEADER)
+    r = write_csv(tmp_path / "plan_reviews.csv", reviews, REVIEW_HEADER)
+    return plan_plans(read_plans(p), read_reviews(r), TODAY, TEAMS)
+
+
+def test_plan_import_replays_review_history_R1_R5_R7(tmp_path):
+    result = planned(
+        tmp_path,
+        [plan_row("HIST-1", setting_team="oak-primary")],
+        [
+            # listed out of order: the reviews are applied by their meeting dates
+            review_row(
+                "HIST-1",
+                "2025-03-01",
+                "AMEND",
+                "2025-03-20",
+                amendment_notice_date="2025-03-25",
+                amended_plan_date="2025-05-01",
+            ),
+            review_row("HIST-1", "2024-03-20", "maintain", "2024-04-05", invited_date="2024-03-01"),
+        ],
+    )
+    assert result.errors == []
+    (plan,) = result.plans
+    assert plan.plan.reviews_completed == 2
+    assert plan.plan.last_review is not None and plan.plan.last_review.outcome is ReviewOutcome.AMEND
+    # R1: 12 months from the latest meeting (1 March 2025): overdue on 1 November 2026
+    assert open_review_due(plan.plan) == (PlanDuty.R1, date(2026, 3, 1))
+    assert plan.plan.last_amendment is not None and plan.plan.last_amendment.issued_on == date(2025, 5, 1)
+    # the first review's due date kept for the store: 12 months from the plan's start (L5: held late)
+    assert [c.kind for c in plan.actions][:5] == [
+        "schedule_review_meeting",
+        "hold_review_meeting",
+        "decide_review",
+        "schedule_review_meeting",
+        "hold_review_meeting",
+    ]
+
+
+def test_plan_import_refuses_bad_rows_with_line_column_and_reason(tmp_path):
+    result = planned(
+        tmp_path,
+        [
+            plan_row("GOOD-1"),  # line 2
+            plan_row("BAD-DATE", start_date="2026-02-30"),  # line 3
+            plan_row("BAD-TEAM", team="nowhere"),  # line 4
+            plan_row("TWICE"),  # line 5
+            plan_row("TWICE"),  # line 6
+            plan_row("BAD-REVIEW"),  # line 7
+            plan_row("FUTURE", start_date="2027-01-01"),  # line 8
+            plan_row("BAD-SETTING", setting_team="north"),  # line 9
+        ],
+        [
+            review_row("GOOD-1", "2024-03-01", "MAINTAIN", "2024-03-15"),  # line 2
+            review_row("BAD-REVIEW", "2024-03-01", "MAINTAIN", "2024-02-15"),  # line 3: decided first
+            review_row("ELSEWHERE", "2024-03-01", "MAINTAIN", "2024-03-15"),  # line 4
+            review_row("GOOD-1", "2025-03-01", "CEASE", "2025-03-15"),  # line 5
+        ],
+    )
+    messages = [str(e) for e in result.errors]
+    assert "plans.csv line 3 [start_date]: '2026-02-30' is not a real date" in messages
+    assert (
+        "plans.csv line 4 [team]: 'nowhere' is not a team of case officers in the directory; "
+        "valid teams: north, south" in messages
+    )
+    assert "plans.csv line 5 [ref]: plan TWICE is also on line(s) 6" in messages
+    assert "plans.csv line 6 [ref]: plan TWICE is also on line(s) 5" in messages
+    assert (
+        "plans.csv line 7 [ref]: not imported: its review on plan_reviews.csv line 3 is refused" in messages
+    )
+    assert any(
+        m.startswith("plan_reviews.csv line 3 [decision_date]: ") and "meeting has not been held" in m
+        for m in messages
+    )
+    assert any(m.startswith("plans.csv line 8 [start_date]: ") and "future" in m for m in messages)
+    assert any(m.startswith("plans.csv line 9 [setting_team]: 'north' is not a setting") for m in messages)
+    assert "plan_reviews.csv line 4 [ref]: plan ELSEWHERE is not in plans.csv" in messages
+    assert "plan_reviews.csv line 5 [decision]: 'CEASE' is not one of MAINTAIN, AMEND" in messages
+    # the plan whose review row is bad is kept out, with the line that keeps it out
+    assert "plans.csv line 2 [ref]: not imported: its review on plan_reviews.csv line 5 is bad" in messages
+    assert result.plans == []
+    assert result.bad_rows == 11  # plans.csv lines 2-9, plan_reviews.csv lines 3-5
+
+
+def test_plan_import_R6_refuses_an_amended_plan_inside_the_familys_15_days(tmp_path):
+    result = planned(
+        tmp_path,
+        [plan_row("EARLY-1")],
+        [
+            review_row(
+                "EARLY-1",
+                "2024-03-01",
+                "AMEND",
+                "2024-03-10",
+                amendment_notice_date="2024-03-12",
+                amended_plan_date="2024-03-20",
+            )
+        ],
+    )
+    (error, keeps_out) = sorted(result.errors, key=lambda e: e.file != "plan_reviews.csv")
+    assert (error.file, error.line, error.column) == ("plan_reviews.csv", 2, "amended_plan_date")
+    assert "R6" in error.reason and "27 March 2024" in error.reason
+    assert (keeps_out.file, keeps_out.line) == ("plans.csv", 2)
+
+
+def test_plan_import_R9_R10_transfer_in_with_its_open_review(tmp_path):
+    result = planned(
+        tmp_path,
+        [
+            plan_row(
+                "MOVED-1",
+                start_date="2022-06-01",
+                transferred_in_date="2026-10-01",
+                old_last_review_date="2026-02-10",
+                review_invited_date="2026-10-20",
+                review_meeting_date="2026-11-20",
+            )
+        ],
+        [],
+    )
+    assert result.errors == []
+    (plan,) = result.plans
+    # R10: the later of 12 months from the old council's last review and 3 months from the transfer
+    assert open_review_due(plan.plan) == (PlanDuty.R10, date(2027, 2, 10))
+    assert plan.plan.review.meeting_on == date(2026, 11, 20)
+
+
+def test_plan_import_transfer_detail_needs_the_transfer(tmp_path):
+    result = planned(tmp_path, [plan_row("ODD-1", old_last_review_date="2026-02-10")], [])
+    assert [str(e) for e in result.errors] == [
+        "plans.csv line 2 [old_last_review_date]: given without transferred_in_date"
+    ]
