@@ -28,6 +28,7 @@ from ehcna.notifications.messages import days_text
 from ehcna.notifications.policy import Policy
 from ehcna.store.alerts import AlertKind, AlertRow, AlertState
 from ehcna.store.models import AdviceRow, CaseRow, ExceptionRow
+from ehcna.store.plan_worklist import ReviewItem, overdue_reviews
 
 UNDELIVERED_LOOKBACK = timedelta(days=7)
 
@@ -50,6 +51,20 @@ class Line:
         return f"{self.case_ref}: {what} - {when} ({day_in_words(d.due)}), held by {self.holder}"
 
 
+@dataclass(frozen=True)
+class ReviewLine:
+    """An annual review whose date has passed without its meeting (R1, or R10 for a plan transferred in)."""
+
+    plan_ref: str
+    due: date
+    setting: str | None  # the name of the setting that convenes it
+
+    def describe(self, as_of: date) -> str:
+        late = days_text((as_of - self.due).days)
+        who = f", convened by {self.setting}" if self.setting else ""
+        return f"{self.plan_ref}: annual review {late} late (due {day_in_words(self.due)}){who}"
+
+
 @dataclass
 class ManagerDigest:
     day: date
@@ -58,10 +73,20 @@ class ManagerDigest:
     breached: list[Line] = field(default_factory=list)
     advice_overdue: dict[str, list[Line]] = field(default_factory=dict)  # provider team name -> lines
     undelivered: list[str] = field(default_factory=list)
+    overdue_reviews: list[ReviewLine] = field(default_factory=list)  # plans in force, most overdue first
 
     @property
     def is_empty(self) -> bool:
-        return not (self.at_risk or self.breached or self.advice_overdue or self.undelivered)
+        return not (
+            self.at_risk or self.breached or self.advice_overdue or self.undelivered or self.overdue_reviews
+        )
+
+
+def review_lines(items: list[ReviewItem], directory: Directory) -> list[ReviewLine]:
+    return [
+        ReviewLine(i.ref, i.review_due, directory.team_name(i.setting_team) if i.setting_team else None)
+        for i in items
+    ]
 
 
 def _case(row: CaseRow, advice: list[AdviceRow], exceptions: list[ExceptionRow]) -> Case:
@@ -215,7 +240,10 @@ class DigestSender:
         with self._sessions() as session:
             cases = open_cases(session, teams)
             undelivered = undelivered_alerts(session, teams, since)
-        return build_digest(cases, teams, self._policy.directory, day, undelivered)
+            reviews = overdue_reviews(session, day, tuple(teams))
+        digest = build_digest(cases, teams, self._policy.directory, day, undelivered)
+        digest.overdue_reviews = review_lines(reviews, self._policy.directory)
+        return digest
 
     async def send_digests(self, day: date) -> int:
         """Send the digests of ``day``; the number of messages this call had to deliver."""

@@ -8,7 +8,7 @@ only moves forward (``seq``), reviews by their number, amendments by their notic
 import asyncio
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, Integer, String, func, update
+from sqlalchemy import Date, DateTime, Index, Integer, String, func, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from domain.plan import Amendment, Plan
@@ -24,6 +24,10 @@ class PlanRow(Base):
     """One plan (SEN2 named plan: StartDate, CeaseDate, CeaseReason) as it last stood."""
 
     __tablename__ = "plans"
+    __table_args__ = (  # 0013: the setting's inbox, and a team's reviews by their due date
+        Index("ix_plans_setting_team", "setting_team"),
+        Index("ix_plans_team_review_due", "team", "review_due"),
+    )
 
     ref: Mapped[str] = mapped_column(String(64), primary_key=True)
     team: Mapped[str] = mapped_column(String(64))
@@ -41,6 +45,10 @@ class PlanRow(Base):
     # of its first review here, and its last review before the engine, if imported with one
     first_review_due: Mapped[date | None] = mapped_column(Date)
     imported_review_on: Mapped[date | None] = mapped_column(Date)
+    # the worklist of reviews and the setting's inbox (migration 0013): who convenes the reviews, and the
+    # date the open review's meeting is arranged for
+    setting_team: Mapped[str | None] = mapped_column(String(64))
+    meeting_on: Mapped[date | None] = mapped_column(Date)
     seq: Mapped[int] = mapped_column(Integer)  # the plan event that wrote this row
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -104,6 +112,8 @@ def record_plan_event(session: Session, event: PlanEvent) -> None:
         "ended_on": plan.ended_on,
         "end_reason": str(plan.end_reason) if plan.end_reason else None,
         "cease_decided_on": plan.cease.decided_on if plan.cease else None,
+        "setting_team": plan.setting_team,
+        "meeting_on": plan.review.meeting_on,
         "seq": event.seq,
         "updated_at": event.at,
     }
