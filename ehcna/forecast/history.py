@@ -3,6 +3,12 @@ steps taken by then (a later step reads as not taken yet), as numpy columns of d
 
 Day numbers are ``date.toordinal()``; a step not taken (or not taken by then) is NaN. Nothing of the
 child is read: a case is its reference, team and dates.
+
+Statutory exceptions are read as they were known at the date too: an exception counts from the day it
+was recorded (``case_exceptions.recorded_on``), never before, and whether its code takes a case out of
+the 20-week measure (E-*) or an advice request out of its provider's (A-*) is ``domain``'s rule. A
+SEN2 ``Week20`` flag imported from an earlier system carries no date: it counts once the case had
+closed by the date (the return that carried it was made of closed cases), not while it was open.
 """
 
 from dataclasses import dataclass
@@ -13,10 +19,12 @@ import numpy as np
 from sqlalchemy import Connection, Table, func, or_, select
 
 from domain.case import Outcome
-from ehcna.store.models import AdviceRow, CaseRow
+from domain.statutory_exceptions import ExceptionCode
+from ehcna.store.models import AdviceRow, CaseRow, ExceptionRow
 
 cases: Table = CaseRow.__table__  # type: ignore[assignment]
 advice: Table = AdviceRow.__table__  # type: ignore[assignment]
+exceptions: Table = ExceptionRow.__table__  # type: ignore[assignment]
 
 NO_PLAN = str(Outcome.PLAN_NOT_ISSUED)
 ISSUED = str(Outcome.PLAN_ISSUED)
@@ -43,14 +51,14 @@ class History:
     final_on: Days
     outcome: list[str | None]
     outcome_on: Days
-    exception: np.ndarray[Any, np.dtype[np.bool_]]  # a 20-week exception (out of K1)
+    exception: np.ndarray[Any, np.dtype[np.bool_]]  # a 20-week exception known at the date (out of K1)
     advice_case: np.ndarray[Any, np.dtype[np.int64]]
     advice_kind: list[str]
     advice_team: list[str]
     requested_on: Days
     settled_on: Days  # returned or marked not received
     not_received: np.ndarray[Any, np.dtype[np.bool_]]
-    advice_excepted: np.ndarray[Any, np.dtype[np.bool_]]
+    advice_excepted: np.ndarray[Any, np.dtype[np.bool_]]  # a reg 8(2) exception known at the date
 
     @property
     def day(self) -> int:
@@ -91,7 +99,7 @@ def load_history(conn: Connection, as_of: date, since: date) -> History:
             c.final_plan_on,
             c.outcome,
             c.outcome_on,
-            c.week20_exception,
+            c.week20_legacy,
         )
         .where(c.day0 <= as_of, relevant)
         .order_by(c.day0, c.ref)
@@ -112,7 +120,7 @@ def load_history(conn: Connection, as_of: date, since: date) -> History:
             a.returned_on,
             a.not_received_on,
             a.withdrawn_on,
-            a.excepted,
+            a.advice_id,
         )
         .join(cases, c.ref == a.case_ref)
         .where(c.day0 <= as_of, relevant, a.requested_on <= as_of, a.due_on.is_not(None))
@@ -120,6 +128,8 @@ def load_history(conn: Connection, as_of: date, since: date) -> History:
     ).all()
     kept = [r for r in arows if r.case_ref in index and not (r.withdrawn_on and r.withdrawn_on <= as_of)]
     settled = [r.returned_on or r.not_received_on for r in kept]
+    week20, advice_excepted = _exceptions_known(conn, as_of, since)
+    legacy = [bool(r.week20_legacy) and done for r, done in zip(rows, closed, strict=True)]
     return History(
         as_of=as_of,
         first_day0=first_request(conn),
@@ -136,7 +146,7 @@ def load_history(conn: Connection, as_of: date, since: date) -> History:
         outcome_on=np.array(
             [_day(r.outcome_on, as_of) if done else np.nan for r, done in zip(rows, closed, strict=True)]
         ),
-        exception=np.array([bool(r.week20_exception) for r in rows], dtype=bool),
+        exception=np.array([old or r.ref in week20 for r, old in zip(rows, legacy, strict=True)], dtype=bool),
         advice_case=np.array([index[r.case_ref] for r in kept], dtype=np.int64),
         advice_kind=[r.kind for r in kept],
         advice_team=[r.provider_team for r in kept],
@@ -145,5 +155,28 @@ def load_history(conn: Connection, as_of: date, since: date) -> History:
         not_received=np.array(
             [r.not_received_on is not None and r.not_received_on <= as_of for r in kept], dtype=bool
         ),
-        advice_excepted=np.array([bool(r.excepted) for r in kept], dtype=bool),
+        advice_excepted=np.array([(r.case_ref, r.advice_id) in advice_excepted for r in kept], dtype=bool),
     )
+
+
+def _exceptions_known(conn: Connection, as_of: date, since: date) -> tuple[set[str], set[tuple[str, str]]]:
+    """The cases with a 20-week exception, and the advice requests with a reg 8(2) exception, recorded on
+    or before ``as_of`` (of the cases ``load_history`` reads)."""
+    c, e = cases.c, exceptions.c
+    relevant = or_(c.day0 >= since, c.outcome_on.is_(None), c.outcome_on >= since)
+    week20: set[str] = set()
+    advice_excepted: set[tuple[str, str]] = set()
+    for ref, code, advice_id in conn.execute(
+        select(e.case_ref, e.code, e.advice_id)
+        .join(cases, c.ref == e.case_ref)
+        .where(c.day0 <= as_of, relevant, e.recorded_on <= as_of)
+    ):
+        try:
+            known = ExceptionCode(code)
+        except ValueError:
+            continue
+        if known.applies_to_case:
+            week20.add(ref)
+        elif known.applies_to_advice and advice_id is not None:
+            advice_excepted.add((ref, advice_id))
+    return week20, advice_excepted
