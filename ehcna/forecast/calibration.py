@@ -5,6 +5,13 @@ of cases or advice requests it rests on. Times are kept as their empirical distr
 never a fitted curve. A provider team is *limited* when, in the last 13 weeks, it mostly had a backlog
 (more overdue advice than a week's returns): its capacity is then what it returned in those weeks,
 and its lead time (the work itself) is read from the advice it returned while it had no backlog.
+
+Case officers are a server too: the cases in their hands (deciding whether to assess, deciding whether
+to issue once the advice is in, drafting, finalising) each hold one of their places for the step's
+observed time. They are *limited* when, in the last 13 weeks, they were mostly behind on the T1 duty
+(more requests past 6 weeks without a decision than a week's decisions): their places are then the
+most cases they held at once in those weeks. Otherwise they kept up, and the most they held at once in
+the window is only the base a cut in their capacity is taken from.
 """
 
 import calendar
@@ -15,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from domain.kpis import ADVICE_IN_TIME_DAYS, IN_TIME_PLAN_DAYS
+from domain.statutory_calendar import decision_deadline
 from ehcna.forecast.history import ENDED_EARLY, ISSUED, Days, History
 
 ADVICE_DAYS = ADVICE_IN_TIME_DAYS  # T2: 6 weeks, as K5 counts
@@ -27,6 +35,7 @@ MIN_DECISIONS = 10
 MIN_PLANS = 10
 MIN_ADVICE = 10
 SEASONAL_DAYS = 730  # two years of history: arrivals follow the month of the year
+DECISION_DAYS = (decision_deadline(date(2001, 1, 1)) - date(2001, 1, 1)).days  # T1: 6 weeks
 
 
 class TooLittleHistory(ValueError):
@@ -71,6 +80,17 @@ class TeamCalibration:
 
 
 @dataclass(frozen=True)
+class OfficerCalibration:
+    """The case officers as one server: the cases in their hands at once."""
+
+    capacity: float | None  # places, when limited; None: they kept up
+    peak: int  # the most cases in their hands at once in the window (a cut's base)
+    in_hand: int  # in their hands at the forecast date
+    behind_weeks: int  # of the last RECENT_WEEKS, weeks they were behind on T1
+    steps: int  # officers' steps completed in the window (what the figures rest on)
+
+
+@dataclass(frozen=True)
 class Rate:
     value: float
     cases: int
@@ -97,6 +117,7 @@ class Calibration:
     advice_set_cases: int
     kind_excepted: dict[str, float]  # share of advice with a reg 8(2) exception, per kind
     teams: dict[str, TeamCalibration] = field(default_factory=dict)
+    officers: OfficerCalibration = OfficerCalibration(None, 0, 0, 0, 0)
     on_time_rate: Rate = Rate(
         0.0, 0
     )  # cases closed in the window (no 20-week exception): plan within 20 weeks
@@ -187,7 +208,46 @@ def calibrate(history: History, window_months: int = 12) -> Calibration:
         advice_set_cases=set_cases,
         kind_excepted=_kind_excepted(h, settled),
         teams=teams,
+        officers=_officers(h, after, start, end),
         on_time_rate=_rate(int(in_time.sum()), int(counted.sum())),
+    )
+
+
+def _officers(h: History, after: Days, start: float, end: float) -> OfficerCalibration:
+    """How many cases the officers held at once (each day of the window), and whether they were behind."""
+    closed = np.where(np.isnan(h.outcome_on), np.inf, h.outcome_on)
+    never = np.full(len(h), np.inf)
+
+    def upto(step_end: Days) -> Days:
+        return np.fmin(np.where(np.isnan(step_end), never, step_end), closed)
+
+    awaited = np.zeros(len(h), dtype=bool)
+    awaited[h.advice_case[np.isnan(h.settled_on)]] = True
+    steps = [
+        (h.day0, upto(h.assess_on)),  # deciding whether to assess
+        (np.where((h.assessed == 1) & ~awaited, after, np.nan), upto(h.issue_on)),  # whether to issue
+        (np.where(h.issued == 1, h.issue_on, np.nan), upto(h.draft_on)),  # drafting
+        (h.draft_on, upto(h.final_on)),  # finalising
+    ]
+    starts = np.sort(np.concatenate([s[np.isfinite(s)] for s, _ in steps]))
+    ends = np.sort(np.concatenate([np.where(np.isfinite(s), np.maximum(e, s), np.nan) for s, e in steps]))
+    ends = ends[np.isfinite(ends)]
+    days = np.arange(start, end + 1)
+    held = np.searchsorted(starts, days, side="right") - np.searchsorted(ends, days, side="right")
+    due = h.day0 + DECISION_DAYS
+    decided = np.fmin(h.assess_on, h.outcome_on)
+    week_starts = end + 1 - 7 * np.arange(RECENT_WEEKS, 0, -1)
+    per_week = np.array([int(_in(decided, s, s + 6).sum()) for s in week_starts])
+    behind = overdue_at(due, decided, week_starts) >= max(3.0, float(per_week.mean()))
+    recent = held[-7 * RECENT_WEEKS :]
+    limited = int(behind.sum()) >= MIN_BACKLOGGED_WEEKS
+    done = sum(int(_in(np.where(np.isfinite(e), e, np.nan), start, end).sum()) for _, e in steps)
+    return OfficerCalibration(
+        capacity=float(recent.max()) if limited and len(recent) else None,
+        peak=int(held.max()) if len(held) else 0,
+        in_hand=int(held[-1]) if len(held) else 0,
+        behind_weeks=int(behind.sum()),
+        steps=done,
     )
 
 

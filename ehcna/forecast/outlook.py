@@ -70,6 +70,7 @@ class MonthAhead:
     k5: dict[str, Band]  # per advice kind, percent
     k9: Band  # open past 20 weeks at the month's end
     queues: dict[str, Band]  # per provider team: advice awaited at the month's end
+    officers_waiting: Band  # cases waiting for a case officer to take them up at the month's end
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,20 @@ def summarise(cal: Calibration) -> list[SummaryRow]:
             cal.advice_set_cases,
         ),
     ]
+    off = cal.officers
+    rows.append(
+        SummaryRow(
+            "Case officers: capacity",
+            (
+                f"limited: hold {off.capacity:.0f} cases at once "
+                f"(behind on the 6-week decision in {off.behind_weeks} of the last {RECENT_WEEKS} weeks)"
+                if off.capacity is not None
+                else f"kept up: held at most {off.peak} cases at once (a cut is taken from that)"
+            )
+            + f"; {off.in_hand} in their hands now",
+            off.steps,
+        )
+    )
     for team in cal.teams.values():
         cap = (
             f"limited: returns {team.capacity:.1f} a week "
@@ -216,6 +231,7 @@ def _forecast(history: History, net: Network, result: RunsResult, scenario: Scen
                 k5={kind: Band.of(_percent(k5_in[:, k], k5_n[:, k])) for k, kind in enumerate(net.kinds)},
                 k9=Band.of(result.k9[:, m], 0),
                 queues={team: Band.of(result.queue[:, m, t], 0) for t, team in enumerate(net.teams)},
+                officers_waiting=Band.of(result.officers_queue[:, m], 0),
             )
         )
     open_idx = np.flatnonzero(history.open)
@@ -408,6 +424,7 @@ def _forecast_json(f: Forecast) -> dict[str, Any]:
                 "k5_percent": {k: _band(b) for k, b in m.k5.items()},
                 "k9_backlog": _band(m.k9),
                 "team_queues": {t: _band(b) for t, b in m.queues.items()},
+                "officers_waiting": _band(m.officers_waiting),
             }
             for m in f.months
         ],
@@ -455,6 +472,11 @@ def outlook_json(outlook: Outlook) -> dict[str, Any]:
             "to": cal.as_of.isoformat(),
         },
         "learnt": [{"what": r.what, "value": r.value, "rests_on": r.rests_on} for r in outlook.summary],
+        "officers": {
+            "places": cal.officers.capacity,
+            "most_held_at_once": cal.officers.peak,
+            "in_hand": cal.officers.in_hand,
+        },
         "teams": {
             t.team: {
                 "capacity_per_week": None if t.capacity is None else round(t.capacity, 1),
@@ -510,6 +532,7 @@ def write_outlook_csv(outlook: Outlook, out: TextIO) -> None:
             rows: list[tuple[str, Band]] = [("K1", m.k1), ("K1 plans", m.k1_plans), ("K9", m.k9)]
             rows += [(f"K5 {k}", b) for k, b in m.k5.items()]
             rows += [(f"queue {t}", b) for t, b in m.queues.items()]
+            rows.append(("officers waiting", m.officers_waiting))
             for measure, b in rows:
                 w.writerow([name, m.month.label, measure, b.median, b.low, b.high])
 

@@ -4,7 +4,7 @@
     ep-service=-5/week@2026-07-01..2026-09-30  5 fewer a week for a period (a locum leaving, say)
     ep-service=38/week@2026-08-01            38 a week from a date on
     demand=+20%   demand=x1.2   demand=50/week  requests: a factor, or a rate a week
-    officers=+10%  officers=x0.8             officers' drafting and deciding capacity, a factor
+    officers=+10%  officers=x0.8             case officers' capacity (the cases they hold at once), a factor
 
 Every refusal names the field and the reason (``Refused``); nothing is echoed but the field.
 """
@@ -54,7 +54,7 @@ class Scenario:
     teams: tuple[TeamChange, ...] = ()
     demand_factor: float = 1.0
     demand_rate: float | None = None  # requests a week, instead of the history's
-    officers: float = 1.0  # officers' capacity: their times are divided by it
+    officers: float = 1.0  # a factor on the officers' places (engine.officer_places)
     parts: tuple[str, ...] = field(default=())
 
     @property

@@ -1,67 +1,166 @@
-"""The replay: a team's queue against a discrete-event simulation of the same server, and runs that are
-seeded and reproducible whatever the number of processes."""
+"""The replay: its servers against SimPy's own resources, withdrawn cases' advice, the officers' queue,
+and runs that are seeded and reproducible whatever the number of processes."""
+
+from dataclasses import replace
 
 import numpy as np
 import simpy
 
-from ehcna.forecast.engine import _served
+from ehcna.forecast.calibration import calibrate, months_before
+from ehcna.forecast.engine import (
+    CHUNK,
+    UNLIMITED,
+    OfficersResource,
+    TeamResource,
+    _figures,
+    _Replay,
+    build_network,
+)
+from ehcna.forecast.history import load_history
 from ehcna.forecast.outlook import make_outlook, outlook_json
-from ehcna.forecast.scenario import parse_scenario
+from ehcna.forecast.scenario import Scenario, parse_scenario
 from tests.forecast.known import AS_OF, DATA_END
 
 
-def simpy_service_starts(ready: list[float], per_week: float) -> list[float]:
-    """A team as a SimPy server: requests join when ready, first come first served, one at a time, each
-    taking a week's capacity share (7 / per_week days); returned when its turn comes."""
+def simpy_starts(arrive: list[int], hold: list[int], places: int, gone: set[int]) -> dict[int, int]:
+    """Cases as SimPy processes asking a ``simpy.Resource`` of ``places``: the day each is taken up.
+    A case in ``gone`` is withdrawn the day it arrives, before its turn: it leaves the queue."""
     env = simpy.Environment()
-    team = simpy.Resource(env, capacity=1)
-    started = [0.0] * len(ready)
+    officers = simpy.Resource(env, capacity=places)
+    started: dict[int, int] = {}
 
-    def request(i: int, at: float):
-        yield env.timeout(at)
-        with team.request() as turn:
+    def case(i: int):
+        yield env.timeout(arrive[i])
+        with officers.request() as turn:
+            if i in gone:
+                return
             yield turn
-            started[i] = env.now
-            yield env.timeout(7 / per_week)
+            started[i] = int(env.now)
+            yield env.timeout(hold[i])
 
-    for i in sorted(range(len(ready)), key=lambda i: ready[i]):
-        env.process(request(i, ready[i]))
+    for i in range(len(arrive)):
+        env.process(case(i))
     env.run()
     return started
 
 
-def test_a_limited_teams_queue_is_the_discrete_event_simulations():
-    rng = np.random.default_rng(7)
-    ready = np.sort(rng.uniform(0, 200, size=300))  # about 10 a week against 6 a week: a queue builds
-    per_week = 6.0
-    curve = np.concatenate([[0.0], np.cumsum(np.full(2000, per_week / 7))])
-    ours = _served(rng.permutation(ready)[None, :], curve)[0]
-    expected = simpy_service_starts(list(ready), per_week)
-    assert np.allclose(np.sort(ours), np.sort(expected), atol=1e-6)
-    # the backlog persists: the last request waits far longer than its own work
-    assert np.sort(ours)[-1] - ready[-1] > 100
+def test_the_officers_are_simpys_resource_replayed_side_by_side():
+    rng = np.random.default_rng(5)
+    runs, n, places = 3, 400, 12
+    arrive = rng.integers(1, 120, size=(runs, n))
+    hold = rng.integers(3, 40, size=(runs, n))  # about 3.3 a day against 12 / 21.5 a day: a queue builds
+    gone = rng.random((runs, n)) < 0.05
+    officers = OfficersResource(runs, n, places)
+    started = np.full((runs, n), -1)
+    ends: dict[int, list[tuple[int, int]]] = {}
+    for day in range(1, 2000):
+        leaving = ends.pop(day, [])
+        officers.leave(np.array([r for r, _ in leaving], dtype=np.int64))
+        run, case = np.nonzero(arrive == day)
+        officers.queue.join(run, case)
+        run, case = officers.start(lambda r, c: gone[r, c])
+        for r, c in zip(run.tolist(), case.tolist(), strict=True):
+            started[r, c] = day
+            ends.setdefault(day + int(hold[r, c]), []).append((r, c))
+    for r in range(runs):
+        order = np.argsort(arrive[r], kind="stable")  # the queue's order: by day, then as they came
+        expected = simpy_starts(
+            arrive[r][order].tolist(), hold[r][order].tolist(), places, set(np.flatnonzero(gone[r][order]))
+        )
+        ours = {i: int(started[r, c]) for i, c in enumerate(order) if started[r, c] >= 0}
+        assert ours == expected
+    assert (started - np.where(started >= 0, arrive, 0)).max() > 30  # cases did wait for a place
 
 
-def test_a_team_without_capacity_for_a_while_returns_nothing_then():
-    ready = np.array([[0.0, 1.0, 2.0, 30.0]])
-    per_day = np.full(100, 1.0)
-    per_day[5:20] = 1e-9  # no one in from day 5 to day 20
-    curve = np.concatenate([[0.0], np.cumsum(per_day)])
-    done = _served(ready, curve)[0]
-    assert list(np.round(done, 6)) == [0.0, 1.0, 2.0, 30.0]
-    crowded = _served(np.array([[0.0] * 8]), curve)[0]
-    assert not any(5 < t < 20 for t in crowded) and max(crowded) > 20
+def test_a_team_returns_at_most_its_capacity_first_come_first_served_and_withdrawn_advice_takes_none():
+    runs, per_week = 2, 7.0
+    days = 120
+    team = TeamResource(runs, 2000, np.full(days + 1, per_week / 7))
+    rng = np.random.default_rng(3)
+    ready = np.sort(rng.integers(1, 60, size=(runs, 300)), axis=1)  # 5 a day against 1 a day
+    withdrawn = np.zeros((runs, 300), dtype=bool)
+    withdrawn[1, ::2] = True  # run 1: every other request withdrawn before its turn
+    returned = np.full((runs, 300), -1)
+    for day in range(1, days + 1):
+        run, item = np.nonzero(ready == day)
+        team.queue.join(run, item)
+        run, item = team.serve(day, lambda r, i: withdrawn[r, i])
+        returned[run, item] = day
+        assert np.bincount(run, minlength=runs).max() <= 1  # its capacity: one a day
+    for r in range(runs):
+        got = np.flatnonzero(returned[r] >= 0)
+        assert np.all(np.diff(returned[r][got]) > 0)  # in the order they were ready
+        assert not (withdrawn[r] & (returned[r] >= 0)).any()
+    # the first run's queue builds and persists; the second's places went to the requests still wanted
+    assert (returned[0] >= 0).sum() == days and returned[0, days - 1] == days
+    assert (returned[1] >= 0).sum() == days and list(np.flatnonzero(returned[1] >= 0)[:3]) == [1, 3, 5]
+    # a day without capacity returns nothing, and an idle team does not save up what it did not use
+    idle = TeamResource(1, 10, np.array([0.0, 1.0, 1.0, 0.0, 1.0, 1.0]))
+    idle.queue.join(np.zeros(3, dtype=np.int64), np.arange(3))
+    served = [len(idle.serve(day, lambda r, i: np.zeros(len(i), dtype=bool))[0]) for day in range(1, 6)]
+    assert served == [1, 1, 0, 1, 0]
+
+
+def _replay(engine, scenario: Scenario | None = None, runs: int = 20, **changes) -> _Replay:
+    with engine.connect() as conn:
+        history = load_history(conn, AS_OF, months_before(AS_OF, 24))
+    net = build_network(history, calibrate(history), scenario or Scenario(), 6)
+    replay = _Replay(replace(net, **changes), runs, np.random.SeedSequence(1))
+    replay.run()
+    return replay
+
+
+def test_a_withdrawn_cases_outstanding_advice_stops(known_store):
+    engine, _ = known_store
+    replay = _replay(engine, p_withdraw=0.3)
+    advice = replay.pair >= 0
+    closed = np.where(replay.closed, replay.close_day, np.inf)[..., None]
+    returned = np.isfinite(replay.done)
+    assert (advice & returned).sum() > 10_000
+    assert not (returned & (replay.done > closed)).any()  # nothing returned after the case was withdrawn
+    cut_short = advice & ~returned & (replay.requested <= closed) & np.isfinite(closed)
+    assert cut_short.sum() > 500  # many withdrawn with advice outstanding: it stopped there
+    # the EP service gave its capacity to the advice still wanted: as many returned a day as without
+    # withdrawals, while its queue is shorter
+    keep = _replay(engine, p_withdraw=0.0)
+    ep = replay.net.teams.index("ep-service")
+
+    def ep_returns(r: _Replay) -> float:
+        mine = (r.team == ep) & (r.done >= 1) & (r.done <= 150)
+        return mine.sum() / r.runs
+
+    assert abs(ep_returns(replay) - ep_returns(keep)) < 0.03 * ep_returns(keep)
+    assert ep_returns(keep) <= 150 / 7 * replay.net.capacity[ep][1] * 7 + 1  # its capacity, no more
+    # and its queue at the end of the six months (advice awaited) holds none of the withdrawn cases'
+    assert _figures(replay).queue[:, -1, ep].mean() < _figures(keep).queue[:, -1, ep].mean() - 100
+
+
+def test_the_officers_capacity_acts_on_their_queue(known_store):
+    engine, _ = known_store
+    with engine.connect() as conn:
+        more = make_outlook(conn, AS_OF, DATA_END, runs=20, scenario=parse_scenario(["officers=+10%"]))
+        fewer = make_outlook(conn, AS_OF, DATA_END, runs=20, scenario=parse_scenario(["officers=x0.7"]))
+    assert more.scenario is not None and fewer.scenario is not None
+    officers = more.calibration.officers
+    assert officers.capacity is None and officers.peak > 300  # they kept up: never short in the history
+    # more places for officers who kept up changes nothing; fewer than they held leaves cases waiting
+    assert outlook_json(more)["scenario"]["months"] == outlook_json(more)["baseline"]["months"]
+    assert all(m.officers_waiting.median == 0 for m in fewer.baseline.months)
+    assert fewer.scenario.months[-1].officers_waiting.median > 50
+    k1_base = [m.k1.median for m in fewer.baseline.months]
+    k1_fewer = [m.k1.median for m in fewer.scenario.months]
+    assert sum(k1_fewer) < sum(k1_base) - 20
+    replay = _replay(engine, Scenario(officers=0.7))
+    assert replay.officers.places == round(officers.peak * 0.7) != UNLIMITED
+    assert replay.officers.busy.max() <= replay.officers.places
 
 
 def test_the_same_seed_gives_the_same_outlook_whatever_the_processes(known_store):
     engine, _ = known_store
-    scenario = parse_scenario(["ep-service=+5/week"])
     with engine.connect() as conn:
 
         def outlook(seed: int, processes: int = 1) -> dict:
-            made = make_outlook(
-                conn, AS_OF, DATA_END, runs=100, seed=seed, scenario=scenario, processes=processes
-            )
+            made = make_outlook(conn, AS_OF, DATA_END, runs=CHUNK + 10, seed=seed, processes=processes)
             return outlook_json(made)
 
         one, two, other = outlook(3), outlook(3, processes=2), outlook(4)
