@@ -34,10 +34,12 @@ run: setup
 	$(BIN)/python -m dev.devstack
 
 # the Outlook on two years of fictional history with a what-if (a store of its own: dev/outlook_demo.py);
-# then, with `make run` going: a small realistic caseload, some of it already late
+# then, with `make run` going: a small realistic caseload, some of it already late, and plans in force
+# with reviews due, overdue and in amendment (docs/plan-import-format.md)
 demo: setup
 	$(BIN)/python -m dev.outlook_demo
 	$(BIN)/ehcna import docs/examples/cases.csv --advice docs/examples/advice.csv --exceptions docs/examples/exceptions.csv
+	$(BIN)/ehcna import-plans docs/examples/plans.csv --reviews docs/examples/plan_reviews.csv
 
 # style, the layers of architecture.md (import contracts in pyproject.toml) and the types
 lint: setup

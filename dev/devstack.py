@@ -37,6 +37,9 @@ DEMO_IMPORT = [
     "--exceptions",
     "docs/examples/exceptions.csv",
 ]
+# plans in force with reviews due, overdue and in amendment, and their review history (three of them the
+# plans the example caseload issued before the engine)
+DEMO_PLAN_IMPORT = ["import-plans", "docs/examples/plans.csv", "--reviews", "docs/examples/plan_reviews.csv"]
 
 
 def private_var(var: Path) -> None:
@@ -203,10 +206,12 @@ def main() -> int:
         stack.start(Service("worker", [py, "worker.py"]))
         stack.start(Service("web", [py, "-m", "ehcna", "web"], settings.web_port))
         stack.run_once("demo-import", [py, "-m", "ehcna", *DEMO_IMPORT])
+        stack.run_once("demo-plans", [py, "-m", "ehcna", *DEMO_PLAN_IMPORT])
         print(f"Web app       http://localhost:{settings.web_port}   (API docs: /docs)")
         for username, password, what in accounts:
             print(f"  sign in as  {username:<13} password {password:<14} {what}")
         print("Demo cases    docs/examples/cases.csv, each with a fictional child and a named officer")
+        print("Demo plans    docs/examples/plans.csv: reviews due, overdue and in amendment")
         print(f"Temporal UI   http://localhost:{settings.dev_temporal_ui_port}")
         print(f"Temporal      localhost:{settings.dev_temporal_port} (state kept in {var / 'temporal.db'})")
         print("Start a case  .venv/bin/python starter.py --ref EH-0001 --received 2026-09-01 --team north")

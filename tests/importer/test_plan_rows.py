@@ -4,14 +4,18 @@ No server and no store: ``plan_plans`` only reads and plans. Each refusal names 
 header is line 1), the column and the rule's reason.
 """
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
+from domain.clock import london_date
 from domain.plan import ReviewOutcome
 from domain.plan_calendar import PlanDuty
 from domain.plan_deadlines import open_review_due
+from domain.plan_views import plan_view
+from ehcna.importer.plans_command import directory_teams
 from ehcna.importer.plans_csv import read_plans, read_reviews
 from ehcna.importer.plans_in_force import Teams, plan_plans
+from ehcna.notifications.policy import load_policy
 from tests.importer.rows import write_csv
 
 TODAY = date(2026, 11, 1)
@@ -186,3 +190,20 @@ def test_plan_import_transfer_detail_needs_the_transfer(tmp_path):
     assert [str(e) for e in result.errors] == [
         "plans.csv line 2 [old_last_review_date]: given without transferred_in_date"
     ]
+
+
+def test_example_plans_import_with_reviews_due_overdue_and_in_amendment():
+    """docs/examples/plans.csv and plan_reviews.csv (make demo): every row good with the shipped directory."""
+    examples = Path(__file__).resolve().parent.parent.parent / "docs" / "examples"
+    teams = directory_teams(load_policy())
+    today = london_date(datetime.now(UTC))
+    result = plan_plans(
+        read_plans(examples / "plans.csv"), read_reviews(examples / "plan_reviews.csv"), today, teams
+    )
+    assert result.errors == []
+    views = {p.ref: plan_view(p.plan, today) for p in result.plans}
+    assert len(views) == 7
+    assert {ref for ref, v in views.items() if v.review_overdue} >= {"EH-2024-0001", "PL-2021-0107"}
+    assert views["PL-2019-0042"].plan.amendment is not None  # in amendment: R7 runs from its notice
+    assert views["PL-2025-0310"].review_due_rule is PlanDuty.R10  # transferred in
+    assert sum(p.plan.reviews_completed for p in result.plans) == 12  # plan_reviews.csv, every row

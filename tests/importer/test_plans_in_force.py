@@ -8,6 +8,7 @@ records (L2-L6 history), an amendment under way keeps its R7 clock, and a second
 
 import asyncio
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -219,3 +220,41 @@ async def test_start_plan_R9_R10_transferred_in_from_another_council(dev_server,
     unknown = await run_start_plan(*argv[:2], "--team", "nowhere", *argv[4:8])
     assert unknown.status == 2
     assert "error: --team: 'nowhere' is not a team of case officers in the directory; valid" in unknown.err
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent.parent / "docs" / "examples"
+
+
+def renamed_examples(tmp_path: Path, suffix: str) -> list[Path]:
+    """The example files with each reference given ``suffix``."""
+    copies = []
+    for name in ("plans.csv", "plan_reviews.csv"):
+        lines = (EXAMPLES / name).read_text(encoding="utf-8").splitlines()
+        renamed = [lines[0]]
+        for line in lines[1:]:
+            ref, rest = line.split(",", 1)
+            renamed.append(f"{ref}-{suffix},{rest}")
+        copies.append(tmp_path / name)
+        copies[-1].write_text("\n".join(renamed) + "\n", encoding="utf-8")
+    return copies
+
+
+async def test_example_plans_of_make_demo_start_and_record_their_history(dev_server, db, tmp_path):
+    """docs/examples/plans.csv and plan_reviews.csv as make demo imports them (their references made
+    unique: the dev server is shared by the session)."""
+    suffix = unique("x").removeprefix("x-")
+    copies = renamed_examples(tmp_path, suffix)
+    client = dev_server.env.client
+    async with running_worker(client, plan_records=StorePlanRecords(db.sessions)) as (_, queue):
+        argv = [copies[0], "--reviews", copies[1], "--database-url", db.url]
+        argv += ["--temporal-address", client.service_client.config.target_host, "--task-queue", queue]
+        done = await run_import_plans(*argv)
+        assert done.status == 0, done.err
+        assert count(done.out, "plans started") == 7
+        refs = [f"{ref}-{suffix}" for ref in ("EH-2024-0001", "PL-2021-0107", "PL-2019-0042")]
+        # every completed review and amendment of the history recorded by the workflows
+        await wait_for(lambda: store_counts(db, refs) == {"plans": 3, "reviews": 11, "amendments": 3})
+        gateway = PlanGateway(client, queue)
+        assert (await gateway.read(refs[0])).review_overdue
+        assert (await gateway.read(refs[1])).review_overdue
+        assert (await gateway.read(refs[2])).plan.amendment is not None
