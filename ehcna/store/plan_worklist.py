@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from ehcna.store.plans import PlanRow
@@ -80,3 +80,11 @@ def overdue_reviews(session: Session, today: date, teams: tuple[str, ...] | None
     if teams is not None:
         query = query.where(PlanRow.team.in_(teams))
     return _items(session, query, today)
+
+
+def overdue_count(session: Session, today: date, teams: tuple[str, ...] | None = None) -> int:
+    """How many reviews of ``teams`` (None: every team) are overdue."""
+    query = _owed().where(PlanRow.review_due < today)
+    if teams is not None:
+        query = query.where(PlanRow.team.in_(teams))
+    return session.scalar(select(func.count()).select_from(query.subquery())) or 0

@@ -5,15 +5,18 @@ that convenes its reviews for its own steps; anyone else 403, audited. A step a 
 the rule and the date; input that is not a step's shape is 422 with the field and the reason.
 """
 
+from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from domain.access import CaseAccess
 from domain.commands import Actor
 from domain.plan_views import PlanView
 from ehcna.web.case_actions import body_model
+from ehcna.web.pages.reviews import reviews_for
 from ehcna.web.plan_actions import (
     PLAN_STEPS,
     TimelineStep,
@@ -25,7 +28,7 @@ from ehcna.web.plan_actions import (
 from ehcna.web.security import OFFICERS, PROVIDERS, current_actor, require, services
 from ehcna.web.services import Services
 
-router = APIRouter(prefix="/api/plans", tags=["plans"])
+router = APIRouter(prefix="/api", tags=["plans"])
 plan_people = require(OFFICERS | PROVIDERS, "plans in force", current_actor)
 reads_plan = plan_access(CaseAccess.READ, plan_people)
 
@@ -40,7 +43,7 @@ def detail(view: PlanView) -> PlanDetail:
     return PlanDetail(plan=view, timeline=timeline(view), warnings=warnings_in_words(view))
 
 
-@router.get("/{ref}", response_model=PlanDetail)
+@router.get("/plans/{ref}", response_model=PlanDetail)
 async def get_plan(ref: str, view: PlanView = Depends(reads_plan)) -> Any:
     """The plan as it stands today: its deadlines (R1-R10), the review under way and any warnings."""
     return detail(view)
@@ -70,7 +73,7 @@ def _register(name: str, command: type[BaseModel]) -> None:
 
     summary = name.replace("-", " ").capitalize()
     router.add_api_route(
-        f"/{{ref}}/{name}",
+        f"/plans/{{ref}}/{name}",
         act,
         methods=["POST"],
         response_model=PlanDetail,
@@ -83,3 +86,32 @@ def _register(name: str, command: type[BaseModel]) -> None:
 
 for _name, _command in PLAN_STEPS.items():
     _register(_name, _command)
+
+
+class ReviewOut(BaseModel):
+    ref: str
+    team: str
+    setting_team: str | None
+    review_due: date  # the R1 (or R10) date
+    meeting_on: date | None  # the meeting arranged, if it is
+    days_late: int  # 0 when not yet late
+
+
+@router.get("/reviews", response_model=list[ReviewOut])
+async def reviews(
+    request: Request, actor: Actor = Depends(plan_people), svc: Services = Depends(services)
+) -> Any:
+    """The annual reviews still to be held, the most overdue first, then the next due: a case officer's
+    team's plans (every team's for a manager), or the plans whose reviews a setting convenes."""
+    _, items = await run_in_threadpool(reviews_for, svc, request, actor)
+    return [
+        ReviewOut(
+            ref=i.ref,
+            team=i.team,
+            setting_team=i.setting_team,
+            review_due=i.review_due,
+            meeting_on=i.meeting_on,
+            days_late=i.days_late,
+        )
+        for i in items
+    ]

@@ -157,7 +157,7 @@ def plan_routes() -> list[tuple[str, str]]:
     return [
         (method, route.path)
         for route in plans_api.router.routes
-        if isinstance(route, APIRoute)
+        if isinstance(route, APIRoute) and "{ref}" in route.path
         for method in sorted(route.methods - {"HEAD"})
     ]
 

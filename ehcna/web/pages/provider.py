@@ -17,6 +17,7 @@ from ehcna.web.pages.auth import allow
 from ehcna.web.pages.forms import Field, FormState, blank, submit_form
 from ehcna.web.pages.names import advice_request
 from ehcna.web.pages.rendering import render
+from ehcna.web.pages.reviews import setting_reviews
 from ehcna.web.security import OFFICERS, PROVIDERS, advice_request_for, listed_team, services
 from ehcna.web.services import Services
 
@@ -32,7 +33,18 @@ def inbox(request: Request, actor: Actor = Depends(provider), svc: Services = De
     team, case_team = (own, None) if actor.role in PROVIDERS else (None, own)
     tasks = queries.advice_tasks(svc, team, case_team=case_team)
     children = queries.children_of_requests(svc, {t.case_ref for t in tasks})
-    return render(request, "provider/inbox.html", actor, tasks=tasks, team=team, children=children)
+    # a setting (a school) convenes the annual reviews of the plans it is named on
+    reviews = setting_reviews(svc, team, queries.today()) if team is not None else []
+    return render(
+        request,
+        "provider/inbox.html",
+        actor,
+        tasks=tasks,
+        team=team,
+        children=children,
+        reviews=reviews,
+        today=queries.today(),
+    )
 
 
 def _own_task(svc: Services, request: Request, actor: Actor, ref: str, advice_id: str) -> AdviceRow:

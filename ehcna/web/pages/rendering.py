@@ -30,6 +30,7 @@ class NavItem:
 NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
     Role.CASE_OFFICER: (
         NavItem("My cases", "/cases"),
+        NavItem("Annual reviews", "/reviews"),
         NavItem("Find a child", "/children"),
         NavItem("Start an assessment", "/start-assessment"),
     ),
@@ -41,6 +42,7 @@ NAVIGATION: dict[Role, tuple[NavItem, ...]] = {
         NavItem("Alerts", "/performance/alerts"),
         NavItem("Workload", "/performance/workload"),
         NavItem("Cases", "/cases"),
+        NavItem("Annual reviews", "/reviews"),
     ),
 }
 NAVIGATION[Role.ADMIN] = (*NAVIGATION[Role.MANAGER], NavItem("API tokens", "/admin/tokens"))

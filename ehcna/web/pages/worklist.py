@@ -25,6 +25,7 @@ from ehcna.web.pages.downloads import audited_csv
 from ehcna.web.pages.names import ADVICE_NAMES, STAGE_NAMES
 from ehcna.web.pages.outlook import risks  # the outlook's chances, for the sort by risk
 from ehcna.web.pages.rendering import long_date, render
+from ehcna.web.pages.reviews import overdue_reviews_of
 from ehcna.web.query_text import check_query_text, query_text_problems
 from ehcna.web.security import OFFICERS, forbid, listed_team, services
 from ehcna.web.services import Services
@@ -217,6 +218,9 @@ async def cases_page(
     )
     view, filters, work, today = await worklist_page(request, svc, actor, query)
     params = query.params(view, filters.search)
+    # the annual reviews overdue on the team's plans (every team's for a manager): listed on /reviews
+    own = actor.team if view is not None else None
+    reviews_overdue = await run_in_threadpool(overdue_reviews_of, svc, own, today)
     heading = "My cases" if view is View.MINE else "Team cases" if view is View.TEAM else "Open cases"
     stages = [s for s in Stage if s is not Stage.CLOSED]
     return render(
@@ -241,6 +245,7 @@ async def cases_page(
         team=query.team,
         errors=errors,
         error_list=[{"href": f"#{name}", "text": text} for name, text in errors.items()],
+        reviews_overdue=reviews_overdue,
     )
 
 
