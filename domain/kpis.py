@@ -48,6 +48,16 @@ MEASURES: dict[str, Measure] = {
         Measure("K11", "Requests for an assessment received", Unit.COUNT, None),
         Measure("K12", "Decisions whether to assess made", Unit.COUNT, None),
         Measure("K13", "Assessments completed (decisions whether to issue a plan)", Unit.COUNT, None),
+        # after the plan: plan-lifecycle.md, "Measures" (E is the period's last day, or today if earlier)
+        Measure("L1", "EHC plans in force at the end of the period", Unit.COUNT, None),
+        Measure("L2", "Plans with a review completed in the last 12 months", Unit.PERCENT, True),
+        Measure("L3", "Annual reviews recorded (meetings held)", Unit.COUNT, None),
+        Measure("L4", "Review decisions within 4 weeks of the meeting", Unit.PERCENT, True),
+        Measure("L5", "Reviews held within 12 months", Unit.PERCENT, True),
+        Measure("L6", "Amended plans issued within 8 weeks of the notice", Unit.PERCENT, True),
+        Measure("L7", "Phase transfers finalised by the statutory date", Unit.PERCENT, True),
+        Measure("L8", "Overdue annual reviews at the end of the period (backlog)", Unit.COUNT, False),
+        Measure("L9", "Plans ceased", Unit.COUNT, None),
     )
 }
 

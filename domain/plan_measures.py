@@ -17,9 +17,22 @@ R8 date, the figure is how many have been finalised so far.
 
 from datetime import date, timedelta
 
-from domain.plan import Plan
+from domain.plan import CeaseReason, Plan
 from domain.plan_calendar import review_due
 from domain.plan_deadlines import open_review_due
+
+# L9's rows: SEN2 CeaseReason in the words of plan-lifecycle.md ("Outcomes of a review")
+CEASE_REASON_WORDS: dict[str, str] = {
+    CeaseReason.MAXIMUM_AGE: "reached maximum age",
+    CeaseReason.NEEDS_MET_WITHOUT_PLAN: "needs met without a plan",
+    CeaseReason.HIGHER_EDUCATION: "moved on to higher education",
+    CeaseReason.PAID_EMPLOYMENT: "moved on to paid employment",
+    CeaseReason.TRANSFERRED_TO_ANOTHER_LA: "transferred to another LA",
+    CeaseReason.NO_LONGER_ENGAGES: "no longer wishes to engage",
+    CeaseReason.MOVED_OUTSIDE_ENGLAND: "moved outside England",
+    CeaseReason.DECEASED: "deceased",
+    CeaseReason.OTHER: "other",
+}
 
 
 def review_meetings_current_from(as_of: date) -> date:

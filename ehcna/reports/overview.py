@@ -28,7 +28,9 @@ from domain.kpis import (
     national_k1,
     trend,
 )
+from domain.plan_measures import CEASE_REASON_WORDS
 from ehcna.store.kpi_queries import Counts, PeriodFigures, Reader, k1_by_month, period_figures
+from ehcna.store.plan_kpi_queries import CEASE_REASONS
 
 CHART_MONTHS = 24
 
@@ -180,7 +182,33 @@ def overview_rows(
                 title=split_title.format(key),
                 detail=True,
             )
+    _plan_rows(add, periods)
     return rows
+
+
+def _plan_rows(add: Callable[..., None], periods: tuple[PeriodFigures, ...]) -> None:
+    """L1-L9 of plan-lifecycle.md, after the assessment's measures; L9 split by SEN2 CeaseReason."""
+    add("L1", lambda p: p.plan_measures.l1_in_force)
+    add("L2", lambda p: p.plan_measures.l2_reviewed_in_12_months)
+    add("L3", lambda p: p.plan_measures.l3_reviews_held)
+    add("L4", lambda p: p.plan_measures.l4_decisions_in_time)
+    add("L5", lambda p: p.plan_measures.l5_reviews_in_time)
+    add("L6", lambda p: p.plan_measures.l6_amended_in_time)
+    add(
+        "L7",
+        lambda p: p.plan_measures.l7_transfers_in_time,
+        title="Phase transfers of September (of the period's year) finalised by 15 February or 31 March",
+    )
+    add("L8", lambda p: p.plan_measures.l8_overdue)
+    add("L9", lambda p: p.plan_measures.l9_total)
+    ceased = ({k: n for k, n in p.plan_measures.l9_ceased.items() if n} for p in periods)
+    for code in _union(ceased, CEASE_REASONS.index):
+        add(
+            f"L9.reason.{code}",
+            lambda p, c=code: p.plan_measures.l9_ceased.get(c, 0),
+            title=f"reason {code}: {CEASE_REASON_WORDS[code]}",
+            detail=True,
+        )
 
 
 def _union(keyed: Iterable[Mapping[str, object]], key: Callable[[str], Any] | None = None) -> list[str]:

@@ -1,4 +1,5 @@
 """The cases behind each KPI figure: the rows of its denominator (or count), and which are in its numerator.
+(The plans behind L1-L9 are selected in ``store/plan_kpi_cases.py`` and listed here alike.)
 
 A figure is named as the overview names its rows (``K1``, ``K5.SOCIAL_CARE``,
 ``K8.stage.advice``, ``K10.T2.HEALTH``, ``K11.source.PARENT``...). The rows
@@ -166,6 +167,13 @@ def _columns(branch: Counted, measure: str, as_of: date) -> tuple[Any, list[Any]
 def figure(measure: str, period: Period, today: date) -> Definition:
     """The definition behind one overview row, for the period shown in its column."""
     head, _, split = measure.partition(".")
+    if head.startswith("L"):  # after the plan (plan-lifecycle.md)
+        from ehcna.store.plan_kpi_cases import UnknownPlanMeasure, plan_figure
+
+        try:
+            return plan_figure(measure, period, today)
+        except UnknownPlanMeasure:
+            raise UnknownMeasure(measure) from None
     if head in ("K1", "K2"):
         if split:
             raise UnknownMeasure(measure)
@@ -250,7 +258,12 @@ def kpi_cases(db: Reader, measure: str, period: Period, today: date, part: Part 
     as_of = period.snapshot_date(today)
     selects = []
     for branch in found.branches:
-        source, columns = _columns(branch, found.measure, as_of)
+        if found.measure.startswith("L"):
+            from ehcna.store.plan_kpi_cases import plan_columns
+
+            source, columns = plan_columns(branch, found.measure, as_of)
+        else:
+            source, columns = _columns(branch, found.measure, as_of)
         where = branch.where
         if part is not Part.ALL and branch.numerator is not None:
             where = and_(where, branch.numerator if part is Part.NUMERATOR else ~branch.numerator)

@@ -13,7 +13,7 @@ cases behind each figure (``store/kpi_cases.py``) are both built from it.
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -48,6 +48,9 @@ from domain.kpis import (
     kind_sort_key,
 )
 from ehcna.store.models import AdviceRow, BreachRow, CaseRow, DecisionRow
+
+if TYPE_CHECKING:
+    from ehcna.store.plan_kpi_queries import PlanMeasures
 
 Reader = Connection | Session
 
@@ -546,6 +549,7 @@ class PeriodFigures:
     k11: Counts
     k12: Counts
     k13: Counts
+    plan_measures: "PlanMeasures"  # L1-L9 of plan-lifecycle.md, the snapshots at ``as_of`` too
 
     @property
     def k9(self) -> int:
@@ -553,6 +557,8 @@ class PeriodFigures:
 
 
 def period_figures(db: Reader, period: Period, today: date) -> PeriodFigures:
+    from ehcna.store.plan_kpi_queries import plan_measures  # it builds on this module's Counted
+
     as_of = period.snapshot_date(today)
     return PeriodFigures(
         period=period,
@@ -566,4 +572,5 @@ def period_figures(db: Reader, period: Period, today: date) -> PeriodFigures:
         k11=k11_requests_received(db, period),
         k12=k12_decisions_whether_to_assess(db, period),
         k13=k13_assessments_completed(db, period),
+        plan_measures=plan_measures(db, period, as_of),
     )

@@ -23,6 +23,9 @@ from domain.kpis import Figure, Period
 from domain.plan import CeaseReason
 from domain.plan_measures import review_meetings_current_from, transfer_year
 from ehcna.store.kpi_queries import Counted, Reader, _count_if, _flag, _in
+
+# every numerator is TRUE or FALSE, never NULL (a nullable column is tested first), so that "the rest"
+# of a figure (its rows NOT in the numerator) lists every row the numerator leaves out
 from ehcna.store.plans import PlanAmendmentRow, PlanReviewRow, PlanRow, PlanTransferRow
 
 plans: Table = PlanRow.__table__  # type: ignore[assignment]
@@ -63,7 +66,8 @@ def reviewed_in_last_12_months(as_of: date) -> Counted:
     completed_lately = exists(
         select(r.plan_ref).where(_reviews_of_plan(), r.decided_on <= as_of, r.held_on >= current_from)
     )
-    before_engine = plans.c.imported_review_on.between(current_from, as_of)
+    imported = plans.c.imported_review_on
+    before_engine = and_(imported.is_not(None), imported.between(current_from, as_of))
     where = and_(in_force_at(as_of), held_from() < current_from)
     return Counted(plans, where, or_(completed_lately, before_engine), held_from())
 
@@ -73,16 +77,16 @@ def reviews_held(period: Period) -> tuple[Counted, Counted]:
     the completed reviews', and the meetings of reviews still awaiting their decision."""
     r, p = reviews.c, plans.c
     completed = Counted(reviews, _in(r.held_on, period), r.held_on <= r.due_on, r.held_on)
-    awaiting = Counted(
-        plans, _in(p.review_held_on, period), p.review_held_on <= p.review_due, p.review_held_on
-    )
+    in_time = and_(p.review_due.is_not(None), p.review_held_on <= p.review_due)
+    awaiting = Counted(plans, _in(p.review_held_on, period), in_time, p.review_held_on)
     return completed, awaiting
 
 
 def review_decisions(period: Period) -> Counted:
     """L4: review decisions notified in the period, and those on or before meeting + 28 days (R5)."""
     r = reviews.c
-    return Counted(reviews, _in(r.decided_on, period), r.decided_on <= r.decision_due, r.decided_on)
+    in_time = and_(r.decision_due.is_not(None), r.decided_on <= r.decision_due)
+    return Counted(reviews, _in(r.decided_on, period), in_time, r.decided_on)
 
 
 def amended_plans_issued(period: Period) -> Counted:
@@ -97,7 +101,8 @@ def phase_transfers(year: int, as_of: date) -> Counted:
     t, p = transfers.c, plans.c
     still_held = or_(p.ended_on.is_(None), p.ended_on > t.due_on, p.ended_on > as_of)
     where = and_(t.year == year, t.plan_ref == p.ref, held_from() <= as_of, still_held)
-    return Counted(transfers, where, and_(t.finalised_on <= t.due_on, t.finalised_on <= as_of), t.due_on)
+    finalised = and_(t.finalised_on.is_not(None), t.finalised_on <= t.due_on, t.finalised_on <= as_of)
+    return Counted(transfers, where, finalised, t.due_on)
 
 
 def reviews_overdue(as_of: date) -> Counted:

@@ -73,6 +73,8 @@ def test_overview_rows_follow_kpis_md(db):
         "K12.ytd",
         "K13",
         "K13.ytd",
+        # after the plan (plan-lifecycle.md); L9's reasons only where a plan ceased
+        *(f"L{n}" for n in range(1, 10)),
     ]
     k1 = overview.rows[0]  # an empty store: 0/0 everywhere, nothing to compare
     assert (str(k1.latest), k1.change, k1.trend) == ("n/a (0/0)", None, Trend.UNKNOWN)

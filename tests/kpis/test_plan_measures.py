@@ -2,14 +2,19 @@
 comments; the boundaries of the rules they rest on: a review on its 12-month date is in time and the
 day after is late, 29 February, a decision on meeting + 28 days is in time."""
 
+import csv
+import io
 from datetime import date
 
 import pytest
 
-from domain.kpis import Figure, Period
+from domain.kpis import Figure, Period, Trend
 from domain.plan import CeaseReason, ReviewOutcome
 from domain.plan_deadlines import review_overdue
 from domain.plan_measures import review_meetings_current_from
+from ehcna.reports.exports import kpis_json, write_kpis_csv
+from ehcna.reports.overview import build_overview
+from ehcna.store.kpi_cases import Part, UnknownMeasure, kpi_cases
 from ehcna.store.plan_kpi_queries import (
     PlanMeasures,
     figure_of,
@@ -18,7 +23,7 @@ from ehcna.store.plan_kpi_queries import (
     plans,
     reviews_overdue,
 )
-from tests.kpis.plan_cohort import PlanBuilder
+from tests.kpis.plan_cohort import PlanBuilder, plan_overview_cohort
 
 OCTOBER = Period.month(2026, 10)
 E = OCTOBER.end  # 31 October 2026
@@ -205,3 +210,107 @@ def test_l9_plans_ceased_in_the_period_by_reason(db):
     assert october.l9_ceased == {"1": 1, "2": 2, "3": 0, "4": 0, "5": 1, "6": 0, "7": 0, "8": 0, "9": 0}
     assert october.l9_total == 4
     assert october.l1_in_force == 2  # C6 (ends in November) and C7 (decided, not ceased)
+
+
+def test_the_monthly_overview_shows_l1_to_l9_with_their_changes(db):
+    plan_overview_cohort(db)  # the figures are worked out in its docstring
+    with db.engine.connect() as conn:
+        overview = build_overview(conn, OCTOBER, today=date(2026, 11, 20))
+    rows = {row.id: row for row in overview.rows}
+    shown = {
+        m: (rows[m].latest, rows[m].previous, rows[m].year_ago)
+        for m in ("L1", "L2", "L3", "L4", "L5", "L6", "L7", "L8", "L9")
+    }
+    assert shown == {
+        "L1": (12, 12, 10),
+        "L2": (Figure(5, 9), Figure(6, 9), Figure(3, 6)),
+        "L3": (2, 2, 2),
+        "L4": (Figure(1, 2), Figure(0, 1), Figure(1, 1)),
+        "L5": (Figure(1, 2), Figure(1, 2), Figure(2, 2)),
+        "L6": (Figure(0, 1), Figure(0, 0), Figure(1, 1)),
+        "L7": (Figure(1, 3), Figure(1, 3), Figure(0, 1)),
+        "L8": (2, 1, 2),
+        "L9": (1, 0, 1),
+    }
+    assert (rows["L2"].change, rows["L2"].change_year) == (-11.1, 5.6)  # 55.6 - 66.7, 55.6 - 50.0 points
+    assert (rows["L8"].change, rows["L8"].trend, rows["L8"].improving) == (1, Trend.UP, False)
+    assert rows["L6"].change is None  # nothing issued in September: not comparable
+    # L9 by SEN2 CeaseReason, each reason found in any of the three periods
+    assert [(r.id, r.latest, r.year_ago) for r in overview.rows if r.id.startswith("L9.")] == [
+        ("L9.reason.4", 0, 1),
+        ("L9.reason.5", 1, 0),
+    ]
+
+
+def test_l1_to_l9_in_the_json_and_csv_exports(db):
+    plan_overview_cohort(db)
+    with db.engine.connect() as conn:
+        overview = build_overview(conn, OCTOBER, today=date(2026, 11, 20))
+    measures_json = {m["id"]: m for m in kpis_json(overview)["measures"]}
+    l2 = measures_json["L2"]
+    assert (l2["latest"]["numerator"], l2["latest"]["denominator"], l2["latest"]["text"]) == (
+        5,
+        9,
+        "55.6% (5/9)",
+    )
+    assert (l2["change"], l2["change_year"]) == (-11.1, 5.6)
+    assert (measures_json["L8"]["latest"], measures_json["L8"]["previous"]) == (2, 1)
+    out = io.StringIO()
+    write_kpis_csv(overview, out)
+    lines = {row["measure"]: row for row in csv.DictReader(io.StringIO(out.getvalue()))}
+    l7 = lines["L7"]
+    assert (l7["value"], l7["numerator"], l7["denominator"], l7["year_ago_value"]) == (
+        "33.3",
+        "1",
+        "3",
+        "0.0",
+    )
+    assert (lines["L9.reason.5"]["value"], lines["L1"]["value"], lines["L1"]["change_year"]) == (
+        "1",
+        "12",
+        "2",
+    )
+
+
+def test_every_l_figure_lists_as_many_plans_as_it_counts(db):
+    plan_overview_cohort(db)
+    today = date(2026, 11, 20)
+    with db.engine.connect() as conn:
+        overview = build_overview(conn, OCTOBER, today)
+        checked = 0
+        for row in (r for r in overview.rows if r.id.startswith("L")):
+            for period, value in (
+                (overview.latest.period, row.latest),
+                (overview.previous.period, row.previous),
+                (overview.year_ago.period, row.year_ago),
+            ):
+                found = {part: kpi_cases(conn, row.id, period, today, part) for part in Part}
+                if isinstance(value, Figure):
+                    assert len(found[Part.NUMERATOR]) == value.numerator, (row.id, period)
+                    assert len(found[Part.ALL]) == value.denominator, (row.id, period)
+                    assert len(found[Part.REST]) == value.denominator - value.numerator, (row.id, period)
+                else:
+                    assert len(found[Part.ALL]) == value and found[Part.NUMERATOR] == [], (row.id, period)
+                checked += bool(found[Part.ALL])
+        assert checked >= 25  # not vacuous
+
+        # the plans behind October's figures, and how late each is
+        def listed(measure: str, part: Part = Part.ALL) -> list[tuple]:
+            rows = kpi_cases(conn, measure, OCTOBER, today, part)
+            return [(r.ref, r.deadline, r.due_on, r.counted_on, r.days_late) for r in rows]
+
+        assert listed("L4", Part.REST) == [("N6", "R5", date(2026, 9, 29), date(2026, 10, 5), 6)]
+        assert listed("L5") == [
+            ("N2", "R1", date(2026, 10, 9), date(2026, 10, 12), 3),
+            ("N13", "R1", date(2026, 10, 20), date(2026, 10, 19), 0),
+        ]
+        assert listed("L6") == [("N11", "R7", date(2026, 10, 20), date(2026, 10, 21), 1)]
+        assert listed("L7", Part.REST) == [
+            ("N4", "R8", date(2026, 2, 15), E, 258),  # never finalised: counted at E
+            ("N14", "R8", date(2026, 3, 31), date(2026, 4, 2), 2),
+        ]
+        assert sorted(r.ref for r in kpi_cases(conn, "L8", OCTOBER, today)) == ["N12", "N4"]
+        assert [(r.ref, r.item) for r in kpi_cases(conn, "L9.reason.5", OCTOBER, today)] == [("N8", "5")]
+        for unknown in ("L10", "L1.x", "L9.reason.10", "L9.team.north"):
+            with pytest.raises(UnknownMeasure):
+                kpi_cases(conn, unknown, OCTOBER, today)

@@ -15,6 +15,8 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.commands import Actor
 from domain.kpis import ISSUE_BANDS, MEASURES, OPEN_BANDS, Period, parse_month
+from domain.plan_calendar import PLAN_DUTY_TITLES, PlanDuty
+from domain.plan_measures import CEASE_REASON_WORDS
 from ehcna.store.kpi_cases import KpiCase, Part, UnknownMeasure, kpi_cases
 from ehcna.web import queries
 from ehcna.web.pages.auth import allow
@@ -51,6 +53,18 @@ DATE_HEADINGS: dict[str, tuple[str, str, str]] = {
 }
 for _same, _as in (("K2", "K1"), ("K6", "K1"), ("K7", "K1"), ("K9", "K8")):
     DATE_HEADINGS[_same] = DATE_HEADINGS[_as]
+# after the plan (plan-lifecycle.md): the plans behind L1-L9
+DATE_HEADINGS |= {
+    "L1": ("Plan held from", "Deadline", "Counted in force on"),
+    "L2": ("Plan held from", "Deadline", "Counted on"),
+    "L3": ("Plan held from", "Review due (R1)", "Meeting held"),
+    "L4": ("Meeting held", "Decision due (R5)", "Decision notified"),
+    "L5": ("Plan held from", "Review due (R1)", "Meeting held"),
+    "L6": ("Amendment notice", "Amended plan due (R7)", "Amended plan issued"),
+    "L7": ("Plan held from", "Finalised by (R8)", "Finalised, or counted on"),
+    "L8": ("Plan held from", "Deadline", "Counted overdue on"),
+    "L9": ("Plan held from", "Deadline", "Ceased"),
+}
 
 # what the numerator and the rest of a figure are, in words
 PART_WORDS: dict[str, tuple[str, str]] = {
@@ -60,8 +74,20 @@ PART_WORDS: dict[str, tuple[str, str]] = {
     "K4": ("Decided within 16 weeks", "Decided later"),
     "K5": ("Returned within 6 weeks", "Returned late or not received"),
     "K6": ("Issued in this band", "Issued in another band"),
+    "L2": ("Reviewed in the last 12 months", "Not reviewed in the last 12 months"),
+    "L4": ("Decided within 4 weeks", "Decided later"),
+    "L5": ("Held within 12 months", "Held later"),
+    "L6": ("Issued within 8 weeks", "Issued later"),
+    "L7": ("Finalised by the statutory date", "Finalised later or not yet"),
+}
+PLAN_STATUS_NAMES = {
+    "in_force": "In force",
+    "ceasing": "Being ceased",
+    "ceased": "Ceased",
+    "transferred_out": "Transferred out",
 }
 COUNT_KEYS = {"K11": "source", "K12": "assess", "K13": "issue"}
+PLAN_DUTIES = {str(d) for d in PlanDuty}
 
 
 def measure_title(measure: str, team_name: Callable[[str], str] = str) -> str:
@@ -71,6 +97,8 @@ def measure_title(measure: str, team_name: Callable[[str], str] = str) -> str:
     kind, _, key = split.partition(".")
     if head == "K5":
         return f"{ADVICE_NAMES.get(split, 'Other advice')} returned within 6 weeks, excluding exceptions"
+    if head == "L9" and kind == "reason":
+        return f"Plans ceased: {CEASE_REASON_WORDS.get(key, key)}"
     if head == "K6":
         band = next(b for b in ISSUE_BANDS if b.key == split)
         return f"Plans issued {band.label} from day 0"
@@ -110,16 +138,21 @@ def period_words(measure: str, period: Period) -> str:
 
 def lateness(row: KpiCase, head: str) -> str:
     """Which deadline and how late, in words: "Final plan within 20 weeks: 12 days late"."""
+    if head == "L8":
+        return "Annual review overdue: its date passed without a meeting"
     if row.deadline is None or row.due_on is None:
         return "No deadline measured"
-    name = deadline_words(row.deadline, row.advice_kind)
+    if row.deadline in PLAN_DUTIES:
+        name = PLAN_DUTY_TITLES[PlanDuty(row.deadline)]
+    else:
+        name = deadline_words(row.deadline, row.advice_kind)
     late = row.days_late
     days = f"{late} day{'' if late == 1 else 's'} late"
     if row.status == "NOT_RECEIVED":
         return f"{name}: not received, marked {days}"
     if late:
         return f"{name}: {days}"
-    if head in ("K8", "K9"):  # open: not yet done
+    if head in ("K8", "K9") or (head == "L7" and not row.in_numerator):  # open: not yet done
         return f"{name}: due by {long_date(row.due_on)}"
     return f"{name}: on time"
 
@@ -127,6 +160,8 @@ def lateness(row: KpiCase, head: str) -> str:
 def status_words(row: KpiCase) -> str:
     if row.status is None:
         return "Open"
+    if row.status in PLAN_STATUS_NAMES:
+        return PLAN_STATUS_NAMES[row.status]
     return ADVICE_STATUS_NAMES.get(row.status) or OUTCOME_NAMES.get(row.status, "")
 
 
@@ -194,7 +229,7 @@ async def kpi_cases_csv(
     """The list as CSV: codes as the exports use them, and the same words as the page."""
     found = await _listing(svc, measure, month, part)
     header = [
-        "case_ref",
+        "plan_ref" if found.head.startswith("L") else "case_ref",
         "team",
         "case_officer",
         "asked_of",
@@ -259,6 +294,8 @@ async def kpi_cases_page(
         numerator_words=numerator_words,
         rest_words=rest_words,
         asked_of=found.head in ("K5", "K10"),
+        item_word="Plan" if found.head.startswith("L") else "Case",
+        href_base="/plans/" if found.head.startswith("L") else "/cases/",
         lateness=lambda r: lateness(r, found.head),
         status_words=status_words,
         link=lambda p: cases_link(measure, found.period, p),

@@ -169,6 +169,7 @@ SPLIT_CAPTIONS = {
     "K11": "Requests received, year to date and by who asked (K11)",
     "K12": "Decisions whether to assess, year to date and by decision (K12)",
     "K13": "Assessments completed, year to date and by decision (K13)",
+    "L9": "Plans ceased, by reason (L9, SEN2 CeaseReason)",
 }
 
 
@@ -180,16 +181,17 @@ def table_sections(
 ) -> list[TableSection]:
     """The headline rows first (the table managers read first), then each measure's splits apart."""
     main = TableSection(f"Timeliness measures, {period.start:%B %Y}", [])
+    after_plan = TableSection(f"Plans in force: reviews, amendments, transfers, {period.start:%B %Y}", [])
     splits: dict[str, TableSection] = {}
     for row in rows:
         shown = table_row(row, team_name, periods)
         if not row.detail:
-            main.rows.append(shown)
+            (after_plan if shown.id.startswith("L") else main).rows.append(shown)
             continue
         if shown.id not in splits:
             splits[shown.id] = TableSection(SPLIT_CAPTIONS.get(shown.id, f"{shown.id} in detail"), [])
         splits[shown.id].rows.append(shown)
-    return [main, *splits.values()]
+    return [main, *([after_plan] if after_plan.rows else []), *splits.values()]
 
 
 def _month_choices(on: date, chosen: Period) -> tuple[tuple[str, str], ...]:
