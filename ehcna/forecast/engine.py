@@ -570,13 +570,12 @@ class _Replay:
     def _returned(self, run: Array, item: Array, day: int) -> None:
         case, slot = item // self.k, item % self.k
         self.done[run, case, slot] = day
-        np.subtract.at(self.outstanding, (run, case), 1)
-        last = self.outstanding[run, case] == 0
-        if last.any():
-            run, case = run[last], case[last]
-            fresh = ~self.closed[run, case]
-            u = np.unique(run[fresh] * self.n + case[fresh])
-            self._to_officers(u // self.n, u % self.n, ISSUE)
+        flat, count = np.unique(run * self.n + case, return_counts=True)
+        left = self.outstanding.reshape(-1)
+        left[flat] -= count
+        last = flat[(left[flat] == 0) & ~self.closed.reshape(-1)[flat]]
+        if len(last):  # its last advice in: the decision whether to issue
+            self._to_officers(last // self.n, last % self.n, ISSUE)
 
     # -- the servers, each a SimPy process
 
@@ -645,6 +644,9 @@ class _Replay:
                 self._take_up(run, case, day)
             if day in self.month_ends:
                 self.officers_queue[:, self.month_ends[day]] = o.queue.waiting
+            if day >= self.net.horizon and self.closed[:, : self.n_open].all():
+                self.finished.succeed()  # past the horizon only the open cases' ends are wanted
+                return
             yield env.timeout(1)
 
     def _take_up(self, run: Array, case: Array, day: int) -> None:
@@ -695,14 +697,17 @@ class _Replay:
             self._ask_advice(run, np.tile(needs, runs), 1)
 
     def run(self) -> None:
+        """Day by day from the day after the date, until the horizon and the open cases' ends (at most
+        TAIL_DAYS after the horizon)."""
         env = simpy.Environment(initial_time=1)
+        self.finished = env.event()
         self.start_state()
         env.process(self.withdrawals(env))
         env.process(self.arrivals(env))
         for t in range(len(self.net.teams)):
             env.process(self.provider(env, t))
         env.process(self.officers_work(env))
-        env.run(until=self.net.last_day + 1)
+        env.run(until=simpy.AnyOf(env, [self.finished, env.timeout(self.net.last_day)]))
 
 
 def run_chunk(net: Network, runs: int, seed: np.random.SeedSequence) -> RunsResult:
