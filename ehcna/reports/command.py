@@ -61,8 +61,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ret = subparsers.add_parser(
         "sen2",
         help="write the SEN2 return for a collection year and check it",
-        description="The SEN2 person-level return (modules 1, 2, 3, 4a, 4b), one CSV file per module, "
-        "from the store; then the pre-submission check, each failure by child, module and item. "
+        description="The SEN2 person-level return (modules 1, 2, 3, 4a, 4b and 5a's annual review "
+        "items), one CSV file per module, from the store; then the pre-submission check, each "
+        "failure by child, module and item. "
         "Exit status 4 when a check fails (the files are still written).",
     )
     ret.add_argument("--year", type=_as(parse_year), required=True, help="the collection year, e.g. 2027")

@@ -1,14 +1,16 @@
 """The SEN2 person-level return for one collection year, from the store alone (docs/sen2.md).
 
-One CSV file per module (1 person, 2 requests, 3 assessments, 4a named plan, 4b plan detail) with
+One CSV file per module (1 person, 2 requests, 3 assessments, 4a named plan, 4b plan detail, and the
+annual review items of 5a active plans) with
 DfE's item names and codes as far as they could be confirmed (docs/sen2-reference.md), linked by
 ``PersonID`` and ``RequestID`` as DfE's submission template links its tables; and a
 pre-submission check that lists every failure by child, module and item with the rule's wording.
 
 ENGINE RULE (scope, where the guide could not be read): the collection year Y covers the calendar
 year Y-1; every request received by its last day is returned if it was still open at the start of
-that year, closed during it, or led to a plan (an active plan: ceasing is not yet recorded). Its
-outcomes are as they stood on that last day: a decision before the year is ``H``.
+that year, closed during it, or led to a plan. Its outcomes are as they stood on that last day: a
+decision before the year is ``H``; a plan that ended by then carries its CeaseDate and CeaseReason (module
+4a) and no 5a row.
 """
 
 import csv
@@ -26,6 +28,7 @@ from domain.kpis import Period
 from domain.person import upn_problem
 from ehcna.store.appeals import sen2_flag
 from ehcna.store.models import CasePersonRow, CaseRow, NamedSettingRow, PersonRow
+from ehcna.store.plans import PlanReviewRow, PlanRow
 
 # census (reference) dates: from the gov.uk SEN2 page as MastodonC/witan.sen2 records it (§2);
 # any other year needs --reference-date
@@ -87,7 +90,14 @@ MODULES: dict[str, list[str]] = {
         "SENunitIndicator",
         "ResourcedProvisionIndicator",
     ],
+    # the annual review items of module 5a (items 5.4-5.6 in the 2024 numbering, a vendor's manual;
+    # docs/sen2.md): only these of 5a are written
+    "5a_active_plans": ["PersonID", "RequestID", "ReviewMeeting", "ReviewOutcome", "LastReview"],
 }
+
+# SEN2 ReviewOutcome: the decision after the latest review meeting (the vendor's manual's codes; DfE's
+# own wording NOT CONFIRMED)
+REVIEW_OUTCOME = {"MAINTAIN": "M", "AMEND": "A", "CEASE": "C"}
 
 # the checks run before submission: id -> (module, item, wording); "guide" ones quote DfE's guide
 # text (docs/sen2-reference.md §9, G1-G11), "engine" ones are this engine's own consistency checks
@@ -308,11 +318,12 @@ class _Writers:
 
 
 def write_return(conn: Connection, collection: Collection, folder: Path, batch: int = 2_000) -> Return:
-    """Write the five module files into ``folder`` and check them; stream the store in batches."""
+    """Write the module files into ``folder`` and check them; stream the store in batches."""
     period = collection.period
     out = _Writers(folder, collection.year)
     failures: list[Failure] = []
     settings = _settings(conn, period)
+    plans = plans_in_return(conn, collection)
     last_person: str | None = None
     try:
         for r in _rows(conn, period, batch):
@@ -322,7 +333,7 @@ def write_return(conn: Connection, collection: Collection, folder: Path, batch: 
             elif r.person_id != last_person:
                 _person(out, r, failures)
             last_person = r.person_id
-            _request(out, r, period, person_id, failures, settings.get(r.ref, []))
+            _request(out, r, period, person_id, failures, settings.get(r.ref, []), plans.get(r.ref))
     finally:
         out.close()
     return Return(collection, out.counts, failures)
@@ -351,7 +362,13 @@ def _person(out: _Writers, r: Row[Any], failures: list[Failure]) -> None:
 
 
 def _request(
-    out: _Writers, r: Row[Any], period: Period, person_id: str, failures: list[Failure], named: list[Any]
+    out: _Writers,
+    r: Row[Any],
+    period: Period,
+    person_id: str,
+    failures: list[Failure],
+    named: list[Any],
+    plan: "PlanItems | None" = None,
 ) -> None:
     outcome, outcome_on = request_outcome(r, period)
     received, born, closed = _day(r.day0), _day(r.birth_date), _day(r.outcome_on)
@@ -404,7 +421,13 @@ def _request(
     )
     if issued is None or not issued_in_time:
         return
-    out.row("4a_named_plan", [person_id, r.ref, _d(issued), "", ""])
+    kept = plan is not None and plan.start_on <= period.end
+    ended = kept and plan is not None and plan.ended_on is not None and plan.ended_on <= period.end
+    start = plan.start_on if kept and plan is not None else issued
+    cease = [_d(plan.ended_on), plan.end_reason or ""] if ended and plan is not None else ["", ""]
+    out.row("4a_named_plan", [person_id, r.ref, _d(start), *cease])
+    if kept and not ended and plan is not None:
+        out.row("5a_active_plans", [person_id, r.ref, *plan.review_items])
     if not named:
         failures.append(Failure("S08", person_id, r.ref))
     for s in named:
@@ -412,6 +435,59 @@ def _request(
             "4b_plan_detail",
             [person_id, r.ref, s.urn or "", s.ukprn or "", s.sen_setting or "", str(s.rank), "", ""],
         )
+
+
+@dataclass(frozen=True)
+class PlanItems:
+    """What the return says of one plan in force (module 4a's dates, module 5a's annual review items),
+    from the plans the store keeps (the plan's reference is its request's)."""
+
+    start_on: date
+    ended_on: date | None
+    end_reason: str | None  # SEN2 CeaseReason, 1-9
+    review_meeting: date | None  # ReviewMeeting: the latest review meeting by the reference date
+    review_outcome: str  # ReviewOutcome: M, A or C, the decision after that meeting; blank if none by then
+    last_review: date | None  # LastReview: the latest decision notified by the reference date
+
+    @property
+    def review_items(self) -> list[str]:
+        return [_d(self.review_meeting), self.review_outcome, _d(self.last_review)]
+
+
+def plans_in_return(conn: Connection, collection: Collection) -> dict[str, PlanItems]:
+    """Each plan started by the period's end with its dates and its reviews as they stood on the
+    reference date, as a vendor's SEN2 manual reads items 5.4-5.6: the most recent meeting on or before
+    the census date, the decision that followed it if notified by then, and the most recent decision
+    notified by then. A review before the engine (imported as a date) is a meeting and a decision of
+    unknown outcome."""
+    p, r = PlanRow.__table__.c, PlanReviewRow.__table__.c
+    on = collection.reference_date
+    meetings: dict[str, list[tuple[date, date | None, str]]] = {}
+    held = select(r.plan_ref, r.held_on, r.decided_on, r.outcome).where(r.held_on <= on)
+    for ref, held_on, decided_on, outcome in conn.execute(held):
+        decided = decided_on if decided_on <= on else None
+        meetings.setdefault(ref, []).append((held_on, decided, REVIEW_OUTCOME.get(outcome, "")))
+    out: dict[str, PlanItems] = {}
+    stmt = select(p.ref, p.start_on, p.ended_on, p.end_reason, p.review_held_on, p.imported_review_on).where(
+        p.start_on <= collection.period.end
+    )
+    for ref, start_on, ended_on, end_reason, open_meeting, imported in conn.execute(stmt):
+        found = list(meetings.get(ref, []))
+        if open_meeting is not None and open_meeting <= on:  # held, its decision still to come
+            found.append((open_meeting, None, ""))
+        if imported is not None and imported <= on:
+            found.append((imported, imported, ""))
+        latest = max(found, default=None, key=lambda m: m[0])
+        decisions = [m[1] for m in found if m[1] is not None]
+        out[ref] = PlanItems(
+            start_on=start_on,
+            ended_on=ended_on,
+            end_reason=end_reason,
+            review_meeting=latest[0] if latest else None,
+            review_outcome=latest[2] if latest and latest[1] is not None else "",
+            last_review=max(decisions, default=None),
+        )
+    return out
 
 
 def _settings(conn: Connection, period: Period) -> dict[str, list[Any]]:
