@@ -132,6 +132,35 @@ def plan_deadlines(plan: Plan, as_of: date) -> list[PlanDeadline]:
     return out
 
 
+def completed_review_deadlines(plan: Plan, as_of: date) -> list[PlanDeadline]:
+    """The time limits of the latest completed review (R1 or R10, R2-R5) and of the latest amended plan
+    issued (R7), as they were met: the past part of a plan's timeline. None for a review imported as a
+    date only."""
+    out: list[PlanDeadline] = []
+
+    def add(duty: PlanDuty, due: date, done_on: date | None, setting: bool = False) -> None:
+        status = (_setting_status if setting else _status)(due, done_on, as_of)
+        out.append(
+            PlanDeadline(duty=duty, title=PLAN_DUTY_TITLES[duty], due=due, status=status, done_on=done_on)
+        )
+
+    review = plan.last_review
+    if review is not None and review.due is not None and review.held_on is not None:
+        first_after_transfer = plan.transfer_in is not None and plan.reviews_completed == 1
+        add(PlanDuty.R10 if first_after_transfer else PlanDuty.R1, review.due, review.held_on)
+        if review.meeting_on is not None:
+            latest = latest_notice_for(review.meeting_on)
+            add(PlanDuty.R2, latest, review.invited_on, setting=True)
+            add(PlanDuty.R3, latest, review.advice_circulated_on, setting=True)
+        add(PlanDuty.R4, report_due(review.held_on), review.report_on, setting=True)
+        add(PlanDuty.R5, review_decision_due(review.held_on), review.decided_on)
+    amended = plan.last_amendment
+    if amended is not None and amended.notice_on is not None and amended.issued_on is not None:
+        add(PlanDuty.R7, amended_plan_due(amended.notice_on), amended.issued_on)
+    out.sort(key=lambda d: (d.due, d.duty))
+    return out
+
+
 def review_overdue(plan: Plan, as_of: date) -> bool:
     """L8: the plan is in force and its review date (R1 or R10) has passed without a meeting."""
     if not plan.in_force or plan.cease is not None or plan.review.held_on is not None:

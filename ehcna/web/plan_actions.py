@@ -35,7 +35,7 @@ from domain.plan_commands import (
     TellFamilyOfTransferIn,
     TransferPlanOut,
 )
-from domain.plan_deadlines import PlanDeadline, current_transfer
+from domain.plan_deadlines import PlanDeadline, completed_review_deadlines, current_transfer
 from domain.plan_views import PlanView
 from domain.words import day_in_words
 from ehcna.gateway.errors import CaseClosed, CaseNotFound, GatewayError
@@ -91,7 +91,13 @@ class TimelineStep(BaseModel):
 
 
 def timeline(view: PlanView) -> list[TimelineStep]:
+    """The plan's time limits now open or to come."""
     return [_step(d) for d in view.deadlines]
+
+
+def past_timeline(view: PlanView) -> list[TimelineStep]:
+    """The time limits of the latest completed review and amended plan, as they were met."""
+    return [_step(d) for d in completed_review_deadlines(view.plan, view.as_of)]
 
 
 def _step(d: PlanDeadline) -> TimelineStep:

@@ -20,6 +20,7 @@ from ehcna.web.pages.reviews import reviews_for
 from ehcna.web.plan_actions import (
     PLAN_STEPS,
     TimelineStep,
+    past_timeline,
     plan_access,
     send_step,
     timeline,
@@ -36,11 +37,14 @@ reads_plan = plan_access(CaseAccess.READ, plan_people)
 class PlanDetail(BaseModel):
     plan: PlanView
     timeline: list[TimelineStep]  # each time limit with its date and status in words
+    last_review: list[TimelineStep]  # the latest completed review's (and amended plan's), as they were met
     warnings: list[str]  # the setting's steps late or missed (R2-R4), in words: warned of, never refused
 
 
 def detail(view: PlanView) -> PlanDetail:
-    return PlanDetail(plan=view, timeline=timeline(view), warnings=warnings_in_words(view))
+    return PlanDetail(
+        plan=view, timeline=timeline(view), last_review=past_timeline(view), warnings=warnings_in_words(view)
+    )
 
 
 @router.get("/plans/{ref}", response_model=PlanDetail)

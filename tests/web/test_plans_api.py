@@ -81,6 +81,13 @@ async def test_a_review_walked_from_invitations_to_an_amendment(api):
     r = await step(api, "officer", ref, "decide-review", outcome="AMEND", on=today())
     assert r.status_code == 200, r.text
     assert r.json()["plan"]["plan"]["reviews_completed"] == 1
+    # the completed review stays on the timeline, each time limit as it was met
+    last = {step["duty"]: step for step in r.json()["last_review"]}
+    assert (
+        last["R1"]["done_in_words"] == day_in_words(today())
+        and last["R1"]["status_in_words"] == "Done in time"
+    )
+    assert last["R5"]["status_in_words"] == "Done in time"
     assert (await step(api, "officer", ref, "send-amendment-notice", on=today())).status_code == 200
 
     # the amended plan, before the family's 15 days are out and with no response: refused, naming the date

@@ -11,7 +11,7 @@ from domain.access import CaseAccess
 from domain.commands import Actor
 from domain.deadlines import DeadlineStatus
 from domain.plan import PlanStatus
-from domain.plan_deadlines import current_transfer
+from domain.plan_deadlines import completed_review_deadlines, current_transfer
 from domain.plan_views import PlanView
 from ehcna.web.pages import csrf
 from ehcna.web.pages.auth import allow
@@ -69,6 +69,7 @@ async def plan_page(
         steps=steps,
         transfer=current_transfer(view.plan, view.as_of),
         warnings=warnings_in_words(view),
+        past=completed_review_deadlines(view.plan, view.as_of),
         plan_tags=PLAN_TAGS,
         status_tags=STATUS_TAGS,
         cease_reasons=CEASE_REASONS,
