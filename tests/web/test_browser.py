@@ -21,6 +21,9 @@ from sqlalchemy import Engine
 
 from bench.synthetic import FIRST_DAY0, SPAN_DAYS, TABLES, chunks
 from domain.clock import london_date
+from domain.commands import SYSTEM
+from domain.plan_commands import StartPlan
+from domain.words import day_in_words
 from ehcna.store.models import Base
 from ehcna.web.pages import register
 
@@ -408,3 +411,72 @@ async def test_a_manager_goes_from_the_k5_figure_to_the_late_requests_behind_it(
     await expect(rows.first).to_contain_text("Children's social care")
     await expect(page.get_by_role("link", name=re.compile("Download these cases as CSV"))).to_be_visible()
     await screenshot(page, "manager-k5-drilldown.png")
+
+
+async def test_a_school_and_an_officer_take_a_plan_through_its_review(site, browser, api):
+    ref = f"BRP-{uuid4().hex[:6]}"
+    start = StartPlan(
+        ref=ref,
+        team="north",
+        setting_team="oak-school",
+        start_on=today() - timedelta(days=300),
+        year_group=3,
+        by=SYSTEM,
+    )
+    await api.app.state.services.plans.start(start, today())
+
+    # the school finds the review it convenes in its inbox, and records the meeting and the report
+    page = await signed_in(browser, site, "school")
+    for _ in range(50):  # the inbox reads the store, written by the plan workflow's activity
+        if await page.get_by_role("link", name=f"Plan {ref}").count():
+            break
+        await asyncio.sleep(0.2)
+        await page.reload()
+    await expect(page.get_by_role("heading", name="Annual reviews to convene")).to_be_visible()
+    await page.get_by_role("link", name=f"Plan {ref}").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(f"Plan {ref}")
+    await expect(page.get_by_role("link", name="Record a decision to cease the plan")).to_have_count(0)
+    await page.get_by_role("link", name="Arrange the review meeting").click()
+    await fill_date(page, "meeting_on", today())
+    await fill_date(page, "on", today() - timedelta(days=20))
+    await page.get_by_role("button", name="Record meeting arranged").click()
+    await expect(page.locator(".govuk-notification-banner")).to_contain_text("Review meeting arranged")
+    await page.get_by_role("link", name="Record the review meeting as held").click()
+    await fill_date(page, "on", today())
+    await page.get_by_role("button", name="Record meeting").click()
+    await expect(page.locator(".govuk-notification-banner")).to_contain_text("Review meeting recorded")
+    await page.get_by_role("link", name="Record the report of the review meeting").click()
+    await fill_date(page, "on", today())
+    await page.get_by_role("button", name="Record report").click()
+    await expect(page.locator(".govuk-notification-banner")).to_contain_text("Report of the review meeting")
+
+    # the officer decides to amend, sends the notice, and is refused the amended plan within the 15 days
+    page = await signed_in(browser, site, "officer")
+    await page.goto(f"/plans/{ref}")
+    await page.get_by_role("link", name="Record the council's decision on the review").click()
+    await page.get_by_label("Amend the plan").check()
+    await fill_date(page, "on", today())
+    await page.get_by_role("button", name="Record decision").click()
+    await expect(page.locator(".govuk-notification-banner")).to_contain_text("Review decision recorded")
+    await page.get_by_role("link", name="Record the proposed amendments as sent").click()
+    await fill_date(page, "on", today())
+    await page.get_by_role("button", name="Record amendment notice").click()
+    await expect(page.locator(".govuk-notification-banner")).to_contain_text("Amendment notice recorded")
+    await expect(page.locator(".app-timeline").first).to_contain_text(
+        "Amended plan issued within 8 weeks of the amendment notice"
+    )
+    await expect(page.get_by_role("heading", name="Last completed review")).to_be_visible()
+    await expect(page.locator(".app-timeline").first).to_contain_text(
+        day_in_words(today() + timedelta(weeks=8))
+    )
+    await screenshot(page, "plan.png")
+    await page.get_by_role("link", name="Record the amended plan as issued").click()
+    await fill_date(page, "on", today())
+    await page.get_by_role("button", name="Record amended plan").click()
+    summary = page.locator(".govuk-error-summary")
+    await expect(summary).to_be_focused()
+    await expect(summary).to_contain_text(
+        f"The amended plan cannot be issued before {day_in_words(today() + timedelta(days=15))}"
+    )
+    await summary.get_by_role("link").click()
+    await expect(page.locator("#on-day")).to_be_focused()
