@@ -123,8 +123,7 @@ async def import_plans(
     plans = read_plans(args.plans)
     reviews = read_reviews(args.reviews) if args.reviews else None
     with tqdm(total=len(plans.rows), desc="check", unit="plan", file=err, disable=None) as bar:
-        planned = plan_plans(plans, reviews, today, directory_teams(policy))
-        bar.update(len(plans.rows))
+        planned = plan_plans(plans, reviews, today, directory_teams(policy), lambda: bar.update())
     for e in planned.errors:
         print(e, file=err)
     if planned.errors and not args.skip_bad:

@@ -121,8 +121,10 @@ def plan_plans(
     reviews: ParsedFile[ReviewLine] | None,
     today: date,
     teams: Teams | None = None,
+    done: Callable[[], object] = lambda: None,
 ) -> PlanImport:
-    """Validate every row of both files and plan the good plans; nothing is written here."""
+    """Validate every row of both files and plan the good plans; nothing is written here (``done``:
+    called as each row of plans.csv is checked, for a progress bar)."""
     reviews = reviews or ParsedFile("plan_reviews.csv")
     out = PlanImport(errors=[*plans.errors, *reviews.errors])
     duplicated = _duplicates(plans, out.errors)
@@ -135,6 +137,7 @@ def plan_plans(
     for r in reviews.rows:
         reviews_of.setdefault(r.ref, []).append(r)
     for row in plans.rows:
+        done()
         if row.ref in duplicated:
             continue
         if row.ref in bad_review:
