@@ -26,6 +26,7 @@ from domain.plan_commands import StartPlan
 from domain.words import day_in_words
 from ehcna.store.models import Base
 from ehcna.web.pages import register
+from tests.web.axe import violations
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -433,6 +434,7 @@ async def test_a_school_and_an_officer_take_a_plan_through_its_review(site, brow
         await asyncio.sleep(0.2)
         await page.reload()
     await expect(page.get_by_role("heading", name="Annual reviews to convene")).to_be_visible()
+    found = await violations(page, "school inbox")
     await page.get_by_role("link", name=f"Plan {ref}").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text(f"Plan {ref}")
     await expect(page.get_by_role("link", name="Record a decision to cease the plan")).to_have_count(0)
@@ -470,6 +472,7 @@ async def test_a_school_and_an_officer_take_a_plan_through_its_review(site, brow
         day_in_words(today() + timedelta(weeks=8))
     )
     await screenshot(page, "plan.png")
+    found += await violations(page, "plan page")
     await page.get_by_role("link", name="Record the amended plan as issued").click()
     await fill_date(page, "on", today())
     await page.get_by_role("button", name="Record amended plan").click()
@@ -478,5 +481,10 @@ async def test_a_school_and_an_officer_take_a_plan_through_its_review(site, brow
     await expect(summary).to_contain_text(
         f"The amended plan cannot be issued before {day_in_words(today() + timedelta(days=15))}"
     )
+    found += await violations(page, "plan step refused")
     await summary.get_by_role("link").click()
     await expect(page.locator("#on-day")).to_be_focused()
+    await page.goto("/reviews")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Annual reviews")
+    found += await violations(page, "annual reviews")
+    assert not found, "\n".join(str(v) for v in found)  # axe-core: nothing serious, all in landmarks
