@@ -197,7 +197,7 @@ def _plan_rows(add: Callable[..., None], periods: tuple[PeriodFigures, ...]) -> 
     add(
         "L7",
         lambda p: p.plan_measures.l7_transfers_in_time,
-        title="Phase transfers of September (of the period's year) finalised by 15 February or 31 March",
+        title="Phase transfers this September finalised by 15 February (post-16: 31 March)",
     )
     add("L8", lambda p: p.plan_measures.l8_overdue)
     add("L9", lambda p: p.plan_measures.l9_total)
