@@ -314,3 +314,25 @@ def test_every_l_figure_lists_as_many_plans_as_it_counts(db):
         for unknown in ("L10", "L1.x", "L9.reason.10", "L9.team.north"):
             with pytest.raises(UnknownMeasure):
                 kpi_cases(conn, unknown, OCTOBER, today)
+
+
+def test_l_figures_for_a_year_and_a_range(db):
+    plan_overview_cohort(db)  # the dates are in its body
+    year = measures(db, Period.year(2025))
+    # meetings in 2025: N1 (20 Feb), N6 (28 Aug), N2 (9 Oct), N12 (24 Oct), each by its R1 date; their
+    # decisions by meeting + 28 days; amended plans N6 (3 Mar) and N12 (15 Oct) within 8 weeks; N7 ceased
+    assert (year.l3_reviews_held, year.l5_reviews_in_time, year.l4_decisions_in_time) == (
+        4,
+        Figure(4, 4),
+        Figure(4, 4),
+    )
+    assert (year.l6_amended_in_time, year.l9_total) == (Figure(2, 2), 1)
+    autumn = measures(db, Period.between(date(2026, 9, 1), date(2026, 10, 31)))
+    # September's meetings (N3 in time, N6 late) and October's (N2 late, N13 in time); decisions N5 and N6
+    # late, N3 in time; L1 and L8 at 31 October as for the month
+    assert (autumn.l3_reviews_held, autumn.l5_reviews_in_time, autumn.l4_decisions_in_time) == (
+        4,
+        Figure(2, 4),
+        Figure(1, 3),
+    )
+    assert (autumn.l1_in_force, autumn.l8_overdue) == (12, 2)
