@@ -236,7 +236,7 @@ def case_gateway(
 def directory_teams(policy: Policy) -> dict[str, TeamInfo]:
     """The directory's teams as the web app checks and offers them."""
     return {
-        tid: TeamInfo(team.name, team.casework, tuple(str(k) for k in team.advice))
+        tid: TeamInfo(team.name, team.casework, tuple(str(k) for k in team.advice), team.setting)
         for tid, team in policy.directory.teams.items()
     }
 

@@ -35,11 +35,20 @@ class Person(PolicyModel):
 class Team(PolicyModel):
     name: str = Field(min_length=1)
     casework: bool = False  # a team of case officers, which holds cases; else a team asked for advice
+    # a school, college or early years setting: it convenes the annual reviews of the plans that name it
+    # (reg 20), sees them in its inbox and records the meeting and its report
+    setting: bool = False
     advice: list[AdviceKind] = Field(default_factory=list)  # the advice it gives unless another is chosen
     members: list[str] = Field(default_factory=list)  # person ids
     manager: str  # person id
     head_of_service: str | None = None  # person id; else the directory's
     webhook: str | None = None  # name of a [webhooks.<name>] section: the team's channel
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Self:
+        if self.casework and self.setting:
+            raise ValueError("a team holds cases (casework) or is a setting, not both")
+        return self
 
 
 class Directory(PolicyModel):

@@ -19,6 +19,7 @@ class TeamInfo:
     name: str
     casework: bool  # holds cases; else it is asked for advice
     advice: tuple[str, ...] = ()  # the advice kinds it gives by default
+    setting: bool = False  # a school, college or early years setting: convenes its plans' annual reviews
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ TEAMS = {
     "north": TeamInfo("North SEN team", casework=True),
     "south": TeamInfo("South SEN team", casework=True),
     "family": TeamInfo("The family", casework=False, advice=("PARENT",)),
-    "oak-school": TeamInfo("Oak School", casework=False, advice=("EDUCATION",)),
+    "oak-school": TeamInfo("Oak School", casework=False, advice=("EDUCATION",), setting=True),
     "icb-community-paeds": TeamInfo("ICB community paediatrics", casework=False, advice=("HEALTH", "OTHER")),
     "ep-service": TeamInfo("Educational psychology service", casework=False, advice=("EP",)),
     "social-care": TeamInfo("Children's social care", casework=False, advice=("SOCIAL_CARE",)),

@@ -59,3 +59,11 @@ async def test_a_school_sees_the_reviews_it_convenes_in_its_inbox(site):  # noqa
     assert "Annual reviews to convene" in text and f"Plan {refs['late40']}" in text
     assert refs["elm"] not in text
     assert (await school.get("/reviews")).status_code == 403  # the council's worklist, not a setting's
+
+
+async def test_a_setting_with_no_review_to_convene_is_told_so_and_other_providers_see_no_reviews(site):  # noqa: F811
+    school = await site.signed_in("school")
+    text = " ".join(shown((await school.get("/inbox")).text).split())
+    assert "There are no annual reviews for your setting to convene" in text
+    health = await site.signed_in("health")  # not a setting (the directory's kind)
+    assert "Annual reviews" not in shown((await health.get("/inbox")).text)

@@ -35,6 +35,7 @@ def inbox(request: Request, actor: Actor = Depends(provider), svc: Services = De
     children = queries.children_of_requests(svc, {t.case_ref for t in tasks})
     # a setting (a school) convenes the annual reviews of the plans it is named on
     reviews = setting_reviews(svc, team, queries.today()) if team is not None else []
+    info = svc.teams.get(team) if team is not None else None
     return render(
         request,
         "provider/inbox.html",
@@ -43,6 +44,7 @@ def inbox(request: Request, actor: Actor = Depends(provider), svc: Services = De
         team=team,
         children=children,
         reviews=reviews,
+        is_setting=bool(reviews) or (info is not None and info.setting),
         today=queries.today(),
     )
 
