@@ -150,6 +150,7 @@ def render(outlook: Outlook) -> str:
     last = outlook.baseline.months[-1]
     lines += ["", f"Advice awaited by each provider team at the end of {last.month.start:%B %Y}:"]
     lines += [f"  {team:<30}{band.words()}" for team, band in last.queues.items()]
+    lines.append(f"  {'cases waiting for an officer':<30}{last.officers_waiting.words()}")
     risky = sorted(outlook.baseline.cases, key=lambda c: -c.p_late)[:10]
     if risky:
         lines += ["", "Open cases most likely to pass 20 weeks:"]

@@ -34,6 +34,7 @@ def test_forecast_with_a_scenario_as_a_table_json_and_csv(known_store, capsys):
     assert "forecast: 100/100 runs" in err  # progress, on standard error
     assert "Outlook from 30 June 2025" in out and "ep-service: capacity" in out
     assert "K1 with the scenario" in out and "Scenario: ep-service: capacity +10 a week" in out
+    assert "cases waiting for an officer" in out
     code, out, _ = run(capsys, *base, "--months", "3", "--format", "json")
     data = json.loads(out)
     assert [m["month"] for m in data["baseline"]["months"]] == ["2025-07", "2025-08", "2025-09"]

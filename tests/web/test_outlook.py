@@ -51,6 +51,7 @@ async def test_a_manager_sees_the_outlook_with_a_scenario_beside_it(site):
     assert "Show the chart&#39;s figures as a table" in html or "Show the chart's figures as a table" in html
     words = shown(html)
     assert "Advice awaited by each provider team" in words and "(limited)" in words
+    assert "They kept up: at most" in words and "Cases waiting for an officer at the end of" in words
     assert "Open cases most likely to pass 20 weeks" in words
     assert "How many cases each figure rests on" in words or "rests on" in words
     assert not CODES.search(words), CODES.search(words)  # no ISO date or code for a person to read
