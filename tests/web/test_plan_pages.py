@@ -4,11 +4,15 @@ steps possible now, GOV.UK error summaries for refused steps and bad dates, and 
 import asyncio
 from datetime import timedelta
 
+from fastapi.routing import APIRoute
+
 from domain.plan_calendar import review_due
 from domain.words import day_in_words
+from ehcna.web.pages import plans as plan_pages
+from ehcna.web.plan_actions import PLAN_STEPS
 from tests.web.test_api import start, today
 from tests.web.test_pages import CODES, date_fields, error_links, post_form, shown, site  # noqa: F401
-from tests.web.test_plans_api import new_plan_ref, start_plan
+from tests.web.test_plans_api import forbidden, new_plan_ref, start_plan
 
 
 async def test_the_plan_page_shows_the_timeline_in_words_and_only_the_steps_possible_now(site):  # noqa: F811
@@ -90,3 +94,20 @@ async def test_the_case_page_links_to_the_plan_the_case_issued(site):  # noqa: F
             break
         await asyncio.sleep(0.1)
     assert f'href="/plans/{ref}"' in page.text
+
+
+async def test_every_plan_page_refuses_an_officer_of_another_team(site):  # noqa: F811
+    ref = new_plan_ref()
+    await start_plan(site.api, ref)
+    south = await site.signed_in("south-officer")
+    walked = 0
+    for route in plan_pages.router.routes:
+        assert isinstance(route, APIRoute)
+        for method in sorted(route.methods - {"HEAD"}):
+            for name in PLAN_STEPS if "{step}" in route.path else [""]:
+                path = route.path.replace("{ref}", ref).replace("{step}", name)
+                r = await south.request(method, path, data={})
+                assert r.status_code == 403, (method, path, r.status_code)
+                walked += 1
+    assert walked == 1 + 2 * len(PLAN_STEPS)
+    assert forbidden(site.api, ref) == walked  # each refusal audited, with the plan it concerned
