@@ -69,8 +69,8 @@ SETTING_STEP_NAMES = frozenset(name for name, cmd in PLAN_STEPS.items() if cmd i
 STATUS_WORDS: dict[DeadlineStatus, str] = {
     DeadlineStatus.DUE: "Due",
     DeadlineStatus.AT_RISK: "Due within 2 weeks",
-    DeadlineStatus.BREACHED: "Late: the date has passed",
-    DeadlineStatus.MISSED: "Missed (a warning: the setting's step)",
+    DeadlineStatus.BREACHED: "Late",
+    DeadlineStatus.MISSED: "Missed: a warning",
     DeadlineStatus.MET: "Done in time",
     DeadlineStatus.MET_LATE: "Done late",
     DeadlineStatus.NOT_APPLICABLE: "Not applicable",

@@ -20,6 +20,7 @@ from ehcna.web.pages.plan_forms import CEASE_REASONS, OUTCOMES, PLAN_FORMS, Plan
 from ehcna.web.pages.rendering import render
 from ehcna.web.plan_actions import (
     PLAN_STEPS,
+    STATUS_WORDS,
     plan_access,
     send_step,
     steps_for,
@@ -33,16 +34,17 @@ plan_people = allow(OFFICERS | PROVIDERS, "plans in force")
 reads_plan = plan_access(CaseAccess.READ, plan_people)
 acts_on_plan = plan_access(CaseAccess.ACT, plan_people)
 
-# a plan's deadline as a GOV.UK tag: the setting's steps (R2-R4) only warn
-PLAN_TAGS: dict[DeadlineStatus, tuple[str, str]] = {
-    DeadlineStatus.DUE: ("Due", "govuk-tag--blue"),
-    DeadlineStatus.AT_RISK: ("Due within 2 weeks", "govuk-tag--orange"),
-    DeadlineStatus.BREACHED: ("Late", "govuk-tag--red"),
-    DeadlineStatus.MISSED: ("Missed: a warning", "govuk-tag--yellow"),
-    DeadlineStatus.MET: ("Done in time", "govuk-tag--green"),
-    DeadlineStatus.MET_LATE: ("Done late", "govuk-tag--pink"),
-    DeadlineStatus.NOT_APPLICABLE: ("Not applicable", "govuk-tag--grey"),
+# a plan's deadline as a GOV.UK tag, in the API's words (the setting's steps, R2-R4, only warn)
+TAG_COLOURS: dict[DeadlineStatus, str] = {
+    DeadlineStatus.DUE: "govuk-tag--blue",
+    DeadlineStatus.AT_RISK: "govuk-tag--orange",
+    DeadlineStatus.BREACHED: "govuk-tag--red",
+    DeadlineStatus.MISSED: "govuk-tag--yellow",
+    DeadlineStatus.MET: "govuk-tag--green",
+    DeadlineStatus.MET_LATE: "govuk-tag--pink",
+    DeadlineStatus.NOT_APPLICABLE: "govuk-tag--grey",
 }
+PLAN_TAGS = {status: (STATUS_WORDS[status], colour) for status, colour in TAG_COLOURS.items()}
 STATUS_TAGS: dict[PlanStatus, tuple[str, str]] = {
     PlanStatus.IN_FORCE: ("In force", "govuk-tag--green"),
     PlanStatus.CEASING: ("Decision to cease", "govuk-tag--orange"),
