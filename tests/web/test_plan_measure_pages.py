@@ -76,3 +76,16 @@ async def test_the_plans_behind_a_figure_are_for_managers_and_the_head_of_servic
         http = await site.signed_in(who)
         for path in paths:
             assert (await http.get(path)).status_code == 200, (who, path)
+
+
+async def test_the_kpi_api_gives_the_plan_measures_with_numerator_and_denominator(site):
+    month = last_month()
+    plans_for(site.api.db, month)
+    api = site.api
+    r = await api.http.get(f"/api/kpis?month={month.label}", headers=api.auth("manager"))
+    assert r.status_code == 200
+    measures = {m["id"]: m for m in r.json()["measures"]}
+    l6 = measures["L6"]["latest"]
+    assert (l6["numerator"], l6["denominator"], l6["text"]) == (1, 2, "50.0% (1/2)")
+    assert (measures["L1"]["latest"], measures["L8"]["latest"]) == (3, 1)
+    assert (await api.http.get("/api/kpis", headers=api.auth("officer"))).status_code == 403
