@@ -44,6 +44,7 @@ from domain.plan_commands import (
     TransferPlanOut,
 )
 from domain.plan_views import PlanView, plan_view
+from ehcna.gateway.cases import update_id
 from ehcna.gateway.errors import InvalidStart, NotAnswered, RuleRefused, Unavailable, from_temporal
 from workflows import search_attributes as sa
 from workflows.ids import plan_workflow_id
@@ -135,11 +136,19 @@ class PlanGateway:
         """The plan's workflow: its latest run, whichever review it has reached."""
         return self.client.get_workflow_handle(plan_workflow_id(ref))
 
-    async def act(self, ref: str, command: PlanCommand) -> PlanView:
-        """Apply ``command`` through the plan's validated update; the plan as it then stands."""
+    async def act(self, ref: str, command: PlanCommand, idempotency_key: str | None = None) -> PlanView:
+        """Apply ``command`` through the plan's validated update; the plan as it then stands.
+
+        With ``idempotency_key`` the update has a stable id (as for a case, ``update_id``): the same request
+        sent again gets the first one's result. Temporal keeps update ids per run, and a plan continues as
+        new once a review's decision completes it, so a retried decision after that is asked of the rules
+        again (and refused: the review is completed).
+        """
+        uid = update_id(ref, command, idempotency_key) if idempotency_key else None
         try:
             async with asyncio.timeout(self.action_timeout):
-                view: PlanView = await self.handle(ref).execute_update(PLAN_UPDATES[type(command)], command)
+                update = PLAN_UPDATES[type(command)]
+                view: PlanView = await self.handle(ref).execute_update(update, command, id=uid)
                 return view
         except Exception as err:
             raise from_temporal(ref, err) from None

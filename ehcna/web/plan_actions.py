@@ -219,10 +219,12 @@ async def read_plan(svc: Services, ref: str) -> PlanView:
         raise _plan_error(ref, err) from None
 
 
-async def send_step(svc: Services, ref: str, command: PlanCommand) -> PlanView:
+async def send_step(
+    svc: Services, ref: str, command: PlanCommand, idempotency_key: str | None = None
+) -> PlanView:
     """Apply ``command`` to plan ``ref``; a refusal becomes 409 with the rule's field and reason."""
     try:
-        return await _gateway(svc).act(plan_ref(ref), command)
+        return await _gateway(svc).act(plan_ref(ref), command, idempotency_key)
     except GatewayError as err:
         raise _plan_error(ref, err) from None
 

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from domain.access import CaseAccess
 from domain.commands import Actor
 from domain.plan_views import PlanView
-from ehcna.web.case_actions import body_model
+from ehcna.web.case_actions import IDEMPOTENCY_DOC, IdempotencyKey, body_model
 from ehcna.web.pages.reviews import reviews_for
 from ehcna.web.plan_actions import (
     PLAN_STEPS,
@@ -71,9 +71,11 @@ def _register(name: str, command: type[BaseModel]) -> None:
         view: PlanView = Depends(acts_on_plan),
         actor: Actor = Depends(plan_people),
         svc: Services = Depends(services),
+        idempotency_key: IdempotencyKey = None,
     ) -> PlanDetail:
         values = body.model_dump()  # type: ignore[attr-defined]  # as above
-        return detail(await send_step(svc, ref, command(**values, by=actor)))  # type: ignore[arg-type]
+        cmd = command(**values, by=actor)
+        return detail(await send_step(svc, ref, cmd, idempotency_key))  # type: ignore[arg-type]
 
     summary = name.replace("-", " ").capitalize()
     router.add_api_route(
@@ -83,7 +85,10 @@ def _register(name: str, command: type[BaseModel]) -> None:
         response_model=PlanDetail,
         name=f"plan_{name.replace('-', '_')}",
         summary=summary,
-        description=f"{summary} on the plan: refused with 409 and the rule's reason if a rule forbids it.",
+        description=(
+            f"{summary} on the plan: refused with 409 and the rule's reason if a rule forbids it.\n\n"
+            f"{IDEMPOTENCY_DOC}"
+        ),
         responses=REFUSED,
     )
 

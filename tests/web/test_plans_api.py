@@ -189,3 +189,23 @@ async def test_every_plan_route_refuses_another_team_and_another_setting(api):
     assert r.status_code == 403
     mine = await api.http.get(f"/api/plans/{ref}", headers=api.auth("officer"))
     assert mine.json()["plan"]["status"] == "in_force"
+
+
+async def test_a_step_retried_with_its_idempotency_key_is_applied_once(api):
+    ref = new_plan_ref()
+    await start_plan(api, ref)
+    meeting = {"meeting_on": str(today()), "on": str(today() - timedelta(days=20))}
+    r = await api.http.post(
+        f"/api/plans/{ref}/schedule-review-meeting", json=meeting, headers=api.auth("officer")
+    )
+    assert r.status_code == 200, r.text
+    keyed = {**api.auth("officer"), "Idempotency-Key": "hold-1"}
+    body = {"on": str(today())}
+    first = await api.http.post(f"/api/plans/{ref}/hold-review-meeting", json=body, headers=keyed)
+    again = await api.http.post(f"/api/plans/{ref}/hold-review-meeting", json=body, headers=keyed)
+    assert first.status_code == again.status_code == 200, again.text
+    assert again.json() == first.json()  # the first one's result
+    # without the key, the same step again is asked of the rules: the meeting was held once
+    r = await step(api, "officer", ref, "hold-review-meeting", on=today())
+    assert r.status_code == 409
+    assert r.json()["detail"]["reason"] == f"the review meeting was already held on {day_in_words(today())}"
