@@ -7,13 +7,14 @@ A figure is named as the overview names its rows: ``L1`` ... ``L9``, ``L9.reason
 L5), review decisions (L4), amended plans (L6) or phase transfers (L7).
 """
 
+from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Date, String, and_, case, cast, false, literal, null, true
+from sqlalchemy import Date, String, and_, case, cast, false, func, literal, null, select, true
 
 from domain.kpis import Period
-from domain.plan_calendar import PlanDuty
+from domain.plan_calendar import PlanDuty, review_due
 from domain.plan_measures import transfer_year
 from ehcna.store.kpi_queries import Counted
 from ehcna.store.models import CaseOfficerRow
@@ -36,7 +37,7 @@ from ehcna.store.plan_kpi_queries import (
 )
 
 if TYPE_CHECKING:
-    from ehcna.store.kpi_cases import Definition
+    from ehcna.store.kpi_cases import Definition, KpiCase
 
 officers = CaseOfficerRow.__table__
 PLAN_MEASURES = ("L1", "L2", "L3", "L4", "L5", "L6", "L7", "L8", "L9")
@@ -74,6 +75,12 @@ def plan_figure(measure: str, period: Period, today: date) -> "Definition":
             "L9": lambda: (plans_ceased(period),),
         }[head]()
     return Definition(head, period, branches, head in HAS_NUMERATOR)
+
+
+def with_missed_review_dates(rows: "list[KpiCase]") -> "list[KpiCase]":
+    """L8's rows with the R1 date each missed: 12 months from the latest meeting (``started_on``) where
+    the SQL could not say it, so the list tells how overdue each review is."""
+    return [r if r.due_on is not None else replace(r, due_on=review_due(r.started_on)) for r in rows]
 
 
 def _as_count(branch: Counted) -> Counted:
@@ -124,6 +131,18 @@ def plan_columns(branch: Counted, measure: str, as_of: date) -> tuple[Any, list[
         counted = snapshot
         if measure in ("L3", "L5"):  # a meeting whose review awaits its decision
             due, deadline, counted = p.review_due, _open_review_rule(), p.review_held_on
+        elif measure == "L8":  # from the latest meeting of a review completed by E (else the first's date)
+            r = reviews.c
+            latest = (
+                select(func.max(r.held_on))
+                .where(r.plan_ref == p.ref, r.decided_on <= as_of)
+                .scalar_subquery()
+            )
+            started = func.coalesce(latest, held_from())
+            due = case((latest.is_(None), p.first_review_due), else_=null())
+            first_after_transfer = and_(latest.is_(None), p.transferred_in_on.is_not(None))
+            r10, r1 = literal(str(PlanDuty.R10)), literal(str(PlanDuty.R1))
+            deadline = case((first_after_transfer, r10), else_=r1)
         elif measure == "L9":
             counted, item = p.ended_on, p.end_reason
     in_numerator: Any = (

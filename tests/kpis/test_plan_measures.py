@@ -195,6 +195,19 @@ def test_l8_overdue_reviews_at_the_end_of_the_period_agree_with_the_plan_rules(d
     november = date(2026, 11, 30)
     assert overdue_refs(db, november) == {"O1", "O2", "O3", "O4", "O7", "O8"}
     assert overdue_refs(db, november) == {b.ref for b in built if review_overdue(b.plan, november)}
+    with db.engine.connect() as conn:
+        behind = {r.ref: r for r in kpi_cases(conn, "L8", Period.month(2026, 11), today=date(2027, 1, 1))}
+    # the plan transferred in missed R10 (1 November), 29 days before 30 November; O1 its first R1
+    assert (behind["O7"].deadline, behind["O7"].due_on, behind["O7"].days_late) == (
+        "R10",
+        date(2026, 11, 1),
+        29,
+    )
+    assert (behind["O1"].deadline, behind["O1"].due_on, behind["O1"].days_late) == (
+        "R1",
+        date(2026, 10, 31),
+        30,
+    )
 
 
 def test_l9_plans_ceased_in_the_period_by_reason(db):
@@ -309,7 +322,12 @@ def test_every_l_figure_lists_as_many_plans_as_it_counts(db):
             ("N4", "R8", date(2026, 2, 15), E, 258),  # never finalised: counted at E
             ("N14", "R8", date(2026, 3, 31), date(2026, 4, 2), 2),
         ]
-        assert sorted(r.ref for r in kpi_cases(conn, "L8", OCTOBER, today)) == ["N12", "N4"]
+        # the R1 date each missed: 12 months from N4's meeting of 20 May 2024 (529 days before E), and
+        # from N12's of 24 October 2025
+        assert listed("L8") == [
+            ("N4", "R1", date(2025, 5, 20), E, 529),
+            ("N12", "R1", date(2026, 10, 24), E, 7),
+        ]
         assert [(r.ref, r.item) for r in kpi_cases(conn, "L9.reason.5", OCTOBER, today)] == [("N8", "5")]
         for unknown in ("L10", "L1.x", "L9.reason.10", "L9.team.north"):
             with pytest.raises(UnknownMeasure):

@@ -53,7 +53,8 @@ async def test_the_plan_measures_lead_to_the_plans_behind_them(site):
     assert 'href="/plans/PL-LATE"' in late.text
     assert "Amended plan issued within 8 weeks of the amendment notice (reg 22): 4 days late" in shown
     overdue = text_of((await boss.get(f"/performance/kpi/L8?month={month.label}")).text)
-    assert "PL-OVERDUE" in overdue and "Annual review overdue" in overdue and "PL-OK" not in overdue
+    assert "PL-OVERDUE" in overdue and "PL-OK" not in overdue
+    assert "Annual review of the plan within 12 months (CFA s.44(1)):" in overdue and "days late" in overdue
 
     body = await boss.get(f"/performance/kpi/L6.csv?month={month.label}")
     assert body.status_code == 200 and body.headers["content-type"].startswith("text/csv")

@@ -138,8 +138,6 @@ def period_words(measure: str, period: Period) -> str:
 
 def lateness(row: KpiCase, head: str) -> str:
     """Which deadline and how late, in words: "Final plan within 20 weeks: 12 days late"."""
-    if head == "L8":
-        return "Annual review overdue: its date passed without a meeting"
     if row.deadline is None or row.due_on is None:
         return "No deadline measured"
     if row.deadline in PLAN_DUTIES:
