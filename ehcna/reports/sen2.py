@@ -1,16 +1,15 @@
 """The SEN2 person-level return for one collection year, from the store alone (docs/sen2.md).
 
 One CSV file per module (1 person, 2 requests, 3 assessments, 4a named plan, 4b plan detail, and the
-annual review items of 5a active plans) with
-DfE's item names and codes as far as they could be confirmed (docs/sen2-reference.md), linked by
-``PersonID`` and ``RequestID`` as DfE's submission template links its tables; and a
-pre-submission check that lists every failure by child, module and item with the rule's wording.
+annual review items of 5a active plans) with DfE's item names and codes as far as they could be confirmed
+(docs/sen2-reference.md), linked by ``PersonID`` and ``RequestID`` as DfE's submission template links its
+tables; and a pre-submission check that lists every failure by child, module and item with the rule's wording.
 
-ENGINE RULE (scope, where the guide could not be read): the collection year Y covers the calendar
-year Y-1; every request received by its last day is returned if it was still open at the start of
-that year, closed during it, or led to a plan. Its outcomes are as they stood on that last day: a
-decision before the year is ``H``; a plan that ended by then carries its CeaseDate and CeaseReason (module
-4a) and no 5a row.
+ENGINE RULE (scope, where the guide could not be read): the collection year Y covers the calendar year
+Y-1; every request received by its last day is returned if it was still open at the start of that year,
+closed during it, or led to a plan that had not ended before that year began. Its outcomes are as they
+stood on that last day: a decision before the year is ``H``; a plan that ended by then carries its
+CeaseDate and CeaseReason (module 4a) and no 5a row.
 """
 
 import csv
@@ -327,13 +326,16 @@ def write_return(conn: Connection, collection: Collection, folder: Path, batch: 
     last_person: str | None = None
     try:
         for r in _rows(conn, period, batch):
+            plan = plans.get(r.ref)
+            if plan is not None and plan.ended_on is not None and plan.ended_on < period.start:
+                continue  # its request closed with the plan issued, the plan ended before the year
             person_id = r.person_id or f"no-person:{r.ref}"
             if r.person_id is None:
                 failures.append(Failure("S06", person_id, r.ref))
             elif r.person_id != last_person:
                 _person(out, r, failures)
             last_person = r.person_id
-            _request(out, r, period, person_id, failures, settings.get(r.ref, []), plans.get(r.ref))
+            _request(out, r, period, person_id, failures, settings.get(r.ref, []), plan)
     finally:
         out.close()
     return Return(collection, out.counts, failures)

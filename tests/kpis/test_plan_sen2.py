@@ -62,3 +62,16 @@ def test_a_plan_ceased_after_the_collection_year_is_returned_active(db, tmp_path
     assert (named["CeaseDate"], named["CeaseReason"]) == ("", "")
     [active] = read_module(tmp_path / "sen2_2026_5a_active_plans.csv")
     assert (active["ReviewMeeting"], active["ReviewOutcome"], active["LastReview"]) == ("", "", "")
+
+
+def test_a_plan_that_ended_before_the_collection_year_is_not_returned(db, tmp_path):
+    save_all(db, plan_issued("C-6", date(2022, 5, 9), 120), plan_issued("C-7", date(2022, 5, 9), 120))
+    PlanBuilder(db, "C-6", date(2022, 5, 9)).cease(date(2024, 4, 1), date(2024, 5, 1))  # ended in 2024
+    PlanBuilder(db, "C-7", date(2022, 5, 9)).transfer_out(date(2025, 1, 1))  # ended on the year's first day
+    with db.engine.connect() as conn:
+        result = write_return(conn, Collection.of(2026), tmp_path)
+    requests = [r["RequestID"] for r in read_module(tmp_path / "sen2_2026_2_requests.csv")]
+    assert requests == ["C-7"]
+    [named] = read_module(tmp_path / "sen2_2026_4a_named_plan.csv")
+    assert (named["RequestID"], named["CeaseDate"], named["CeaseReason"]) == ("C-7", "2025-01-01", "5")
+    assert result.counts["5a_active_plans"] == 0
