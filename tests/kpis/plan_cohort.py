@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from domain.annual_review import apply, start_plan
 from domain.commands import Actor, Role
-from domain.plan import CeaseReason, ReviewOutcome
+from domain.plan import CeaseReason, Plan, ReviewOutcome
 from domain.plan_commands import (
     CeasePlan,
     DecideReview,
@@ -44,6 +44,8 @@ class PlanBuilder:
         )
         self.seq = 1
         self._record("start")
+        # the plan as it stood after each step, with the step's date (the start: the day it was taken on)
+        self.history: list[tuple[date, Plan]] = [(start.get("transferred_on") or start_on, self.plan)]
 
     def _record(self, action: str) -> None:
         event = PlanEvent(
@@ -62,7 +64,13 @@ class PlanBuilder:
         self.plan = apply(self.plan, cmd, FAR_TODAY)
         self.seq += 1
         self._record(cmd.kind)
+        self.history.append((cmd.on, self.plan))
         return self
+
+    def as_on(self, day: date) -> Plan | None:
+        """The plan as it stood at the end of ``day`` (None before this council took it on)."""
+        steps = [plan for on, plan in self.history if on <= day]
+        return steps[-1] if steps else None
 
     def meeting(self, held_on: date) -> "PlanBuilder":
         """Invitations two weeks ahead, then the meeting held."""

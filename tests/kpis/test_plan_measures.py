@@ -4,7 +4,7 @@ day after is late, 29 February, a decision on meeting + 28 days is in time."""
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -195,6 +195,8 @@ def test_l8_overdue_reviews_at_the_end_of_the_period_agree_with_the_plan_rules(d
     november = date(2026, 11, 30)
     assert overdue_refs(db, november) == {"O1", "O2", "O3", "O4", "O7", "O8"}
     assert overdue_refs(db, november) == {b.ref for b in built if review_overdue(b.plan, november)}
+    # and on every week since the first plan started, each plan as it stood then
+    assert agrees_with_the_plan_rules(db, {b.ref: b for b in built}, date(2020, 1, 5), date(2027, 3, 1)) > 100
     with db.engine.connect() as conn:
         behind = {r.ref: r for r in kpi_cases(conn, "L8", Period.month(2026, 11), today=date(2027, 1, 1))}
     # the plan transferred in missed R10 (1 November), 29 days before 30 November; O1 its first R1
@@ -354,3 +356,26 @@ def test_l_figures_for_a_year_and_a_range(db):
         Figure(1, 3),
     )
     assert (autumn.l1_in_force, autumn.l8_overdue) == (12, 2)
+
+
+def agrees_with_the_plan_rules(db, built: dict[str, PlanBuilder], first: date, last: date) -> int:
+    """L1 and L8 by the SQL, against the plans as they stood on each week's date (the builder keeps every
+    step) and the rules of ``annual_review`` and ``plan_deadlines`` applied to them; the plans found
+    overdue, added up over the weeks."""
+    checked = 0
+    day = first
+    with db.engine.connect() as conn:
+        while day <= last:
+            as_then = {ref: b.as_on(day) for ref, b in built.items()}
+            in_force = {ref for ref, plan in as_then.items() if plan is not None and plan.in_force}
+            overdue = {ref for ref, plan in as_then.items() if plan is not None and review_overdue(plan, day)}
+            assert plan_measures(conn, Period.between(day, day), day).l1_in_force == len(in_force), day
+            assert overdue_refs(db, day) == overdue, day
+            checked += len(overdue)
+            day += timedelta(days=7)
+    return checked
+
+
+def test_l1_and_l8_agree_with_the_plan_rules_on_every_week_of_three_years(db):
+    built = plan_overview_cohort(db)
+    assert agrees_with_the_plan_rules(db, built, date(2024, 1, 7), date(2027, 1, 31)) > 100  # not vacuous
