@@ -38,10 +38,10 @@ from domain.plan_commands import (
 from domain.plan_deadlines import PlanDeadline, completed_review_deadlines, current_transfer
 from domain.plan_views import PlanView
 from domain.words import day_in_words
-from ehcna.gateway.errors import CaseClosed, CaseNotFound, GatewayError
+from ehcna.gateway.errors import CaseBusy, CaseClosed, CaseNotFound, GatewayError, Retryable
 from ehcna.gateway.plans import PlanGateway
 from ehcna.store.plans import PlanRow
-from ehcna.web.errors import http_error
+from ehcna.web.errors import RETRY_AFTER_SECONDS, http_error
 from ehcna.web.security import forbid, services
 from ehcna.web.services import Services
 
@@ -209,7 +209,20 @@ def _plan_error(ref: str, err: GatewayError) -> HTTPException:
             status.HTTP_409_CONFLICT,
             {"field": "plan", "reason": f"plan {ref} has ended; no further step can be taken"},
         )
-    return http_error(err)
+    if isinstance(err, CaseBusy):
+        reason = f"plan {ref} is busy with other steps; nothing was applied: try again in a moment"
+    elif isinstance(err, Retryable):  # not answered in time, or Temporal out of reach
+        reason = (
+            f"plan {ref} did not answer in time and a step sent may still be applied: look at the plan "
+            "before trying again (a program retries with the same Idempotency-Key to get its result)"
+        )
+    else:
+        return http_error(err)
+    return HTTPException(
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        {"field": "plan", "reason": reason},
+        headers={"Retry-After": RETRY_AFTER_SECONDS},
+    )
 
 
 async def read_plan(svc: Services, ref: str) -> PlanView:

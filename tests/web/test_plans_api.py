@@ -2,9 +2,11 @@
 amendment, refusals naming the rule and the date (409), bad input (422), and access by team and setting
 (403, audited)."""
 
+from dataclasses import replace
 from datetime import timedelta
 from uuid import uuid4
 
+import httpx
 import sqlalchemy as sa
 from fastapi.routing import APIRoute
 
@@ -12,9 +14,11 @@ from domain.commands import SYSTEM
 from domain.plan_calendar import review_due
 from domain.plan_commands import StartPlan
 from domain.words import day_in_words
+from ehcna.gateway.plans import PlanGateway
 from ehcna.store.models import AuditRow
 from ehcna.store.plans import PlanRow
 from ehcna.web import plans_api
+from ehcna.web.app import create_app
 from ehcna.web.plan_actions import PLAN_STEPS
 from tests.web.test_api import today
 
@@ -209,3 +213,26 @@ async def test_a_step_retried_with_its_idempotency_key_is_applied_once(api):
     r = await step(api, "officer", ref, "hold-review-meeting", on=today())
     assert r.status_code == 409
     assert r.json()["detail"]["reason"] == f"the review meeting was already held on {day_in_words(today())}"
+
+
+async def test_a_plan_not_answering_is_a_503_naming_the_plan_never_a_500(api):
+    """A plan whose workflow no worker serves: its steps time out and say the step may still apply."""
+    ref = new_plan_ref()
+    stalled = PlanGateway(api.app.state.services.plans.client, "no-worker-here", action_timeout=1.0)
+    cmd = StartPlan(ref=ref, team="north", start_on=today(), year_group=3, by=SYSTEM)
+    await stalled.start(cmd, today())
+    app = create_app(replace(api.app.state.services, plans=stalled), session_secret="s")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        answers = [
+            await http.get(f"/api/plans/{ref}", headers=api.auth("officer")),
+            await http.post(
+                f"/api/plans/{ref}/transfer-out", json={"on": str(today())}, headers=api.auth("officer")
+            ),
+        ]
+    for r in answers:
+        assert r.status_code == 503, (r.request.url, r.status_code, r.text)
+        assert r.headers["retry-after"] == "5"
+        assert (
+            r.json()["detail"]["field"] == "plan"
+            and f"plan {ref} did not answer" in r.json()["detail"]["reason"]
+        )
