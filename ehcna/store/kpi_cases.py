@@ -275,7 +275,7 @@ def kpi_cases(db: Reader, measure: str, period: Period, today: date, part: Part 
         KpiCase(**{**r._asdict(), "in_numerator": None if r.in_numerator is None else bool(r.in_numerator)})
         for r in rows
     ]
-    if found.measure == "L8":  # the R1 date each overdue review missed, by the plan rules
+    if found.measure in ("L2", "L8"):  # the R1 date that follows each plan's latest review, by the plan rules
         from ehcna.store.plan_kpi_cases import with_missed_review_dates
 
         found_rows = with_missed_review_dates(found_rows)

@@ -78,8 +78,8 @@ def plan_figure(measure: str, period: Period, today: date) -> "Definition":
 
 
 def with_missed_review_dates(rows: "list[KpiCase]") -> "list[KpiCase]":
-    """L8's rows with the R1 date each missed: 12 months from the latest meeting (``started_on``) where
-    the SQL could not say it, so the list tells how overdue each review is."""
+    """L2's and L8's rows with the R1 date that follows the latest review completed by E: 12 months from
+    its meeting (``started_on``) where the SQL could not say it, so the list tells how overdue each is."""
     return [r if r.due_on is not None else replace(r, due_on=review_due(r.started_on)) for r in rows]
 
 
@@ -131,7 +131,7 @@ def plan_columns(branch: Counted, measure: str, as_of: date) -> tuple[Any, list[
         counted = snapshot
         if measure in ("L3", "L5"):  # a meeting whose review awaits its decision
             due, deadline, counted = p.review_due, _open_review_rule(), p.review_held_on
-        elif measure == "L8":  # from the latest meeting of a review completed by E (else the first's date)
+        elif measure in ("L2", "L8"):  # from the latest meeting of a review completed by E, else the first's
             r = reviews.c
             latest = (
                 select(func.max(r.held_on))

@@ -314,6 +314,14 @@ def test_every_l_figure_lists_as_many_plans_as_it_counts(db):
             rows = kpi_cases(conn, measure, OCTOBER, today, part)
             return [(r.ref, r.deadline, r.due_on, r.counted_on, r.days_late) for r in rows]
 
+        # L2's plans not reviewed in the 12 months to E, with the R1 date that has passed (N12's review of
+        # 24 October 2025 is 7 days overdue; N2's and N13's October meetings await their decisions)
+        assert listed("L2", Part.REST) == [
+            ("N4", "R1", date(2025, 5, 20), E, 529),
+            ("N2", "R1", date(2026, 10, 9), E, 22),
+            ("N13", "R1", date(2026, 10, 20), E, 11),
+            ("N12", "R1", date(2026, 10, 24), E, 7),
+        ]
         assert listed("L4", Part.REST) == [("N6", "R5", date(2026, 9, 29), date(2026, 10, 5), 6)]
         assert listed("L5") == [
             ("N2", "R1", date(2026, 10, 9), date(2026, 10, 12), 3),
