@@ -2,6 +2,7 @@
 amendment, refusals naming the rule and the date (409), bad input (422), and access by team and setting
 (403, audited)."""
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 from uuid import uuid4
@@ -236,3 +237,29 @@ async def test_a_plan_not_answering_is_a_503_naming_the_plan_never_a_500(api):
             r.json()["detail"]["field"] == "plan"
             and f"plan {ref} did not answer" in r.json()["detail"]["reason"]
         )
+
+
+async def test_a_keyed_decision_retried_after_the_plan_continued_as_new_is_asked_of_the_rules_again(api):
+    """Temporal keeps update ids per run: the decision that completes a review starts a new run, where the
+    same key meets the rules again (the documented exception to a keyed retry's first result)."""
+    ref = new_plan_ref()
+    await start_plan(api, ref)
+    meeting = {"meeting_on": today(), "on": today() - timedelta(days=20)}
+    assert (await step(api, "officer", ref, "schedule-review-meeting", **meeting)).status_code == 200
+    assert (await step(api, "officer", ref, "hold-review-meeting", on=today())).status_code == 200
+    handle = api.app.state.services.plans.handle(ref)
+    first_run = (await handle.describe()).run_id
+    keyed = {**api.auth("officer"), "Idempotency-Key": "decide-1"}
+    body = {"outcome": "MAINTAIN", "on": str(today())}
+    r = await api.http.post(f"/api/plans/{ref}/decide-review", json=body, headers=keyed)
+    assert r.status_code == 200, r.text
+    for _ in range(100):  # the run ends once the decision is recorded, and the next begins
+        if (await handle.describe()).run_id != first_run:
+            break
+        await asyncio.sleep(0.05)
+    again = await api.http.post(f"/api/plans/{ref}/decide-review", json=body, headers=keyed)
+    assert again.status_code == 409, again.text
+    assert (
+        again.json()["detail"]["reason"]
+        == "cannot decide on the review: the review meeting has not been held"
+    )
