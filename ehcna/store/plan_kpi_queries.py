@@ -11,6 +11,9 @@ the same statements run on SQLite and PostgreSQL, and a measure never disagrees 
 - an amended plan in time for R7 on or before its stored notice + 8 weeks (L6);
 - a phase transfer finalised in time for R8 on or before its stored 15 February or 31 March (L7);
 - a review is overdue at E as ``plan_deadlines.review_overdue`` says of the plan as it stood on E (L8).
+
+Every numerator is TRUE or FALSE, never NULL (a nullable column is tested first), so that "the rest" of a
+figure (its rows NOT in the numerator) lists every row the numerator leaves out.
 """
 
 from dataclasses import dataclass
@@ -23,9 +26,6 @@ from domain.kpis import Figure, Period
 from domain.plan import CeaseReason
 from domain.plan_measures import review_meetings_current_from, transfer_year
 from ehcna.store.kpi_queries import Counted, Reader, _count_if, _flag, _in
-
-# every numerator is TRUE or FALSE, never NULL (a nullable column is tested first), so that "the rest"
-# of a figure (its rows NOT in the numerator) lists every row the numerator leaves out
 from ehcna.store.plans import PlanAmendmentRow, PlanReviewRow, PlanRow, PlanTransferRow
 
 plans: Table = PlanRow.__table__  # type: ignore[assignment]
