@@ -24,7 +24,8 @@ async def site(api) -> AsyncIterator[Site]:
 
 def plans_for(db, month) -> None:
     """Two amended plans issued in the month, 60 days (4 days late) and 25 days after their notices,
-    and a plan whose first review was due about two weeks before the month: overdue at its end."""
+    a plan whose first review was due about two weeks before the month (overdue at its end), and a plan
+    ceased in the month, its needs met without a plan."""
     PlanBuilder(db, "PL-LATE", month.start - timedelta(days=200)).amend(
         month.start - timedelta(days=50), month.start + timedelta(days=10)
     )
@@ -32,6 +33,9 @@ def plans_for(db, month) -> None:
         month.start - timedelta(days=20), month.start + timedelta(days=5)
     )
     PlanBuilder(db, "PL-OVERDUE", month.start - timedelta(days=380))
+    PlanBuilder(db, "PL-CEASED", month.start - timedelta(days=300)).cease(
+        month.start - timedelta(days=10), month.start + timedelta(days=3)
+    )
 
 
 async def test_the_plan_measures_lead_to_the_plans_behind_them(site):
@@ -45,6 +49,9 @@ async def test_the_plan_measures_lead_to_the_plans_behind_them(site):
     assert f'href="/performance/kpi/L6?month={month.label}&amp;part=numerator"' in l6
     l1 = page.split("EHC plans in force at the end of the period", 1)[1].split("</tr>")[0]
     assert f'href="/performance/kpi/L1?month={month.label}"' in l1 and text_of(l1).split()[0] == "3"
+    ceased = page.split("Plans ceased, by reason (L9, SEN2 CeaseReason)", 1)[1].split("</table>")[0]
+    assert "Needs met without a plan" in ceased and "reason 2" not in ceased
+    assert f'href="/performance/kpi/L9.reason.2?month={month.label}"' in ceased
 
     late = await boss.get(f"/performance/kpi/L6?month={month.label}&part=rest")
     assert late.status_code == 200

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from domain.commands import Actor
 from domain.deadlines import AT_RISK_WITHIN_DAYS
 from domain.kpis import OPEN_BANDS, OPEN_STAGES, Figure, Period, Trend, Value, months_ending, parse_month
+from domain.plan_measures import CEASE_REASON_WORDS
 from ehcna.reports.overview import OverviewRow, build_overview
 from ehcna.reports.terminal import format_change, format_value
 from ehcna.store.audit import append_audit
@@ -121,6 +122,9 @@ def row_title(row: OverviewRow, team_name: Callable[[str], str] = str) -> str:
         return STAGE_NAMES.get(stage, stage)
     if measure == "K10" and split and not split.startswith("team."):
         return deadline_name(split.replace(".", " "))
+    if measure == "L9" and split.startswith("reason."):
+        words = CEASE_REASON_WORDS.get(split.removeprefix("reason."), row.title)
+        return words[0].upper() + words[1:]
     return row.title
 
 
