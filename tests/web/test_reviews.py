@@ -67,3 +67,15 @@ async def test_a_setting_with_no_review_to_convene_is_told_so_and_other_provider
     assert "There are no annual reviews for your setting to convene" in text
     health = await site.signed_in("health")  # not a setting (the directory's kind)
     assert "Annual reviews" not in shown((await health.get("/inbox")).text)
+
+
+async def test_a_manager_sees_every_team_s_reviews_with_their_team(site):  # noqa: F811
+    refs = seed(site.api.db)
+    manager = await site.signed_in("manager")
+    page = await manager.get("/reviews")
+    assert page.status_code == 200
+    text = " ".join(shown(page.text).split())
+    assert "Every team" in text and "Case officer team" in text
+    assert f"Plan {refs['south']}" in text and f"Plan {refs['late40']}" in text
+    south, north = text.index(f"Plan {refs['south']}"), text.index(f"Plan {refs['late40']}")
+    assert south < north  # the most overdue first, whichever team
