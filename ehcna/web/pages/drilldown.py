@@ -56,13 +56,13 @@ for _same, _as in (("K2", "K1"), ("K6", "K1"), ("K7", "K1"), ("K9", "K8")):
 # after the plan (plan-lifecycle.md): the plans behind L1-L9
 DATE_HEADINGS |= {
     "L1": ("Plan held from", "Deadline", "Counted in force on"),
-    "L2": ("Plan held from", "Deadline", "Counted on"),
+    "L2": ("Last review meeting (or taken on)", "Next review due (R1)", "Counted on"),
     "L3": ("Plan held from", "Review due (R1)", "Meeting held"),
     "L4": ("Meeting held", "Decision due (R5)", "Decision notified"),
     "L5": ("Plan held from", "Review due (R1)", "Meeting held"),
     "L6": ("Amendment notice", "Amended plan due (R7)", "Amended plan issued"),
     "L7": ("Plan held from", "Finalised by (R8)", "Finalised, or counted on"),
-    "L8": ("Plan held from", "Deadline", "Counted overdue on"),
+    "L8": ("Last review meeting (or taken on)", "Review was due (R1)", "Counted overdue on"),
     "L9": ("Plan held from", "Deadline", "Ceased"),
 }
 
