@@ -62,6 +62,7 @@ bench: setup
 	$(BIN)/python -m bench.throughput
 	$(BIN)/python -m bench.latency
 	$(BIN)/python -m bench.import_open_cases
+	$(BIN)/python -m bench.import_plans
 	$(BIN)/python -m bench.forecast
 
 clean:
