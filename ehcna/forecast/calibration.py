@@ -6,6 +6,8 @@ never a fitted curve. A provider team is *limited* when, in the last 13 weeks, i
 (more overdue advice than a week's returns): its capacity is then what it returned in those weeks,
 and its lead time (the work itself) is read from the advice it returned while it had no backlog.
 
+A team's weekly capacity is spread over the days of the week it was seen to return advice on.
+
 Case officers are a server too: the cases in their hands (deciding whether to assess, deciding whether
 to issue once the advice is in, drafting, finalising) each hold one of their places for the step's
 observed time. They are *limited* when, in the last 13 weeks, they were mostly behind on the T1 duty
@@ -77,6 +79,7 @@ class TeamCalibration:
     lead_from: str  # where the lead times come from, in words
     not_received: float  # share of its settled advice marked not received
     waiting: int  # awaited at the forecast date
+    weekdays: tuple[float, ...] = (1 / 7,) * 7  # share of its returns on each day of the week, Monday first
 
 
 @dataclass(frozen=True)
@@ -351,6 +354,10 @@ def _team(h: History, team: str, start: float, end: float, weeks: float) -> Team
         lead_from = "every team's returns (this team returned too few to go by)"
     kinds = tuple(sorted({h.advice_kind[j] for j in np.flatnonzero(mine)}))
     nr = h.not_received[mine][in_window]
+    weekdays: tuple[float, ...] = (1 / 7,) * 7
+    if returned >= MIN_SAMPLE:  # the days of the week it returns advice on (a team's working days)
+        on = np.array([date.fromordinal(int(d)).weekday() for d in settled[in_window]])
+        weekdays = tuple(float(x) for x in np.bincount(on, minlength=7) / len(on))
     return TeamCalibration(
         team=team,
         kinds=kinds,
@@ -362,4 +369,5 @@ def _team(h: History, team: str, start: float, end: float, weeks: float) -> Team
         lead_from=lead_from,
         not_received=float(nr.mean()) if len(nr) else 0.0,
         waiting=int(np.isnan(settled).sum()),
+        weekdays=weekdays,
     )

@@ -8,7 +8,8 @@ drawn from the officers' observed times; first come first served. An assessed ca
 provider teams for advice at once (a set as seen in the history). An advice request is ready after its
 lead time (the work itself, drawn from the team's times); a team that kept up returns it then; a team
 with a limited capacity (``TeamResource``) returns at most its capacity a week (the history's, or the
-scenario's over its period), first come first served, so demand above capacity builds a queue that
+scenario's over its period; spread over the days of the week it was seen to return on), first come
+first served (a day's newcomers the oldest asked first), so demand above capacity builds a queue that
 persists and delays later cases. A case may be withdrawn on the way: it leaves its place or its queue,
 and its outstanding advice requests stop (they take no more of any team's capacity and no longer count
 as awaited). Open cases start where they are at the forecast date, with their real dates: a step under
@@ -190,8 +191,10 @@ def build_network(history: History, calibration: Calibration, scenario: Scenario
                 start_from = base if base is not None else (info.throughput if info else 0.0)
                 per_week[lo:hi] = np.maximum(0.0, start_from + change.delta)
             changed = True
-        if base is not None or changed:
-            capacity[t] = per_week / 7  # np.inf where the team is never short
+        if base is not None or changed:  # its week's capacity over the days of the week it works
+            share = np.array(info.weekdays if info else (1 / 7,) * 7)
+            on_day = share[(h.as_of.weekday() + np.arange(grid)) % 7]
+            capacity[t] = np.where(np.isinf(per_week), np.inf, per_week * on_day)  # inf: never short
 
     # the open cases where they are: the step under way and how long it has taken
     n_open = len(open_idx)
@@ -614,7 +617,9 @@ class _Replay:
             if self.arrive[t][day]:
                 flat = np.concatenate(self.arrive[t][day])
                 run, item = flat // nk, flat % nk
-                order = np.lexsort((self.ready[run, item // self.k, item % self.k], run))
+                case, slot = item // self.k, item % self.k
+                # the day's newcomers in the order they were asked for (the oldest request first)
+                order = np.lexsort((self.ready[run, case, slot], self.requested[run, case, slot], run))
                 run, item = run[order], item[order]
                 if server is None:  # never short: returned the day its work is done
                     keep = ~self._advice_gone(run, item)

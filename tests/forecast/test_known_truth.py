@@ -79,6 +79,8 @@ def test_what_was_learnt_is_the_generators_process(known_store):
     ep = cal.teams["ep-service"]
     assert ep.capacity == pytest.approx(27, abs=1.5)  # the cut from March 2025
     assert ep.lead_from == "the advice it returned while it had no backlog"
+    assert ep.weekdays[0] == 1  # the generator's EP service returns on Mondays: so does the model's
+    assert max(cal.teams["schools"].weekdays) < 0.25  # a team that returns any day
     assert all(cal.teams[t].capacity is None for t in ("schools", "icb-health", "social-care"))
     assert cal.seasonal is None  # 18 months of history: no month-of-year pattern yet
     # each figure shown with what it rests on
