@@ -121,7 +121,8 @@ def _fields(on: date, teams: list[tuple[str, str]]) -> tuple[Field, ...]:
         Field(
             "officers",
             "Change in officers' capacity, per cent",
-            hint="For example, +10: decisions and drafting a tenth quicker",
+            hint="The cases officers can hold at once. For example, -20 for a fifth fewer; more helps only "
+            "where they were short",
             width="govuk-input--width-5",
         ),
         Field("backtest", "Backtest from", "select", options=past),
