@@ -15,11 +15,14 @@ from ehcna.forecast.engine import (
     _figures,
     _Replay,
     build_network,
+    officer_places,
 )
 from ehcna.forecast.history import load_history
 from ehcna.forecast.outlook import make_outlook, outlook_json
 from ehcna.forecast.scenario import Scenario, parse_scenario
-from tests.forecast.known import AS_OF, DATA_END
+from ehcna.store.db import make_engine
+from tests.databases import fresh_database
+from tests.forecast.known import AS_OF, DATA_END, PROCESS, write
 from tests.forecast.reference import play_case_by_case
 
 
@@ -220,3 +223,25 @@ def test_the_replay_is_the_network_played_case_by_case_in_simpy(known_store):
         assert np.abs(a.k9.mean(0) - b.k9.mean(0)).max() <= 0.05 * b.k9.mean(0).max(), (a.k9, b.k9)
         both = np.isfinite(a.open_final) & np.isfinite(b.open_final)
         assert abs(np.mean(a.open_final[both] - b.open_final[both])) < 2
+
+
+def test_officers_behind_on_the_6_week_decision_are_limited_to_what_they_held(tmp_path):
+    slow = replace(PROCESS, decide_days=(35, 70), end=AS_OF)  # many decisions past 6 weeks
+    with fresh_database("sqlite", tmp_path) as url:
+        engine = make_engine(url)
+        write(engine, slow)
+        with engine.connect() as conn:
+            more = parse_scenario(["officers=+20%"])
+            outlook = make_outlook(conn, AS_OF, AS_OF, runs=20, scenario=more)
+        engine.dispose()
+    off = outlook.calibration.officers
+    assert off.capacity is not None and off.behind_weeks >= 4 and off.capacity <= off.peak
+    assert officer_places(outlook.calibration, 1.2) == round(off.capacity * 1.2)
+    row = next(r for r in outlook.summary if r.what == "Case officers: capacity")
+    assert row.value.startswith("limited: hold") and row.rests_on > 1000
+    assert outlook.scenario is not None  # more places never leave more cases waiting, nor lower K1
+    waiting = [m.officers_waiting.median for m in outlook.baseline.months]
+    fewer = [m.officers_waiting.median for m in outlook.scenario.months]
+    assert sum(fewer) <= sum(waiting)
+    k1 = [m.k1.median for m in outlook.baseline.months]
+    assert sum(m.k1.median for m in outlook.scenario.months) >= sum(k1)
