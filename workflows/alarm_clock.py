@@ -52,6 +52,10 @@ class AlarmClock:
             self.fired.add(alarm.key)
             self.sent.append(alarm.key)
 
+    def all_delivered(self) -> bool:
+        """Whether every alarm sent in the background has been delivered (or has failed)."""
+        return all(task.done() for task in self._in_flight)
+
     async def delivered(self) -> None:
         """Wait for alarms still being sent (before the workflow ends)."""
         await asyncio.gather(*self._in_flight)

@@ -55,6 +55,9 @@ with workflow.unsafe.imports_passed_through():
 from workflows.alarm_clock import AlarmClock, raise_alarm, sleep_until
 
 RULE_VIOLATION = "RuleViolation"  # the type the gateway maps to a refusal, as for the assessment
+# workflow.patched id: actions accepted after a completed review, while alerts are still being sent,
+# are recorded before the plan continues as new (they used to wait forever for the ended loop)
+RECORDS_WHILE_CLOSING = "plan-records-while-closing"
 
 
 def refusal(err: RuleViolation) -> ApplicationError:
@@ -271,8 +274,11 @@ class PlanWorkflow:
             if not self._outbox and (not self._plan.in_force or self._review_completed()):
                 break
             await sleep_until(self._next_wake(), lambda: self._woken or bool(self._outbox))
-        await self._alarms.delivered()
-        await workflow.wait_condition(workflow.all_handlers_finished)
+        if workflow.patched(RECORDS_WHILE_CLOSING):
+            await self._record_until_closed()
+        else:
+            await self._alarms.delivered()
+            await workflow.wait_condition(workflow.all_handlers_finished)
         if self._plan.in_force:
             # the next review begins a run of its own: the history of one review cycle at most
             workflow.continue_as_new(
@@ -284,6 +290,22 @@ class PlanWorkflow:
                 )
             )
         return self.state()
+
+    async def _record_until_closed(self) -> None:
+        """Wait for the alerts still being sent and the handlers still running, recording meanwhile:
+        the plan is still in force, so an action accepted now (the next meeting arranged while an
+        alert is stuck behind a mail server that is down) must be recorded here, not left waiting
+        for the loop that has ended, its handler never finishing and the plan never going on."""
+        while True:
+            await self._record_outbox()
+            await workflow.wait_condition(
+                lambda: (
+                    bool(self._outbox) or (self._alarms.all_delivered() and workflow.all_handlers_finished())
+                )
+            )
+            if not self._outbox:
+                break
+        await self._alarms.delivered()  # all done by now: raises a failure, as before
 
     def _review_completed(self) -> bool:
         return self._plan.reviews_completed > self._reviews_at_start
