@@ -29,7 +29,7 @@ def plan_of_case(case: Case) -> StartPlan:
     if case.year_group is None:
         raise NoPlanToStart(
             f"case {case.ref} has no year group: its plan's phase transfers cannot be worked out; "
-            "start the plan with its year group (ehcna plan start)"
+            "start the plan with its year group (ehcna start-plan --ref ... --year-group N)"
         )
     on = case.final_plan_issued_on
     year_group = year_group_on(reception_year_of(case.year_group, case.day0), on)
