@@ -59,8 +59,8 @@ with workflow.unsafe.imports_passed_through():
 from workflows.advice import AdviceWorkflow
 from workflows.alarm_clock import ALARMS_IN_BACKGROUND, AlarmClock, raise_alarm, sleep_until
 from workflows.plan import PlanWorkflow
+from workflows.refusals import refusal
 
-RULE_VIOLATION = "RuleViolation"
 # v3: a case event is recorded by a local activity, inside the workflow task that
 # applied it, so an update is answered in one round trip to the server, not three
 RECORD_LOCALLY = "record-locally"
@@ -79,11 +79,6 @@ RECORD_IN_ONE_GO = "record-in-one-go"
 # v9: the final plan issued starts the plan in force (``ehcplan-<ref>``, a child workflow abandoned to live
 # on once the case ends); cases that issued their plan before it replay without
 PLAN_IN_FORCE = "plan-in-force"
-
-
-def refusal(err: RuleViolation) -> ApplicationError:
-    """The error a refused action returns: the reason, with the field in its details."""
-    return ApplicationError(err.reason, err.field, type=RULE_VIOLATION, non_retryable=True)
 
 
 @workflow.defn(name="Assessment")

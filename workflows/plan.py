@@ -53,16 +53,11 @@ with workflow.unsafe.imports_passed_through():
     from workflows.plan_inputs import PlanInput
 
 from workflows.alarm_clock import AlarmClock, raise_alarm, sleep_until
+from workflows.refusals import refusal
 
-RULE_VIOLATION = "RuleViolation"  # the type the gateway maps to a refusal, as for the assessment
 # workflow.patched id: actions accepted after a completed review, while alerts are still being sent,
 # are recorded before the plan continues as new (they used to wait forever for the ended loop)
 RECORDS_WHILE_CLOSING = "plan-records-while-closing"
-
-
-def refusal(err: RuleViolation) -> ApplicationError:
-    """The error a refused action returns: the reason, with the field in its details."""
-    return ApplicationError(err.reason, err.field, type=RULE_VIOLATION, non_retryable=True)
 
 
 @workflow.defn(name="Plan")

@@ -10,8 +10,7 @@ from temporalio.exceptions import ApplicationError, TemporalError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.errors import RuleViolation
-
-RULE_VIOLATION = "RuleViolation"  # the ApplicationError type a workflow refuses an action with
+from workflows.refusals import RULE_VIOLATION  # the ApplicationError type a workflow refuses an action with
 
 
 class GatewayError(Exception):
