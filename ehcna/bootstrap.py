@@ -180,8 +180,9 @@ def build_worker(
         notify_acts.raise_alarm,
         notify_acts.notify_exception_recorded,
         notify_acts.notify_advice_received,
-        PlanRecordActivities(plan_records or LoggingPlanRecords()).record_plan_event,
     ]
+    plan_acts = PlanRecordActivities(plan_records or LoggingPlanRecords())
+    activities += [plan_acts.record_plan_event, plan_acts.record_plan_events]
     if digests is not None:
         activities.append(digests.send_daily_digests)
     if reconcile is not None:

@@ -58,6 +58,9 @@ from workflows.refusals import refusal
 # workflow.patched id: actions accepted after a completed review, while alerts are still being sent,
 # are recorded before the plan continues as new (they used to wait forever for the ended loop)
 RECORDS_WHILE_CLOSING = "plan-records-while-closing"
+# workflow.patched id: the events waiting together (an imported plan's start and its ~15 steps) are
+# recorded by one local activity in one transaction, not one each
+PLAN_RECORD_IN_ONE_GO = "plan-record-in-one-go"
 
 
 @workflow.defn(name="Plan")
@@ -307,6 +310,17 @@ class PlanWorkflow:
 
     async def _record_outbox(self) -> None:
         while self._outbox:
+            if len(self._outbox) > 1 and workflow.patched(PLAN_RECORD_IN_ONE_GO):
+                events = list(self._outbox)
+                await workflow.execute_local_activity_method(
+                    PlanRecordActivities.record_plan_events,
+                    events,
+                    start_to_close_timeout=ACTIVITY_TIMEOUT,
+                    retry_policy=ACTIVITY_RETRY,
+                )
+                self._recorded = events[-1].seq
+                del self._outbox[: len(events)]
+                continue
             event = self._outbox[0]
             await workflow.execute_local_activity_method(
                 PlanRecordActivities.record_plan_event,

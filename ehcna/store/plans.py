@@ -195,7 +195,8 @@ def _record_amendment(session: Session, ref: str, amendment: Amendment | None) -
 
 
 class StorePlanRecords:
-    """Implements ``activities.plans.PlanRecordPort``: each plan event in one transaction."""
+    """Implements ``activities.plans.PlanRecordPort``: each plan event, or the events waiting together,
+    in one transaction."""
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
@@ -206,3 +207,11 @@ class StorePlanRecords:
 
     async def record_plan_event(self, event: PlanEvent) -> None:
         await asyncio.to_thread(self._write, event)
+
+    def _write_all(self, events: list[PlanEvent]) -> None:
+        with self._sessions.begin() as session:
+            for event in events:
+                record_plan_event(session, event)
+
+    async def record_plan_events(self, events: list[PlanEvent]) -> None:
+        await asyncio.to_thread(self._write_all, events)

@@ -21,7 +21,14 @@ from domain.plan_commands import (
 )
 from domain.plan_events import PlanEvent
 from ehcna.store.models import BreachRow
-from ehcna.store.plans import PlanAmendmentRow, PlanReviewRow, PlanRow, PlanTransferRow, record_plan_event
+from ehcna.store.plans import (
+    PlanAmendmentRow,
+    PlanReviewRow,
+    PlanRow,
+    PlanTransferRow,
+    StorePlanRecords,
+    record_plan_event,
+)
 from ehcna.store.records import record_breach
 
 OFFICER = Actor(user="officer-1", role=Role.CASE_OFFICER)
@@ -78,6 +85,35 @@ def test_a_plan_its_review_amendment_and_transfers_are_written_once(db):
             (7, date(2026, 2, 15), None),  # amended without naming a setting: the transfer is not finalised
             (12, date(2031, 3, 31), None),
         ]
+
+
+def _rows(db) -> tuple:
+    with db.sessions() as s:
+        plan = s.get(PlanRow, "PL-1")
+        assert plan is not None
+        return (
+            (plan.seq, plan.status, plan.reviews_completed, plan.review_due, plan.first_review_due),
+            [(r.number, r.due_on, r.held_on, r.outcome) for r in s.scalars(sa.select(PlanReviewRow))],
+            [(a.notice_on, a.issued_on) for a in s.scalars(sa.select(PlanAmendmentRow))],
+            [(t.year, t.finalised_on) for t in s.scalars(sa.select(PlanTransferRow).order_by("year"))],
+        )
+
+
+async def test_events_recorded_in_one_go_leave_what_one_at_a_time_leaves_and_a_retry_adds_nothing(db):
+    events = plan_events()
+    records = StorePlanRecords(db.sessions)
+    for e in events:
+        await records.record_plan_event(e)
+    one_at_a_time = _rows(db)
+    with db.sessions.begin() as s:
+        for table in (PlanRow, PlanReviewRow, PlanAmendmentRow, PlanTransferRow):
+            s.execute(sa.delete(table))
+    await records.record_plan_events(events)
+    assert _rows(db) == one_at_a_time
+    assert one_at_a_time[0][0] == 6 and len(one_at_a_time[1]) == 1 and len(one_at_a_time[2]) == 1
+    await records.record_plan_events(events)  # the local activity retried: nothing changes
+    await records.record_plan_events(events[:3])  # nor does an older batch
+    assert _rows(db) == one_at_a_time
 
 
 def test_a_plan_breach_is_not_an_assessment_breach(db):

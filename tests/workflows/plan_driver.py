@@ -31,8 +31,8 @@ from workflows.plan import PlanWorkflow
 OFFICER = Actor(user="officer-1", role=Role.CASE_OFFICER, team="north")
 SCHOOL = Actor(user="senco-1", role=Role.PROVIDER, team="oak-primary")
 # the plan workflow's recorded histories, replayed by tests/workflows/test_plan_replay.py
-# v1: recorded before plan-records-while-closing, kept to be replayed
-HISTORIES = Path(__file__).resolve().parent.parent / "histories" / "plans" / "v2"
+# v1: recorded before plan-records-while-closing, v2 before plan-record-in-one-go, kept to be replayed
+HISTORIES = Path(__file__).resolve().parent.parent / "histories" / "plans" / "v3"
 
 
 class PlanDriver:
@@ -97,7 +97,7 @@ class PlanDriver:
         return await self.act(decision)
 
     async def save_history(self, name: str, run_id: str | None = None) -> None:
-        """With EHCNA_RECORD_HISTORIES=1, write one run's history to tests/histories/plans/v2/<name>.json."""
+        """With EHCNA_RECORD_HISTORIES=1, write one run's history to tests/histories/plans/v3/<name>.json."""
         if os.environ.get("EHCNA_RECORD_HISTORIES") != "1":
             return
         handle = self.env.client.get_workflow_handle(self.handle.id, run_id=run_id)

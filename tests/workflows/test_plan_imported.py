@@ -2,14 +2,16 @@
 
 Its completed review goes in with the start and is recorded as the step it was; the alarms are worked out
 once the history is in, so the review now overdue (R1) alerts at once and the one held in time never did.
-Its history is recorded (tests/histories/plans/v1/imported_with_a_review_first_run.json) and replayed.
+Its start and history are recorded in one go (one local activity, one transaction: plan-record-in-one-go);
+its history is recorded (tests/histories/plans/v3/imported_with_a_review_first_run.json) and replayed.
 """
 
+import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from temporalio.client import WorkflowExecutionStatus
+from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.plan import ReviewOutcome
@@ -21,6 +23,17 @@ from ehcna.importer.plan import IMPORT_ACTOR
 from tests.temporal_servers import running_worker, time_skipping_env
 from tests.workflows.plan_driver import PlanDriver
 from workflows.plan import PlanWorkflow
+
+
+async def local_activities(handle: WorkflowHandle) -> list[str]:
+    """The local activities a run recorded, by type, in order (from their markers in the history)."""
+    kinds = []
+    async for event in handle.fetch_history_events():
+        marker = event.marker_recorded_event_attributes
+        if event.HasField("marker_recorded_event_attributes") and marker.marker_name == "core_local_activity":
+            data = marker.details["data"].payloads[0].data
+            kinds.append(json.loads(data)["activity_type"])
+    return kinds
 
 
 @pytest.fixture
@@ -52,6 +65,8 @@ async def test_plan_imported_with_a_review_R1_overdue_alerts_at_once(env_queue):
     # the review now overdue alerts at once; the one held in time raised nothing
     assert sent and all(k.startswith(f"R1:{due}:") for k in sent)
     first_run = await plan.run_id()
+    # the start and its three steps: recorded by one local activity, not four
+    assert await local_activities(plan.handle) == ["record_plan_events"]
 
     # the plan goes on as a live one: its next review completes the run, which continues as new
     meeting_now = await plan.today()

@@ -34,6 +34,9 @@ def test_plan_histories_are_recorded():
     # recorded after plan-records-while-closing: the same plans, and an action while an alert is held
     v2 = {p.stem for p in HISTORIES if p.parent.name == "v2"}
     assert names | {"action_while_closing_first_run"} <= v2
+    # recorded after plan-record-in-one-go: an imported plan's start and history in one local activity
+    v3 = {p.stem for p in HISTORIES if p.parent.name == "v3"}
+    assert v2 | {"imported_with_a_review_first_run"} <= v3
 
 
 def load(path: Path) -> dict:
