@@ -6,7 +6,8 @@ the plan, worked out from the year group the request gave (on day 0) and the Sep
 never a date of birth.
 
 ENGINE RULE (the setting that convenes the reviews): the team asked for the case's educational advice
-(the school or setting the child attended), when there was one; a phase transfer names the next.
+(the school or setting the child attended), when there was one; a request withdrawn (sent in error,
+perhaps to the wrong school) does not count; a phase transfer names the next.
 """
 
 from domain.case import AdviceKind, Case, Outcome
@@ -22,8 +23,11 @@ class NoPlanToStart(Exception):
     """Why an assessment's outcome starts no plan in force (said in the worker's log, without names)."""
 
 
-def plan_of_case(case: Case) -> StartPlan:
-    """The start of the plan ``case`` issued; ``NoPlanToStart`` when it issued none or cannot be timed."""
+def plan_of_case(case: Case, *, skip_withdrawn: bool = True) -> StartPlan:
+    """The start of the plan ``case`` issued; ``NoPlanToStart`` when it issued none or cannot be timed.
+
+    ``skip_withdrawn=False``: as plans were started before withdrawn requests were passed over (the
+    workflow's recorded histories)."""
     if case.outcome is not Outcome.PLAN_ISSUED or case.final_plan_issued_on is None:
         raise NoPlanToStart(f"case {case.ref} issued no final plan")
     if case.year_group is None:
@@ -35,7 +39,11 @@ def plan_of_case(case: Case) -> StartPlan:
     year_group = year_group_on(reception_year_of(case.year_group, case.day0), on)
     if year_group > LAST_YEAR_GROUP:
         raise NoPlanToStart(f"case {case.ref}: the child is past year {LAST_YEAR_GROUP} on the plan's start")
-    education = [a for a in case.advice if a.kind is AdviceKind.EDUCATION]
+    education = [
+        a
+        for a in case.advice
+        if a.kind is AdviceKind.EDUCATION and not (skip_withdrawn and a.withdrawn_on is not None)
+    ]
     return StartPlan(
         ref=case.ref,
         team=case.team,

@@ -79,6 +79,8 @@ RECORD_IN_ONE_GO = "record-in-one-go"
 # v9: the final plan issued starts the plan in force (``ehcplan-<ref>``, a child workflow abandoned to live
 # on once the case ends); cases that issued their plan before it replay without
 PLAN_IN_FORCE = "plan-in-force"
+# workflow.patched id: the plan's convening setting is never the team of a withdrawn education request
+PLAN_SETTING_NOT_WITHDRAWN = "plan-setting-not-withdrawn"
 
 
 @workflow.defn(name="Assessment")
@@ -453,7 +455,7 @@ class AssessmentWorkflow:
         if one was started otherwise (imported or started by hand first), which is then kept.
         """
         try:
-            start = plan_of_case(self._case)
+            start = plan_of_case(self._case, skip_withdrawn=workflow.patched(PLAN_SETTING_NOT_WITHDRAWN))
         except NoPlanToStart as why:
             workflow.logger.warning("no plan in force started: %s", why)
             return

@@ -53,6 +53,29 @@ def test_plan_in_force_setting_is_the_team_asked_for_educational_advice():
     assert start.setting_team == "oak-school"
 
 
+def test_plan_in_force_setting_is_never_the_team_of_a_withdrawn_education_request():
+    advice = [
+        AdviceRequest(
+            id="EDUCATION-1",
+            kind=AdviceKind.EDUCATION,
+            provider_team="oak-school",
+            requested_on=date(2026, 2, 1),
+        ),
+        AdviceRequest(  # sent to the wrong school, and withdrawn
+            id="EDUCATION-2",
+            kind=AdviceKind.EDUCATION,
+            provider_team="elm-school",
+            requested_on=date(2026, 2, 3),
+            withdrawn_on=date(2026, 2, 4),
+        ),
+    ]
+    case = issued(date(2026, 1, 5), date(2026, 5, 20), 3, advice)
+    assert plan_of_case(case).setting_team == "oak-school"
+    assert plan_of_case(case, skip_withdrawn=False).setting_team == "elm-school"  # as before the patch
+    only_withdrawn = issued(date(2026, 1, 5), date(2026, 5, 20), 3, advice[1:])
+    assert plan_of_case(only_withdrawn).setting_team is None
+
+
 @pytest.mark.parametrize(
     ("case", "why"),
     [

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 from domain.alarms import Alarm, AlarmLevel
 from domain.escalation import Audience
+from domain.plan_alarms import PlanAlarmTiming
 from domain.plan_calendar import PlanDuty
 from ehcna.notifications.policy import DEFAULT_POLICY_PATH, load_policy
 from tests.notifications.policies import make_policy
@@ -46,3 +47,10 @@ def test_a_policy_without_plan_entries_raises_no_plan_alerts():
     assert rules.R1 is None
     assert rules.plan_timing().remind_before == {}
     assert rules.step_for(plan_alarm(PlanDuty.R1, AlarmLevel.BREACH, 0)) is None
+
+
+def test_a_plan_started_by_a_case_begun_before_plans_were_kept_gets_the_shipped_timing():
+    """A case begun before v9 carries no plan timing in its input, so the plan its final plan starts is
+    timed by PlanAlarmTiming's defaults: those must be the shipped policy's offsets (a council that
+    changes the plan sections of its policy gets its own offsets only on plans started after it)."""
+    assert load_policy(DEFAULT_POLICY_PATH).deadlines.plan_timing() == PlanAlarmTiming()
