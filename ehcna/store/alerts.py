@@ -139,6 +139,26 @@ def record_attempt(session: Session, key: str, at: datetime) -> None:
     )
 
 
+def record_attempts(session: Session, keys: Sequence[str], at: datetime) -> None:
+    """``record_attempt`` for several rows, in one statement."""
+    if keys:
+        session.execute(
+            update(AlertRow)
+            .where(AlertRow.key.in_(keys))
+            .values(attempts=AlertRow.attempts + 1, last_attempt_at=at)
+        )
+
+
+def mark_sent_all(session: Session, keys: Sequence[str], at: datetime) -> None:
+    """``mark_sent`` for several rows, in one statement."""
+    if keys:
+        session.execute(
+            update(AlertRow)
+            .where(AlertRow.key.in_(keys), AlertRow.state == str(AlertState.CLAIMED))
+            .values(state=str(AlertState.SENT), sent_at=at, last_error=None)
+        )
+
+
 def mark_sent(session: Session, key: str, at: datetime) -> None:
     session.execute(
         update(AlertRow)

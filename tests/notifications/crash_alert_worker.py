@@ -12,8 +12,10 @@ import os
 import sys
 from pathlib import Path
 
+from domain.escalation import Channel
 from ehcna.bootstrap import build_worker, channel_senders
 from ehcna.gateway.client import connect
+from ehcna.notifications.channels.base import DeliveryError
 from ehcna.notifications.delivery import Deliverer, Outgoing
 from ehcna.notifications.policy import load_policy
 from ehcna.notifications.port import AlertingNotifications
@@ -25,11 +27,11 @@ from ehcna.store.db import make_engine, session_factory
 class DieBeforeSend(Deliverer):
     marker: Path
 
-    async def _send(self, item: Outgoing) -> None:
+    async def _send_batch(self, channel: Channel, items: list[Outgoing]) -> list[DeliveryError | None]:
         if not self.marker.exists():
-            self.marker.write_text(f"crashed before sending {item.claim.key}\n")
+            self.marker.write_text(f"crashed before sending {', '.join(i.claim.key for i in items)}\n")
             os._exit(137)
-        await super()._send(item)
+        return await super()._send_batch(channel, items)
 
 
 async def main(address: str, task_queue: str, url: str, policy_path: str, marker: str) -> None:

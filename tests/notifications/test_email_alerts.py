@@ -165,10 +165,10 @@ async def test_a_failure_notice_left_unsent_by_a_crash_is_sent_on_the_retry(db, 
     policy = make_policy(smtp.port)
 
     class DiesBeforeTheNotice(Deliverer):
-        async def _send(self, item):
-            if item.claim.kind is alerts.AlertKind.UNDELIVERED:
+        async def _send_batch(self, channel, items):
+            if any(item.claim.kind is alerts.AlertKind.UNDELIVERED for item in items):
                 raise Crash
-            await super()._send(item)
+            return await super()._send_batch(channel, items)
 
     def port(deliverer_type: type[Deliverer]) -> AlertingNotifications:
         deliverer = deliverer_type(
@@ -217,16 +217,16 @@ async def test_past_the_give_up_point_the_alert_is_failed_and_raised(db):
 async def test_the_window_between_send_and_mark_repeats_a_mail_at_most_once(db, smtp, monkeypatch):
     """Documented limit: the server accepted the mail, the SENT mark did not commit (crash, DB down)."""
     port = build_notifications(make_policy(smtp.port), db.sessions, settings=Settings()).port
-    real = alerts.mark_sent
+    real = alerts.mark_sent_all
     calls = []
 
-    def mark_fails_once(session, key, at):
-        calls.append(key)
+    def mark_fails_once(session, keys, at):
+        calls.append(keys)
         if len(calls) == 1:
             raise ConnectionError("database went away")
-        real(session, key, at)
+        real(session, keys, at)
 
-    monkeypatch.setattr(alerts, "mark_sent", mark_fails_once)
+    monkeypatch.setattr(alerts, "mark_sent_all", mark_fails_once)
     event = alarm_event(AlarmLevel.BREACH)
     with pytest.raises(ConnectionError):
         await port.alarm(event)

@@ -5,13 +5,14 @@ engine fills both, so one template serves every alert.
 """
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any, Self
 
 from notifications_python_client.errors import APIError
 from notifications_python_client.notifications import NotificationsAPIClient
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ehcna.notifications.channels.base import DeliveryError
+from ehcna.notifications.channels.base import DeliveryError, Send, send_one_by_one
 from ehcna.notifications.directory import FAMILY, Target
 from ehcna.notifications.messages import Message
 from ehcna.settings import Settings
@@ -53,6 +54,9 @@ class NotifySender:
         if not key:
             raise ValueError(f"notify: the policy uses GOV.UK Notify but {API_KEY_ENV} is not set")
         return cls(config, key)
+
+    async def send_many(self, batch: Sequence[Send]) -> list[DeliveryError | None]:
+        return await send_one_by_one(self, batch)
 
     def accepts(self, target: Target) -> bool:
         return True

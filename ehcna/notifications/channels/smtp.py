@@ -1,4 +1,5 @@
-"""Email over SMTP: one message per recipient, plain text with an HTML alternative."""
+"""Email over SMTP: one message per recipient, plain text with an HTML alternative; the messages of
+one delivery batch go over one connection."""
 
 import asyncio
 import contextlib
@@ -6,6 +7,7 @@ import email.policy
 import hashlib
 import smtplib
 import ssl
+from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import formatdate
 from enum import StrEnum
@@ -13,7 +15,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ehcna.notifications.channels.base import DeliveryError
+from ehcna.notifications.channels.base import DeliveryError, Send
 from ehcna.notifications.directory import Target
 from ehcna.notifications.messages import Message
 from ehcna.settings import Settings
@@ -50,7 +52,7 @@ class SmtpConfig(BaseModel):
 
 
 class SmtpSender:
-    """Implements ``ChannelSender`` for email. A blocking smtplib session per message, in a thread."""
+    """Implements ``ChannelSender`` for email. A blocking smtplib session per batch, in a thread."""
 
     def __init__(self, config: SmtpConfig, password: str | None = None) -> None:
         self._config = config
@@ -101,31 +103,60 @@ class SmtpSender:
             smtp.starttls(context=ssl.create_default_context())
         return smtp
 
+    async def send_many(self, batch: Sequence[Send]) -> list[DeliveryError | None]:
+        return await asyncio.to_thread(self._send_many, batch)
+
     def _send(self, target: Target, message: Message, key: str) -> None:
+        (error,) = self._send_many([(target, message, key)])
+        if error is not None:
+            raise error
+
+    def _send_many(self, batch: Sequence[Send]) -> list[DeliveryError | None]:
+        """One connection (connect, EHLO, login) for every message of ``batch``, then QUIT.
+
+        A refused recipient or message fails that message only; a connection that fails or is lost
+        fails the messages not yet accepted with the same retryable error."""
+        if not batch:
+            return []
         try:
             smtp = self._connect()
         except (OSError, smtplib.SMTPException) as err:  # refused, timed out, no TLS
-            raise DeliveryError(f"SMTP server unavailable: {err!r}") from err
+            unavailable = DeliveryError(f"SMTP server unavailable: {err!r}")
+            return [unavailable] * len(batch)
+        out: list[DeliveryError | None] = []
         try:
             if self._config.username and self._password:
                 smtp.login(self._config.username, self._password)
-            smtp.send_message(self._email(target, message, key), to_addrs=[target.address])
-        except smtplib.SMTPRecipientsRefused as err:
-            codes = [code for code, _ in err.recipients.values()]
-            raise DeliveryError(
-                f"recipient refused: {err.recipients}", permanent=all(c >= 500 for c in codes)
-            ) from err
+            for target, message, key in batch:
+                out.append(self._one(smtp, target, message, key))
+                if isinstance(out[-1], _Lost):
+                    break
         except smtplib.SMTPAuthenticationError as err:
             # a configuration fault, not this message's: kept retrying until someone fixes it
-            raise DeliveryError(f"SMTP authentication failed: {err.smtp_code} {err.smtp_error!r}") from err
-        except smtplib.SMTPResponseException as err:
-            raise DeliveryError(
-                f"SMTP {err.smtp_code}: {err.smtp_error!r}", permanent=err.smtp_code >= 500
-            ) from err
+            out.append(DeliveryError(f"SMTP authentication failed: {err.smtp_code} {err.smtp_error!r}"))
         except (OSError, smtplib.SMTPException) as err:  # timed out, disconnected
-            raise DeliveryError(f"SMTP server unavailable: {err!r}") from err
+            out.append(DeliveryError(f"SMTP server unavailable: {err!r}"))
         finally:
-            # once the server has accepted the message a failed QUIT must not look like a failed send
+            # once the server has accepted the messages a failed QUIT must not look like a failed send
             with contextlib.suppress(OSError, smtplib.SMTPException):
                 smtp.quit()
             smtp.close()
+        # the messages after a lost connection were not tried: they wait with its error
+        return out + [out[-1]] * (len(batch) - len(out))
+
+    def _one(self, smtp: smtplib.SMTP, target: Target, message: Message, key: str) -> DeliveryError | None:
+        try:
+            smtp.send_message(self._email(target, message, key), to_addrs=[target.address])
+        except smtplib.SMTPRecipientsRefused as err:
+            codes = [code for code, _ in err.recipients.values()]
+            permanent = all(c >= 500 for c in codes)
+            return DeliveryError(f"recipient refused: {err.recipients}", permanent=permanent)
+        except smtplib.SMTPResponseException as err:
+            return DeliveryError(f"SMTP {err.smtp_code}: {err.smtp_error!r}", permanent=err.smtp_code >= 500)
+        except (OSError, smtplib.SMTPException) as err:  # timed out, disconnected
+            return _Lost(f"SMTP server unavailable: {err!r}")
+        return None
+
+
+class _Lost(DeliveryError):
+    """The connection failed mid-batch: the messages after this one are not tried on it."""

@@ -1,13 +1,14 @@
 """Webhooks: an HTTP POST with a JSON body, or a chat message Teams and Slack accept."""
 
 import asyncio
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any, Self
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ehcna.notifications.channels.base import DeliveryError
+from ehcna.notifications.channels.base import DeliveryError, Send, send_one_by_one
 from ehcna.notifications.directory import Target
 from ehcna.notifications.messages import Message
 from ehcna.settings import WEBHOOK_URL_PREFIX, Settings
@@ -70,6 +71,9 @@ class WebhookSender:
             name: cfg.url or settings.webhook_url(cfg.url_env or "") or "" for name, cfg in configs.items()
         }
         return cls(configs, {name: url for name, url in urls.items() if url})
+
+    async def send_many(self, batch: Sequence[Send]) -> list[DeliveryError | None]:
+        return await send_one_by_one(self, batch)
 
     def accepts(self, target: Target) -> bool:
         return target.address in self._urls
