@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 import workflows
 from activities.casework import CaseRecordActivities, NotificationActivities
@@ -58,6 +59,14 @@ from workflows.reconcile import ReconcileWorkflow
 
 EXIT_BAD_CONFIGURATION = 2
 WORKFLOWS = [AssessmentWorkflow, AdviceWorkflow, DigestWorkflow, ReconcileWorkflow, PlanWorkflow]
+# The packages the workflow sandbox takes from the worker's own imports instead of running them afresh
+# for every workflow it creates: the workflow modules themselves, the pure rules and the activity
+# references they use. Each is deterministic and keeps only constants at module level (nothing a
+# workflow changes). Re-imported per workflow, the workflow modules cost a quarter of the worker's CPU
+# in an import of open cases (py-spy, BENCHMARKS.md, issue 16).
+# Passed through, their code is no longer checked by the sandbox's module restrictions (datetime.now,
+# random, ...) at run time: the recorded histories are replayed under the default, strict sandbox too.
+PASSED_THROUGH = ("workflows", "domain", "activities")
 # a SIGTERM lets requests in flight finish for this long, then the app exits anyway
 # (a request waiting on a workflow that no worker serves would otherwise keep it up for ever)
 GRACEFUL_SHUTDOWN_SECONDS = 5  # under the 10 s a container is given to stop
@@ -154,11 +163,23 @@ def build_notifications(
 def cache_workflow_bytecode(folder: Path = Path(workflows.__file__).parent) -> None:
     """Write the workflow modules' bytecode if it is missing or stale.
 
-    The sandbox runs each workflow module afresh for every workflow it creates;
-    with PYTHONDONTWRITEBYTECODE set (as in many images and shells) it would
-    compile the source every time. A read-only tree is left as it is.
+    A sandbox that does not pass the workflow modules through (the SDK's default, as the strict
+    replay of the recorded histories uses) runs each afresh for every workflow it creates; with
+    PYTHONDONTWRITEBYTECODE set (as in many images and shells) it would compile the source every
+    time. A read-only tree is left as it is.
     """
     compileall.compile_dir(folder, quiet=2)
+
+
+def workflow_runner() -> SandboxedWorkflowRunner:
+    """The sandbox of the worker and of every replayer: the SDK's restrictions, ``PASSED_THROUGH`` passed.
+
+    The builtins the sandbox forbids (``open``, ``input``, ``breakpoint``, ...) stay forbidden to every
+    workflow, and any other module a workflow imports is still restricted as before.
+    """
+    return SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSED_THROUGH)
+    )
 
 
 def build_worker(
@@ -187,7 +208,13 @@ def build_worker(
         activities.append(digests.send_daily_digests)
     if reconcile is not None:
         activities.append(reconcile.reconcile_cases)
-    return Worker(client, task_queue=task_queue, workflows=WORKFLOWS, activities=activities)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=activities,
+        workflow_runner=workflow_runner(),
+    )
 
 
 async def run_worker(settings: Settings) -> None:

@@ -7,13 +7,15 @@ Each file is one run: a plan continues as new at each completed review.
 """
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.worker import Replayer
+from temporalio.worker import Replayer, WorkflowRunner
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
-from ehcna.bootstrap import WORKFLOWS
+from ehcna.bootstrap import WORKFLOWS, workflow_runner
 from tests.temporal_servers import converter
 
 HISTORIES = sorted((Path(__file__).resolve().parent.parent / "histories" / "plans").glob("v*/*.json"))
@@ -39,6 +41,14 @@ def test_plan_histories_are_recorded():
     assert v2 | {"imported_with_a_review_first_run"} <= v3
 
 
+# the worker's sandbox (the workflow packages passed through), and the SDK's default one, which runs the
+# workflow modules afresh under its restrictions: a call to the clock, randomness or I/O there fails
+RUNNERS: dict[str, Callable[[], WorkflowRunner]] = {
+    "worker": workflow_runner,
+    "strict": SandboxedWorkflowRunner,
+}
+
+
 def load(path: Path) -> dict:
     return json.loads(path.read_text())
 
@@ -46,8 +56,9 @@ def load(path: Path) -> dict:
 @pytest.mark.parametrize(
     "record", [load(p) for p in HISTORIES], ids=[f"{p.parent.name}/{p.stem}" for p in HISTORIES]
 )
-async def test_recorded_plan_history_replays(record: dict):
+@pytest.mark.parametrize("runner", ["worker", "strict"])
+async def test_recorded_plan_history_replays(record: dict, runner: str):
     history = WorkflowHistory.from_json(record["workflow_id"], record["history"])
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=converter())
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=converter(), workflow_runner=RUNNERS[runner]())
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None
