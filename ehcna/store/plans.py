@@ -6,9 +6,11 @@ only moves forward (``seq``), reviews by their number, amendments by their notic
 """
 
 import asyncio
+from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any, cast
 
-from sqlalchemy import Date, DateTime, Index, Integer, String, func, update
+from sqlalchemy import Date, DateTime, Index, Integer, String, Table, func, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from domain.plan import Amendment, Plan
@@ -97,7 +99,18 @@ class PlanTransferRow(Base):
 
 def record_plan_event(session: Session, event: PlanEvent) -> None:
     """Write what one plan event leaves in the store (idempotent; an older event never overwrites)."""
-    plan = event.plan
+    record_plan_events(session, [event])
+
+
+def record_plan_events(session: Session, events: Sequence[PlanEvent]) -> None:
+    """Write what the events of one plan (in the order of their seq) leave in the store, as recording
+    each in turn would, in a handful of statements: the plan row as the last one left it, each completed
+    review and each amendment once, in its last state (an imported plan's ~15 events took ~90 before).
+    Idempotent, and an older event never overwrites a newer one."""
+    if not events:
+        return
+    last = events[-1]
+    plan = last.plan
     due = open_review_due(plan)[1] if plan.in_force and plan.cease is None else None
     row = {
         "ref": plan.ref,
@@ -114,16 +127,24 @@ def record_plan_event(session: Session, event: PlanEvent) -> None:
         "cease_decided_on": plan.cease.decided_on if plan.cease else None,
         "setting_team": plan.setting_team,
         "meeting_on": plan.review.meeting_on,
-        "seq": event.seq,
-        "updated_at": event.at,
+        "seq": last.seq,
+        "updated_at": last.at,
     }
     written = upsert_if_newer(session, PlanRow.__table__, row, ["ref"], "seq")
-    _keep_first_dates(session, plan)
+    _keep_first_dates(session, [e.plan for e in events])
     if not written:
         return
-    _record_last_review(session, plan)
-    for amendment in (plan.amendment, plan.last_amendment):
-        _record_amendment(session, plan.ref, amendment)
+    reviews: dict[int, dict[str, Any]] = {}
+    amendments: dict[date, dict[str, Any]] = {}
+    for event in events:  # a later event's state of the same review or amendment wins
+        review = _last_review_row(event.plan)
+        if review is not None:
+            reviews[review["number"]] = review
+        for amendment in (event.plan.amendment, event.plan.last_amendment):
+            if amendment is not None and amendment.notice_on is not None:
+                amendments[amendment.notice_on] = _amendment_row(plan.ref, amendment, amendment.notice_on)
+    upsert(session, PlanReviewRow.__table__, list(reviews.values()), ["plan_ref", "number"])
+    upsert(session, PlanAmendmentRow.__table__, list(amendments.values()), ["plan_ref", "notice_on"])
     upsert(
         session,
         PlanTransferRow.__table__,
@@ -142,16 +163,17 @@ def record_plan_event(session: Session, event: PlanEvent) -> None:
     )
 
 
-def _keep_first_dates(session: Session, plan: Plan) -> None:
+def _keep_first_dates(session: Session, plans: Sequence[Plan]) -> None:
     """The first review's due date and a review before the engine, set once from the first events that
     carry them (a later plan no longer does): a past month's L2 and L8 read them."""
-    p = PlanRow.__table__.c
-    first, before = first_review_due(plan), review_before_engine(plan)
+    first = next((d for d in map(first_review_due, plans) if d is not None), None)
+    before = next((d for d in map(review_before_engine, plans) if d is not None), None)
     if first is None and before is None:
         return
+    p = PlanRow.__table__.c
     session.execute(
-        update(PlanRow)
-        .where(p.ref == plan.ref)
+        update(cast(Table, PlanRow.__table__))  # Core, not the ORM's bulk update: a fifth of the write's time
+        .where(p.ref == plans[0].ref)
         .values(
             first_review_due=func.coalesce(p.first_review_due, first),
             imported_review_on=func.coalesce(p.imported_review_on, before),
@@ -159,14 +181,14 @@ def _keep_first_dates(session: Session, plan: Plan) -> None:
     )
 
 
-def _record_last_review(session: Session, plan: Plan) -> None:
+def _last_review_row(plan: Plan) -> dict[str, Any] | None:
     review = plan.last_review
     # a review imported as a date only (StartPlan.last_review_on) has no due date nor outcome to keep
     if review is None or review.outcome is None or review.due is None or review.held_on is None:
-        return
+        return None
     assert review.decided_on is not None  # an outcome is recorded with its date
     transferred_first = plan.transfer_in is not None and plan.reviews_completed == 1
-    row = {
+    return {
         "plan_ref": plan.ref,
         "number": plan.reviews_completed,
         "due_on": review.due,
@@ -179,19 +201,15 @@ def _record_last_review(session: Session, plan: Plan) -> None:
         "decided_on": review.decided_on,
         "decision_due": review_decision_due(review.held_on),
     }
-    upsert(session, PlanReviewRow.__table__, [row], ["plan_ref", "number"])
 
 
-def _record_amendment(session: Session, ref: str, amendment: Amendment | None) -> None:
-    if amendment is None or amendment.notice_on is None:
-        return
-    row = {
+def _amendment_row(ref: str, amendment: Amendment, notice_on: date) -> dict[str, Any]:
+    return {
         "plan_ref": ref,
-        "notice_on": amendment.notice_on,
-        "due_on": amended_plan_due(amendment.notice_on),
+        "notice_on": notice_on,
+        "due_on": amended_plan_due(notice_on),
         "issued_on": amendment.issued_on,
     }
-    upsert(session, PlanAmendmentRow.__table__, [row], ["plan_ref", "notice_on"])
 
 
 class StorePlanRecords:
@@ -210,8 +228,7 @@ class StorePlanRecords:
 
     def _write_all(self, events: list[PlanEvent]) -> None:
         with self._sessions.begin() as session:
-            for event in events:
-                record_plan_event(session, event)
+            record_plan_events(session, events)
 
     async def record_plan_events(self, events: list[PlanEvent]) -> None:
         await asyncio.to_thread(self._write_all, events)
