@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from activities.ports import NotificationPort
 from domain.events import AdviceNotice, AlarmEvent, CaseEvent, ExceptionNotice
-from ehcna.store.records import record_breach, record_case_event
+from ehcna.store.records import record_breach, record_case_event, record_case_events
 
 
 class StoreCaseRecords:
@@ -24,8 +24,7 @@ class StoreCaseRecords:
 
     def _write_all(self, events: list[CaseEvent]) -> None:
         with self._sessions.begin() as session:
-            for event in events:
-                record_case_event(session, event)
+            record_case_events(session, events)
 
     async def record_case_events(self, events: list[CaseEvent]) -> None:
         """Several events in one transaction (one commit where a case's start and its imported steps

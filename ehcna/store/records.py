@@ -7,7 +7,7 @@ replayed workflow or a worker killed between the write and its reply writes
 nothing the second time.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -43,7 +43,14 @@ def case_stored(sessions: sessionmaker[Session]) -> Callable[[str], bool]:
 
 def record_case_event(session: Session, event: CaseEvent) -> bool:
     """Append the audit row and bring the case rows up to this event. False if already recorded."""
-    fresh = append_audit(
+    fresh = _append(session, event)
+    if fresh:
+        save_case(session, event.case, event.workflow_id, event.seq, event.at)
+    return fresh
+
+
+def _append(session: Session, event: CaseEvent) -> bool:
+    return append_audit(
         session,
         key=event.key,
         case_ref=event.case.ref,
@@ -53,9 +60,19 @@ def record_case_event(session: Session, event: CaseEvent) -> bool:
         at=event.at,
         detail=event.detail,
     )
-    if fresh:
-        save_case(session, event.case, event.workflow_id, event.seq, event.at)
-    return fresh
+
+
+def record_case_events(session: Session, events: Sequence[CaseEvent]) -> None:
+    """Several events of one case, in order: each audit row, then the case rows once, as they stand at
+    the last event newly appended. What ``record_case_event`` per event leaves in the store, with one
+    write of the case where it made one per event (each overwritten by the next in the same
+    transaction: 6 statements an event, 8.5 events a case in an import of open cases)."""
+    last: CaseEvent | None = None
+    for event in events:
+        if _append(session, event):
+            last = event
+    if last is not None:
+        save_case(session, last.case, last.workflow_id, last.seq, last.at)
 
 
 def save_case(session: Session, case: Case, workflow_id: str, version: int, at: datetime) -> None:

@@ -13,7 +13,7 @@ from domain.commands import Actor, DecideToAssess, RequestAdvice, Role, StartAss
 from domain.events import AlarmEvent, CaseEvent
 from domain.statutory_calendar import Duty
 from ehcna.store.models import AdviceRow, AuditRow, BreachRow, CaseRow, DecisionRow
-from ehcna.store.records import record_breach, record_case_event
+from ehcna.store.records import record_breach, record_case_event, record_case_events
 
 OFFICER = Actor(user="officer-1", role=Role.CASE_OFFICER)
 AT = datetime(2026, 10, 1, 9, 30, tzinfo=UTC)
@@ -84,6 +84,42 @@ def test_an_older_event_arriving_late_does_not_overwrite_a_newer_state(db):
     with db.sessions() as s:
         assert s.get(CaseRow, "ST-1").version == 3
         assert s.scalar(sa.select(sa.func.count()).select_from(AdviceRow)) == 1
+
+
+def stored(db) -> tuple[object, ...]:
+    """Every row the events leave, as a comparable value (the audit rows' keys and actions)."""
+    with db.sessions() as s:
+        case = s.get(CaseRow, "ST-1")
+        return (
+            (case.stage, case.version, case.t1_due, case.t6_due),
+            [(a.advice_id, a.due_on) for a in s.scalars(sa.select(AdviceRow).order_by(AdviceRow.advice_id))],
+            [d.decision for d in s.scalars(sa.select(DecisionRow).order_by(DecisionRow.decision))],
+            [(a.seq, a.action) for a in s.scalars(sa.select(AuditRow).order_by(AuditRow.seq))],
+        )
+
+
+def test_events_recorded_together_leave_what_they_leave_one_by_one(db):
+    with db.sessions.begin() as s:
+        record_case_events(s, events())
+    together = stored(db)
+    # as test_each_event_is_recorded_once_even_when_retried finds them, recorded one by one
+    assert together[0] == ("advice", 3, date(2026, 10, 13), date(2027, 1, 19))
+    assert together[1] == [("HEALTH-1", date(2026, 11, 2))]
+    assert together[3] == [(1, "start"), (2, "decide_to_assess"), (3, "request_advice")]
+    assert counts(db) == {"cases": 1, "advice_requests": 1, "decisions": 1, "audit_events": 3, "breaches": 0}
+    for event in events():  # and one by one afterwards, as a retried single record: nothing changes
+        with db.sessions.begin() as s:
+            record_case_event(s, event)
+    assert stored(db) == together
+
+
+def test_events_recorded_together_after_a_later_one_leave_the_later_case(db):
+    with db.sessions.begin() as s:
+        record_case_events(s, events())
+    with db.sessions.begin() as s:  # the first two again, together: the case stays at the third event
+        record_case_events(s, events()[:2])
+    with db.sessions() as s:
+        assert s.get(CaseRow, "ST-1").version == 3  # not taken back to the second event's case
 
 
 def test_audit_trail_is_append_only_in_the_database(db):
