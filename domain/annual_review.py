@@ -301,11 +301,13 @@ def _name_setting(plan: Plan, cmd: NameSetting) -> None:
     if current_transfer(plan, cmd.on) is None:
         raise RuleViolation("setting", "no phase transfer is due on this plan (R8)")
     amendment.setting = cmd.setting
+    amendment.setting_team = cmd.setting_team
 
 
 def _issue_amended_plan(plan: Plan, cmd: IssueAmendedPlan) -> None:
     """R6 ENGINE RULE: not before notice + 15 days unless the family's response is recorded. The
-    amended plan that names a setting finalises the phase transfer due (R8)."""
+    amended plan that names a setting finalises the phase transfer due (R8), and that setting's team,
+    if named, convenes the reviews from then on."""
     amendment = _noticed(plan, "issue the amended plan")
     assert amendment.notice_on is not None
     earliest = earliest_amended_plan(amendment.notice_on)
@@ -323,6 +325,10 @@ def _issue_amended_plan(plan: Plan, cmd: IssueAmendedPlan) -> None:
     if transfer is not None and amendment.setting is not None:
         transfer.finalised_on = cmd.on
         transfer.setting = amendment.setting
+        # ENGINE RULE: the setting named convenes the plan's reviews from the amended plan on (the next
+        # review falls after the move); the URN alone names no team, so the old one stays
+        if amendment.setting_team is not None:
+            plan.setting_team = amendment.setting_team
     plan.last_amendment = amendment
     plan.amendment = None
 

@@ -76,6 +76,7 @@ class Amendment(BaseModel):
     notice_on: date | None = None
     family_response_on: date | None = None
     setting: str | None = None  # the setting named for a phase transfer (URN or UKPRN)
+    setting_team: str | None = None  # its team in the directory, which then convenes the reviews
     issued_on: date | None = None
 
 

@@ -104,6 +104,9 @@ class NameSetting(BaseModel):
 
     kind: Literal["name_setting"] = "name_setting"
     setting: SettingId
+    # the new setting's team in the directory, when it has one: it convenes the reviews once the amended
+    # plan naming it is issued (the old setting's inbox no longer shows the plan)
+    setting_team: TeamName | None = None
     on: date
     by: Actor
 

@@ -44,6 +44,7 @@ from ehcna.store.plans import PlanRow
 from ehcna.web.errors import RETRY_AFTER_SECONDS, http_error
 from ehcna.web.security import forbid, services
 from ehcna.web.services import Services
+from ehcna.web.teams import check_setting_team
 
 # step name in the URL -> the command it sends
 PLAN_STEPS: dict[str, type[BaseModel]] = {
@@ -235,7 +236,10 @@ async def read_plan(svc: Services, ref: str) -> PlanView:
 async def send_step(
     svc: Services, ref: str, command: PlanCommand, idempotency_key: str | None = None
 ) -> PlanView:
-    """Apply ``command`` to plan ``ref``; a refusal becomes 409 with the rule's field and reason."""
+    """Apply ``command`` to plan ``ref``; a refusal becomes 409 with the rule's field and reason (a team
+    not in the directory 422, audited, before anything is sent)."""
+    if isinstance(command, NameSetting) and command.setting_team is not None:
+        await run_in_threadpool(check_setting_team, svc, "setting_team", command.setting_team, command.by)
     try:
         return await _gateway(svc).act(plan_ref(ref), command, idempotency_key)
     except GatewayError as err:

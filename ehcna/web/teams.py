@@ -29,6 +29,21 @@ def check_team(svc: Services, field: str, team: str, casework: bool, by: Actor) 
     refuse(svc, by, field, reason, valid=valid)
 
 
+def setting_teams(svc: Services) -> list[str]:
+    return sorted(t for t, info in svc.teams.items() if info.setting)
+
+
+def check_setting_team(svc: Services, field: str, team: str, by: Actor) -> None:
+    """A team named to convene a plan's reviews: a setting's team of the directory."""
+    info = svc.teams.get(team)
+    if info is not None and info.setting:
+        return
+    valid = setting_teams(svc)
+    listed = ", ".join(valid) or "none set up"
+    reason = f"'{team}' is not a setting's team in the directory; valid teams: {listed}"
+    refuse(svc, by, field, reason, valid=valid)
+
+
 def team_field(command: type[BaseModel]) -> tuple[str, bool] | None:
     """The field of a command that names a team, and whether it must hold cases; None if none does."""
     kind = command.model_fields.get("kind")

@@ -347,6 +347,28 @@ def test_R8_phase_transfer_finalised_by_the_amended_plan_naming_the_setting():
     assert [d.due for d in r8] == [date(2031, 3, 31)]  # the next transfer (year 11 to 12) is now the one due
 
 
+def test_R8_the_setting_named_with_its_team_convenes_the_reviews_once_the_amended_plan_is_issued():
+    plan = reviewed(new_plan(year_group=5), date(2025, 11, 3), ReviewOutcome.AMEND)
+    before = plan.setting_team
+    plan = run(
+        plan,
+        SendAmendmentNotice(on=date(2025, 11, 20), by=OFFICER),
+        NameSetting(setting="123456", setting_team="elm-academy", on=date(2025, 12, 1), by=OFFICER),
+    )
+    assert plan.setting_team == before  # named, not yet in the amended plan: the old setting still convenes
+    plan = run(plan, IssueAmendedPlan(on=date(2026, 1, 10), by=OFFICER))
+    assert plan.setting_team == "elm-academy" and plan.transfers[0].setting == "123456"
+    # a setting named by its URN alone leaves the convening team as it was
+    other = reviewed(new_plan(year_group=5), date(2025, 11, 3), ReviewOutcome.AMEND)
+    other = run(
+        other,
+        SendAmendmentNotice(on=date(2025, 11, 20), by=OFFICER),
+        NameSetting(setting="123456", on=date(2025, 12, 1), by=OFFICER),
+        IssueAmendedPlan(on=date(2026, 1, 10), by=OFFICER),
+    )
+    assert other.setting_team == before
+
+
 def test_R8_missed_breaches_after_15_february_and_is_missed_for_good_in_september():
     plan = new_plan(year_group=5)
     assert status(plan, PlanDuty.R8, date(2026, 2, 15)) is DeadlineStatus.AT_RISK

@@ -263,3 +263,51 @@ async def test_a_keyed_decision_retried_after_the_plan_continued_as_new_is_asked
         again.json()["detail"]["reason"]
         == "cannot decide on the review: the review meeting has not been held"
     )
+
+
+async def test_R8_the_setting_named_with_its_team_convenes_the_reviews_once_the_amended_plan_is_issued(api):
+    ref = new_plan_ref()
+    # in year 5 (year 6 to 7 next September: a setting is to be named), at a school that does not use
+    # the service: Oak School, which the child moves to, cannot see the plan yet
+    cmd = StartPlan(
+        ref=ref,
+        team="north",
+        setting_team="willow-junior",
+        start_on=today() - timedelta(days=300),
+        year_group=5,
+        by=SYSTEM,
+    )
+    await api.app.state.services.plans.start(cmd, today())
+    assert (await api.http.get(f"/api/plans/{ref}", headers=api.auth("school"))).status_code == 403
+    for name, body in [
+        ("schedule-review-meeting", {"meeting_on": today(), "on": today()}),
+        ("hold-review-meeting", {"on": today()}),
+        ("decide-review", {"outcome": "AMEND", "on": today()}),
+        ("send-amendment-notice", {"on": today()}),
+    ]:
+        assert (await step(api, "officer", ref, name, **body)).status_code == 200
+    # a team that is not a setting of the directory: 422 with the field and the valid teams, audited
+    with api.db.sessions() as s:
+        refused_before = s.scalar(sa.select(sa.func.count()).where(AuditRow.action == "refused"))
+    r = await step(api, "officer", ref, "name-setting", setting="100002", setting_team="north", on=today())
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"]["field"] == "setting_team" and r.json()["detail"]["valid"] == ["oak-school"]
+    with api.db.sessions() as s:
+        assert s.scalar(sa.select(sa.func.count()).where(AuditRow.action == "refused")) == refused_before + 1
+    got = (await api.http.get(f"/api/plans/{ref}", headers=api.auth("officer"))).json()
+    assert got["plan"]["plan"]["amendment"]["setting"] is None  # nothing was sent
+
+    r = await step(
+        api, "officer", ref, "name-setting", setting="100002", setting_team="oak-school", on=today()
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["plan"]["plan"]["setting_team"] == "willow-junior"  # not until the amended plan
+    assert (await step(api, "officer", ref, "record-amendment-response", on=today())).status_code == 200
+    r = await step(api, "officer", ref, "issue-amended-plan", on=today())
+    assert r.status_code == 200, r.text
+    assert r.json()["plan"]["plan"]["setting_team"] == "oak-school"
+    # the new setting sees the plan and its inbox has it (the store's row names it)
+    assert (await api.http.get(f"/api/plans/{ref}", headers=api.auth("school"))).status_code == 200
+    with api.db.sessions() as s:
+        row = s.get(PlanRow, ref)
+        assert row is not None and row.setting_team == "oak-school"

@@ -147,6 +147,14 @@ PLAN_FORMS: dict[str, PlanForm] = {
                     width="govuk-input--width-10",
                     noun="the URN or UKPRN",
                 ),
+                Field(
+                    "setting_team",
+                    "The new setting's team, if it uses this service",
+                    "select",
+                    hint="Once the amended plan is issued, that team sees the plan and convenes its reviews; "
+                    "otherwise the current setting goes on doing so.",
+                    noun="the setting's team",
+                ),
                 _on("Date the setting was named", "the date the setting was named"),
             ),
             "The amended plan naming it must be issued by 15 February (31 March for post-16) before the "

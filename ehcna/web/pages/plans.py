@@ -4,6 +4,8 @@ Read by the officers of the plan's team (managers and the head of service as for
 setting that convenes its reviews, which records its own steps (ehcna.web.plan_actions).
 """
 
+from dataclasses import replace
+
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, Response
 
@@ -28,6 +30,7 @@ from ehcna.web.plan_actions import (
 )
 from ehcna.web.security import OFFICERS, PROVIDERS, services
 from ehcna.web.services import Services
+from ehcna.web.teams import setting_teams
 
 router = APIRouter(include_in_schema=False)
 plan_people = allow(OFFICERS | PROVIDERS, "plans in force")
@@ -80,11 +83,17 @@ async def plan_page(
     )
 
 
-def _form(step: str) -> PlanForm:
+def _form(step: str, svc: Services) -> PlanForm:
     form = PLAN_FORMS.get(step)
     if form is None or step not in PLAN_STEPS:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such step")
-    return form
+    # the directory's settings by name; the route checks the value (a team not offered is refused, audited)
+    settings = tuple(sorted(((t, svc.team_name(t)) for t in setting_teams(svc)), key=lambda pair: pair[1]))
+    fields = tuple(
+        replace(f, options=settings, checked_by_route=True) if f.name == "setting_team" else f
+        for f in form.fields
+    )
+    return replace(form, fields=fields)
 
 
 @router.get("/plans/{ref}/{step}")
@@ -94,8 +103,9 @@ async def step_page(
     request: Request,
     view: PlanView = Depends(acts_on_plan),
     actor: Actor = Depends(plan_people),
+    svc: Services = Depends(services),
 ) -> Response:
-    spec = _form(step)
+    spec = _form(step, svc)
     return _step_page(request, actor, spec, view.plan.ref, blank(spec.fields))
 
 
@@ -108,7 +118,7 @@ async def take_step(
     actor: Actor = Depends(plan_people),
     svc: Services = Depends(services),
 ) -> Response:
-    spec = _form(step)
+    spec = _form(step, svc)
     data = csrf.fields(await csrf.checked_form(request))
     return await submit_form(
         request,
