@@ -6,6 +6,8 @@ from temporalio import activity
 from activities.ports import CaseRecordPort, NotificationPort
 from domain.events import AdviceNotice, AlarmEvent, CaseEvent, ExceptionNotice
 
+_log = structlog.get_logger("ehcna.notifications")
+
 
 class CaseRecordActivities:
     def __init__(self, records: CaseRecordPort) -> None:
@@ -42,7 +44,21 @@ class NotificationActivities:
             await self._notifications.exception_recorded(notice)
 
     @activity.defn(name="notify_advice_received")
-    async def notify_advice_received(self, notice: AdviceNotice) -> None:
-        """Tell the case officer that advice arrived (keyed on ``notice.key``)."""
+    async def notify_advice_received(self, notice: AdviceNotice) -> bool:
+        """Tell the case officer that advice arrived (keyed on ``notice.key``); True once done.
+
+        Run as a local activity (the case's first try since v10, sent together with the notices of
+        other cases asked at the same time) it never raises: False when something is left undone (a
+        mail server down, say), and the case hands the notice to this activity run as an ordinary one,
+        which raises and is retried until the policy gives up, as before.
+        """
         with structlog.contextvars.bound_contextvars(case_ref=notice.case_ref):
-            await self._notifications.advice_received(notice)
+            if not activity.info().is_local:
+                await self._notifications.advice_received(notice)
+                return True
+            try:
+                await self._notifications.advice_received(notice)
+            except Exception as err:  # anything left undone is retried by the ordinary activity
+                _log.warning("advice_notice_first_try_left_undone", key=notice.key, error=type(err).__name__)
+                return False
+            return True

@@ -9,3 +9,6 @@ from temporalio.common import RetryPolicy
 ACTIVITY_TIMEOUT = timedelta(seconds=10)
 # retried until it succeeds: a record or an alert is never dropped, only delayed
 ACTIVITY_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
+# a first try that is not retried: what it leaves undone goes to an ordinary activity, retried as above
+FIRST_TRY_TIMEOUT = timedelta(seconds=10)
+FIRST_TRY_ONLY = RetryPolicy(maximum_attempts=1)

@@ -93,3 +93,36 @@ async def sleep_until(wake_at: datetime | None, woken: Callable[[], bool]) -> No
         await workflow.wait_condition(woken, timeout=timeout)
     except TimeoutError:
         pass
+
+
+class Waker:
+    """A main loop's one durable timer, kept from pass to pass while the instant it wakes at is unchanged.
+
+    ``sleep_until`` starts a timer for each wait and cancels it when woken: two commands (and two
+    events) on every action, even when the next deadline stays where it was. Here an action that
+    leaves the next wake-up where it was costs no timer command at all.
+    """
+
+    def __init__(self) -> None:
+        self._at: datetime | None = None
+        self._timer: asyncio.Task[None] | None = None
+
+    async def sleep_until(self, wake_at: datetime | None, woken: Callable[[], bool]) -> None:
+        """Wait until ``wake_at`` or until ``woken()`` turns true, keeping the timer for the next pass."""
+        if wake_at != self._at or self._timer is None or self._timer.done():
+            self.cancel()
+            self._at = wake_at
+            if wake_at is not None:
+                delay = wake_at - workflow.now()
+                if delay <= timedelta(0):
+                    return  # due already: the next pass fires it
+                self._timer = asyncio.create_task(workflow.sleep(delay))
+        timer = self._timer
+        await workflow.wait_condition(lambda: woken() or (timer is not None and timer.done()))
+
+    def cancel(self) -> None:
+        """Cancel the timer waiting (the loop ends, or the instant changed)."""
+        if self._timer is not None and not self._timer.done():
+            self._timer.cancel()
+        self._timer = None
+        self._at = None

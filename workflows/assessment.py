@@ -18,11 +18,11 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate, WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
     from activities.casework import CaseRecordActivities, NotificationActivities
-    from activities.options import ACTIVITY_RETRY, ACTIVITY_TIMEOUT
+    from activities.options import ACTIVITY_RETRY, ACTIVITY_TIMEOUT, FIRST_TRY_ONLY, FIRST_TRY_TIMEOUT
     from domain import assessment as rules
     from domain.alarms import Alarm, advice_alarms, case_alarms
     from domain.case import Case, Outcome
@@ -57,7 +57,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.plan_inputs import PlanInput
 
 from workflows.advice import AdviceWorkflow
-from workflows.alarm_clock import ALARMS_IN_BACKGROUND, AlarmClock, raise_alarm, sleep_until
+from workflows.alarm_clock import ALARMS_IN_BACKGROUND, AlarmClock, Waker, raise_alarm, sleep_until
 from workflows.plan import PlanWorkflow
 from workflows.refusals import refusal
 
@@ -81,6 +81,13 @@ RECORD_IN_ONE_GO = "record-in-one-go"
 PLAN_IN_FORCE = "plan-in-force"
 # workflow.patched id: the plan's convening setting is never the team of a withdrawn education request
 PLAN_SETTING_NOT_WITHDRAWN = "plan-setting-not-withdrawn"
+# v10: the advice-received notice is first tried by a local activity, in the workflow task that recorded
+# the advice (the worker sends the notices of cases asked at the same time together); only what that try
+# leaves undone goes to the ordinary, retried activity that v6-v9 started for every notice
+ADVICE_NOTICE_TRIED_LOCALLY = "advice-notice-tried-locally"
+# v10: the main loop keeps its timer from pass to pass while the next wake-up is unchanged, where each
+# pass cancelled it and started another (two commands and two events on every action)
+TIMER_KEPT = "timer-kept-while-unchanged"
 
 
 @workflow.defn(name="Assessment")
@@ -102,7 +109,8 @@ class AssessmentWorkflow:
         self._seq = 0
         self._recorded = 0
         self._outbox: list[CaseEvent | ExceptionNotice | AdviceNotice] = []
-        self._notices: list[asyncio.Future[None]] = []  # advice notices being delivered
+        self._notices: list[asyncio.Future[Any]] = []  # advice notices being delivered
+        self._waker = Waker()  # the main loop's timer, kept while the next wake-up is unchanged (v10)
         self._woken = False
         self._alarms = AlarmClock()
         self._children: dict[str, Any] = {}  # advice id -> child handle (cases begun before v7)
@@ -335,6 +343,7 @@ class AssessmentWorkflow:
         # v2: alerts are sent beside the main loop (cases recorded under v1 replay as they ran)
         background = workflow.patched(ALARMS_IN_BACKGROUND)
         self._clocks_inside = workflow.patched(ADVICE_CLOCKS_IN_CASE)
+        sleep = self._waker.sleep_until if workflow.patched(TIMER_KEPT) else sleep_until
         while True:
             # cleared before the work, not after: an action applied while this
             # pass awaits an activity must wake the next pass, not be slept past
@@ -346,7 +355,8 @@ class AssessmentWorkflow:
             self._refresh_search_attributes()
             if self._case.is_closed and not self._outbox:
                 break
-            await sleep_until(self._next_wake(), lambda: self._woken or bool(self._outbox))
+            await sleep(self._next_wake(), lambda: self._woken or bool(self._outbox))
+        self._waker.cancel()
         if self._case.outcome is Outcome.PLAN_ISSUED and workflow.patched(PLAN_IN_FORCE):
             await self._start_plan_in_force()
         await self._keep_advice_clocks()
@@ -387,14 +397,17 @@ class AssessmentWorkflow:
                 )
                 self._recorded = item.seq
             elif isinstance(item, AdviceNotice):  # after its record, beside the loop
-                self._notices.append(
-                    workflow.start_activity_method(
-                        NotificationActivities.notify_advice_received,
-                        item,
-                        start_to_close_timeout=ACTIVITY_TIMEOUT,
-                        retry_policy=ACTIVITY_RETRY,
+                if workflow.patched(ADVICE_NOTICE_TRIED_LOCALLY):
+                    self._notices.append(asyncio.create_task(self._notify_advice(item)))
+                else:
+                    self._notices.append(
+                        workflow.start_activity_method(
+                            NotificationActivities.notify_advice_received,
+                            item,
+                            start_to_close_timeout=ACTIVITY_TIMEOUT,
+                            retry_policy=ACTIVITY_RETRY,
+                        )
                     )
-                )
             else:
                 await workflow.execute_activity_method(
                     NotificationActivities.notify_exception_recorded,
@@ -403,6 +416,28 @@ class AssessmentWorkflow:
                     retry_policy=ACTIVITY_RETRY,
                 )
             self._outbox.pop(0)
+
+    async def _notify_advice(self, notice: AdviceNotice) -> None:
+        """Tell the officer of advice received: a local activity first (no task of its own on the server,
+        and the worker sends it with the other cases' notices); what it leaves undone goes to the
+        ordinary activity, retried until the policy gives up. Both claim the same keyed alert rows, so
+        the officer is told once."""
+        try:
+            done = await workflow.execute_local_activity_method(
+                NotificationActivities.notify_advice_received,
+                notice,
+                start_to_close_timeout=FIRST_TRY_TIMEOUT,
+                retry_policy=FIRST_TRY_ONLY,
+            )
+        except ActivityError:  # timed out, say: the ordinary activity takes it over
+            done = False
+        if not done:
+            await workflow.execute_activity_method(
+                NotificationActivities.notify_advice_received,
+                notice,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=ACTIVITY_RETRY,
+            )
 
     def _next_case_events(self) -> list[CaseEvent]:
         """The case events at the head of the outbox, when there are several (one is recorded alone)."""

@@ -103,6 +103,6 @@ def make_policy(smtp_port: int, webhook_url: str | None = None, **kw: str) -> Po
     return parse_policy(policy_text(smtp_port, webhook_url, **kw), "test-policy.toml")
 
 
-def write_policy(path: Path, smtp_port: int, webhook_url: str | None = None) -> Path:
-    path.write_text(policy_text(smtp_port, webhook_url))
+def write_policy(path: Path, smtp_port: int, webhook_url: str | None = None, extra: str = "") -> Path:
+    path.write_text(policy_text(smtp_port, webhook_url, extra=extra))
     return path

@@ -58,6 +58,12 @@ class _Collect:
     def __init__(self, sink: "SmtpSink") -> None:
         self._sink = sink
 
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        with self._sink.lock:
+            self._sink.sessions += 1  # one per connection: smtplib greets once per connection
+        session.host_name = hostname
+        return responses
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self._sink.refuse:
             return "550 5.1.1 no such mailbox"
@@ -78,6 +84,7 @@ class SmtpSink:
     port: int = field(default_factory=free_port)
     mails: list[Mail] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)  # addresses answered with 550
+    sessions: int = 0  # connections greeted (EHLO)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _controller: Controller | None = None
 

@@ -42,7 +42,7 @@ PROVIDER_TEAMS = {
     AdviceKind.PFA: "pfa-team",
 }
 # histories recorded by the current code; earlier versions' stay in their own folders
-HISTORIES = Path(__file__).resolve().parent.parent / "histories" / "v9"
+HISTORIES = Path(__file__).resolve().parent.parent / "histories" / "v10"
 
 
 # reg 6(1): the family's views (recorded by the officer, no clock) and four bodies' advice
@@ -192,7 +192,7 @@ async def _decrypted(node: Any, codec: EncryptionCodec) -> Any:
 
 
 async def save_history(handle: WorkflowHandle, name: str) -> None:
-    """With EHCNA_RECORD_HISTORIES=1, write the history to tests/histories/v9/<name>.json."""
+    """With EHCNA_RECORD_HISTORIES=1, write the history to tests/histories/v10/<name>.json."""
     if os.environ.get("EHCNA_RECORD_HISTORIES") != "1":
         return
     history = await handle.fetch_history()

@@ -299,6 +299,7 @@ async def test_a_migrated_case_records_its_start_and_steps_in_one_go_and_alerts_
     result = await case.finish("migrated_at_advice")
     assert result.case.outcome is Outcome.PLAN_ISSUED
     assert status_of(result, "T2:HEALTH-1") is DeadlineStatus.MET_LATE
-    # the start and its eight steps: one local activity, not nine; then one for each of the six actions
+    # the start and its eight steps: one local activity, not nine; then one for each of the six actions,
+    # and one for each of the three advice-received notices' first try (v10)
     history = (await case.handle.fetch_history()).to_json()
-    assert history.count('"core_local_activity"') == 1 + 6
+    assert history.count('"core_local_activity"') == 1 + 6 + 3
