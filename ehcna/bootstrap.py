@@ -19,7 +19,7 @@ import structlog
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import Worker, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 import workflows
@@ -190,8 +190,10 @@ def build_worker(
     digests: DigestActivities | None = None,
     reconcile: ReconcileActivities | None = None,
     plan_records: PlanRecordPort | None = None,
+    runner: WorkflowRunner | None = None,
 ) -> Worker:
-    """The worker with every workflow and activity, its ports injected (logging ones if not given)."""
+    """The worker with every workflow and activity, its ports injected (logging ones if not given);
+    its sandbox ``workflow_runner()`` unless another is given (a bench compares the SDK's default)."""
     cache_workflow_bytecode()
     record_acts = CaseRecordActivities(records or LoggingCaseRecords())
     notify_acts = NotificationActivities(notifications or LoggingNotifications())
@@ -213,7 +215,7 @@ def build_worker(
         task_queue=task_queue,
         workflows=WORKFLOWS,
         activities=activities,
-        workflow_runner=workflow_runner(),
+        workflow_runner=runner or workflow_runner(),
     )
 
 
