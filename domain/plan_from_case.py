@@ -11,7 +11,7 @@ perhaps to the wrong school) does not count; a phase transfer names the next.
 """
 
 from domain.case import AdviceKind, Case, Outcome
-from domain.commands import SYSTEM
+from domain.commands import SYSTEM, Actor
 from domain.phase_transfer import reception_year_of, year_group_on
 from domain.plan_commands import StartPlan
 
@@ -23,20 +23,28 @@ class NoPlanToStart(Exception):
     """Why an assessment's outcome starts no plan in force (said in the worker's log, without names)."""
 
 
-def plan_of_case(case: Case, *, skip_withdrawn: bool = True) -> StartPlan:
+def plan_of_case(
+    case: Case, *, skip_withdrawn: bool = True, year_group_on_start: int | None = None, by: Actor = SYSTEM
+) -> StartPlan:
     """The start of the plan ``case`` issued; ``NoPlanToStart`` when it issued none or cannot be timed.
 
-    ``skip_withdrawn=False``: as plans were started before withdrawn requests were passed over (the
-    workflow's recorded histories)."""
+    ``year_group_on_start``: the year group on the day the final plan was issued, given by the officer
+    for a case that has none (its plan could not be started when the case ended). ``skip_withdrawn=False``:
+    as plans were started before withdrawn requests were passed over (the recorded histories)."""
     if case.outcome is not Outcome.PLAN_ISSUED or case.final_plan_issued_on is None:
         raise NoPlanToStart(f"case {case.ref} issued no final plan")
-    if case.year_group is None:
+    if case.year_group is None and year_group_on_start is None:
         raise NoPlanToStart(
             f"case {case.ref} has no year group: its plan's phase transfers cannot be worked out; "
-            "start the plan with its year group (ehcna start-plan --ref ... --year-group N)"
+            "start it from the case page (Start the plan in force) or with "
+            "ehcna start-plan --ref ... --year-group N"
         )
     on = case.final_plan_issued_on
-    year_group = year_group_on(reception_year_of(case.year_group, case.day0), on)
+    if year_group_on_start is not None:
+        year_group = year_group_on_start
+    else:
+        assert case.year_group is not None
+        year_group = year_group_on(reception_year_of(case.year_group, case.day0), on)
     if year_group > LAST_YEAR_GROUP:
         raise NoPlanToStart(f"case {case.ref}: the child is past year {LAST_YEAR_GROUP} on the plan's start")
     education = [
@@ -50,5 +58,5 @@ def plan_of_case(case: Case, *, skip_withdrawn: bool = True) -> StartPlan:
         setting_team=education[-1].provider_team if education else None,
         start_on=on,
         year_group=year_group,
-        by=SYSTEM,
+        by=by,
     )

@@ -193,7 +193,7 @@ def plan_ref(ref: str) -> str:
     return ref
 
 
-def _gateway(svc: Services) -> PlanGateway:
+def plan_gateway(svc: Services) -> PlanGateway:
     if svc.plans is None:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, {"field": "plan", "reason": "plans are not served here"}
@@ -201,7 +201,7 @@ def _gateway(svc: Services) -> PlanGateway:
     return svc.plans
 
 
-def _plan_error(ref: str, err: GatewayError) -> HTTPException:
+def plan_error(ref: str, err: GatewayError) -> HTTPException:
     """The gateway's error in a plan's words (it names a case otherwise)."""
     if isinstance(err, CaseNotFound):
         return HTTPException(status.HTTP_404_NOT_FOUND, f"no plan {ref}")
@@ -228,9 +228,9 @@ def _plan_error(ref: str, err: GatewayError) -> HTTPException:
 
 async def read_plan(svc: Services, ref: str) -> PlanView:
     try:
-        return await _gateway(svc).read(plan_ref(ref))
+        return await plan_gateway(svc).read(plan_ref(ref))
     except GatewayError as err:
-        raise _plan_error(ref, err) from None
+        raise plan_error(ref, err) from None
 
 
 async def send_step(
@@ -241,9 +241,9 @@ async def send_step(
     if isinstance(command, NameSetting) and command.setting_team is not None:
         await run_in_threadpool(check_setting_team, svc, "setting_team", command.setting_team, command.by)
     try:
-        return await _gateway(svc).act(plan_ref(ref), command, idempotency_key)
+        return await plan_gateway(svc).act(plan_ref(ref), command, idempotency_key)
     except GatewayError as err:
-        raise _plan_error(ref, err) from None
+        raise plan_error(ref, err) from None
 
 
 def authorise_plan(

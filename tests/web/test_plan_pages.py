@@ -14,6 +14,8 @@ from tests.web.test_api import start, today
 from tests.web.test_pages import CODES, date_fields, error_links, post_form, shown, site  # noqa: F401
 from tests.web.test_plans_api import forbidden, new_plan_ref, start_plan
 
+DAY = timedelta(days=1)
+
 
 async def test_the_plan_page_shows_the_timeline_in_words_and_only_the_steps_possible_now(site):  # noqa: F811
     ref = new_plan_ref()
@@ -111,3 +113,60 @@ async def test_every_plan_page_refuses_an_officer_of_another_team(site):  # noqa
                 walked += 1
     assert walked == 1 + 2 * len(PLAN_STEPS)
     assert forbidden(site.api, ref) == walked  # each refusal audited, with the plan it concerned
+
+
+async def test_a_case_that_issued_its_plan_with_no_year_group_has_its_plan_started_from_the_case_page(site):  # noqa: F811
+    ref = new_plan_ref()
+    await start(site.api, ref, days_ago=100)  # no year group
+    officer = site.api.auth("officer")
+    for action, body in [
+        ("decide-to-assess", {"yes": True, "on": str(today() - timedelta(days=90))}),
+        *[
+            (
+                "request-advice",
+                {"advice_kind": kind, "provider_team": team, "requested_on": str(today() - 85 * DAY)},
+            )
+            for kind, team in [
+                ("PARENT", "family"),
+                ("EDUCATION", "oak-school"),
+                ("HEALTH", "icb-community-paeds"),
+                ("EP", "ep-service"),
+                ("SOCIAL_CARE", "social-care"),
+            ]
+        ],
+    ]:
+        r = await site.api.http.post(f"/api/cases/{ref}/{action}", json=body, headers=officer)
+        assert r.status_code == 200, (action, r.text)
+    case = (await site.api.http.get(f"/api/cases/{ref}", headers=officer)).json()["case"]["case"]
+    overdue = str(today() - 40 * DAY)
+    late = [("advice-not-received", {"advice_id": a["id"], "on": overdue}) for a in case["advice"]]
+    for action, body in [
+        *late,
+        ("decide-to-issue", {"yes": True, "on": str(today() - timedelta(days=40))}),
+        ("serve-draft", {"on": str(today() - timedelta(days=30))}),
+        ("issue-final-plan", {"on": str(today() - timedelta(days=5))}),
+    ]:
+        r = await site.api.http.post(f"/api/cases/{ref}/{action}", json=body, headers=officer)
+        assert r.status_code == 200, (action, r.text)
+    http = await site.signed_in("officer")
+    page = await http.get(f"/cases/{ref}")
+    assert "Not started" in shown(page.text) and f'href="/cases/{ref}/start-plan"' in page.text
+    # another team's officer may not start it (403, audited as every refusal is)
+    south = await site.signed_in("south-officer")
+    assert (await south.get(f"/cases/{ref}/start-plan")).status_code == 403
+    # a year group out of range comes back with the error summary; nothing started
+    r = await post_form(http, f"/cases/{ref}/start-plan", {"year_group": "15"})
+    assert r.status_code == 422 and error_links(r.text)[0][0] == "#year_group"
+    assert (await site.api.http.get(f"/api/plans/{ref}", headers=officer)).status_code == 404
+    r = await post_form(http, f"/cases/{ref}/start-plan", {"year_group": "6"})
+    assert r.status_code == 303 and r.headers["location"] == f"/plans/{ref}"
+    got = (await site.api.http.get(f"/api/plans/{ref}", headers=officer)).json()["plan"]["plan"]
+    # started as the case would have started it: on the day the final plan was issued, the year given
+    assert got["start_on"] == str(today() - timedelta(days=5)) and got["team"] == "north"
+    assert [t["year_group"] for t in got["transfers"]][:1] == [7]  # year 6 to 7: the next transfer owed
+    for _ in range(50):  # the case page now links to the plan, once its first event is recorded
+        page = await http.get(f"/cases/{ref}")
+        if f'href="/plans/{ref}"' in page.text:
+            break
+        await asyncio.sleep(0.1)
+    assert f'href="/plans/{ref}"' in page.text and "Not started" not in shown(page.text)

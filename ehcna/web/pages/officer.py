@@ -43,6 +43,7 @@ async def case_page(
     ref: str, request: Request, actor: Actor = Depends(reads_case), svc: Services = Depends(services)
 ) -> Response:
     view = await read(svc, _ref(ref))
+    plan_ref = ref if await run_in_threadpool(plan_recorded, svc, ref) else None
     actions = [f for f in ACTION_FORMS.values() if view.stage in f.stages]
     family = await run_in_threadpool(queries.case_family, svc, ref)
     tasks = case_tasks(
@@ -66,7 +67,11 @@ async def case_page(
         actions=actions,
         appeals=queries.case_appeals(svc, ref),
         # the plan in force the case issued (same reference), once its workflow has recorded it
-        plan_ref=ref if await run_in_threadpool(plan_recorded, svc, ref) else None,
+        plan_ref=plan_ref,
+        # a final plan issued with no year group starts no plan by itself: the officer starts it
+        plan_to_start=(
+            plan_ref is None and view.case.final_plan_issued_on is not None and view.case.year_group is None
+        ),
     )
 
 
