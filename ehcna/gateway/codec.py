@@ -9,7 +9,6 @@ histories recorded before encryption still replay.
 
 import base64
 import binascii
-import functools
 import os
 import secrets
 from collections.abc import Sequence
@@ -18,13 +17,8 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from pydantic import TypeAdapter
 from temporalio.api.common.v1 import Payload
-from temporalio.contrib.pydantic import (
-    PydanticJSONPlainPayloadConverter,
-    PydanticPayloadConverter,
-    pydantic_data_converter,
-)
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes, PayloadCodec
 
 from ehcna.settings import Settings
@@ -122,30 +116,11 @@ class EncryptionCodec(PayloadCodec):
         return out
 
 
-# One cache of pydantic type adapters for the whole process. The SDK's pydantic converter keeps a cache
-# per converter, and the worker makes a converter for every workflow it creates: each cached workflow
-# kept its own adapters (17 KiB of a case's 53 KiB of Python objects, bench/workflow_memory.py --trace)
-# and built them again. The types are the worker's own (the sandbox passes the workflow packages
-# through), and an adapter holds nothing of a workflow.
-_TYPE_ADAPTERS = functools.lru_cache(maxsize=1024)(TypeAdapter)
-
-
-class SharedAdaptersConverter(PydanticPayloadConverter):
-    """The SDK's pydantic payload converter, its type adapters shared by every instance."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        for converter in self.converters.values():
-            if isinstance(converter, PydanticJSONPlainPayloadConverter):
-                converter._type_adapter = _TYPE_ADAPTERS
-
-
 def data_converter(ring: KeyRing) -> DataConverter:
     """The engine's converter: pydantic models, encrypted. On every client, worker and replayer."""
     # failures' messages and stack traces (a rule's reason, a database error) are encrypted too
     return replace(
         pydantic_data_converter,
-        payload_converter_class=SharedAdaptersConverter,
         payload_codec=EncryptionCodec(ring),
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )

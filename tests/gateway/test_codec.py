@@ -3,15 +3,11 @@ never echoed, and unencrypted payloads (histories from before encryption) pass t
 
 import base64
 import os
-from datetime import date
 
 import pytest
 from temporalio.api.common.v1 import Payload
-from temporalio.contrib.pydantic import PydanticJSONPlainPayloadConverter, pydantic_data_converter
 
-from domain.case import RequestSource
-from domain.commands import StartAssessment
-from ehcna.gateway.codec import EncryptionCodec, KeyRing, PayloadKeyError, data_converter
+from ehcna.gateway.codec import EncryptionCodec, KeyRing, PayloadKeyError
 
 
 def key(kid: str) -> str:
@@ -55,25 +51,3 @@ def test_a_bad_key_ring_is_refused_with_the_reason_and_not_the_key(text, reason)
         KeyRing.parse(text)
     secret = text.partition(":")[2].split(",")[0]
     assert not secret or secret not in str(refused.value)
-
-
-def test_the_converters_the_worker_makes_per_workflow_share_their_type_adapters_and_convert_alike():
-    converter = data_converter(KeyRing.parse(key("k1")))
-    start = StartAssessment(
-        ref="SH-1", day0=date(2026, 9, 1), request_source=RequestSource.SCHOOL, team="north"
-    )
-    # the worker makes a payload converter of this class for every workflow it creates
-    first, second = converter.payload_converter_class(), converter.payload_converter_class()
-    (payload,) = first.to_payloads([start])
-    assert first.from_payloads([payload], [StartAssessment]) == [start]
-    assert second.from_payloads([payload], [StartAssessment]) == [start]
-    adapters = [
-        c._type_adapter
-        for p in (first, second)
-        for c in p.converters.values()  # type: ignore[attr-defined]
-        if isinstance(c, PydanticJSONPlainPayloadConverter)
-    ]
-    assert len(adapters) == 2 and adapters[0] is adapters[1]
-    assert adapters[0].cache_info().currsize >= 1
-    # what it writes is what the SDK's own pydantic converter writes: recorded histories are unchanged
-    assert pydantic_data_converter.payload_converter.to_payloads([start]) == [payload]
