@@ -14,9 +14,13 @@ from temporalio.client import Client, WorkflowHandle
 from domain.case import AdviceKind, AdviceStatus, RequestSource
 from domain.clock import london_date
 from domain.commands import Actor, DecideToAssess, RequestAdvice, Role, StartAssessment, SubmitAdvice
+from domain.escalation import Channel
 from domain.events import AdviceNotice
 from ehcna.bootstrap import build_notifications
 from ehcna.gateway.cases import CaseGateway
+from ehcna.notifications.channels.smtp import SmtpConfig, SmtpSender, Tls
+from ehcna.notifications.directory import Target
+from ehcna.notifications.messages import Message
 from ehcna.settings import Settings
 from ehcna.store.adapters import StoreCaseRecords
 from ehcna.store.alerts import AlertRow
@@ -193,3 +197,26 @@ async def test_a_worker_killed_between_claiming_the_notice_and_sending_it_sends_
                 if proc is not None and proc.returncode is None:
                     proc.kill()
                     await proc.wait()
+
+
+def test_one_connection_carries_plain_and_encoded_mails_each_read_back_as_written():
+    smith = Target("north-2", "Smith, Jo", Channel.EMAIL, PEOPLE["north-2"])  # a name to quote
+    zoe = Target("hos", "Zoë Ågren", Channel.EMAIL, PEOPLE["hos"])  # headers to encode
+    welsh = "Advice received – case ÉH-2 from Ysgol Gŵyr"
+    with smtp_sink() as smtp:
+        config = SmtpConfig(host="127.0.0.1", port=smtp.port, tls=Tls.NONE, sender="EHCNA <a@example.org>")
+        batch = [
+            (t, Message(subject, f"Dear {t.name},\nadvice arrived.", f"<p>{t.name}</p>"), f"key-{n}")
+            for n, (t, subject) in enumerate([(smith, "Advice received - case EH-1"), (zoe, welsh)])
+        ]
+        assert SmtpSender(config)._send_many(batch) == [None, None]
+        mails = smtp.received()
+        sessions = smtp.sessions
+    assert sessions == 1
+    assert [(m.to, str(m.message["To"]), m.subject) for m in mails] == [
+        (PEOPLE["north-2"], f'"Smith, Jo" <{PEOPLE["north-2"]}>', "Advice received - case EH-1"),
+        (PEOPLE["hos"], f"Zoë Ågren <{PEOPLE['hos']}>", welsh),
+    ]
+    assert [m.text for m in mails] == [f"Dear {t.name},\nadvice arrived.\n" for t in (smith, zoe)]
+    assert [m.html.strip() for m in mails] == ["<p>Smith, Jo</p>", "<p>Zoë Ågren</p>"]
+    assert mails[0].message["Message-ID"] != mails[1].message["Message-ID"]
