@@ -7,6 +7,7 @@ record (the workflow continues as new at each), only the latest stays for the ne
 
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -136,8 +137,15 @@ class Plan(BaseModel):
         return self.ended_on is None
 
     def changeable_copy(self) -> "Plan":
-        """A deep copy: a plan is small, and the rules change its parts in place."""
-        return self.model_copy(deep=True)
+        """A copy whose parts the rules may change in place. Each part (a review, an amendment, a
+        transfer...) holds only dates, numbers, strings and enums, so a copy of each part is a deep copy
+        at a fraction of ``model_copy(deep=True)``'s cost (18% of an import's CPU went to it)."""
+        parts: dict[str, Any] = {
+            name: part.model_copy() for name in CHANGEABLE_PARTS if (part := getattr(self, name)) is not None
+        }
+        parts["transfers"] = [t.model_copy() for t in self.transfers]
+        parts["extra_transfer_years"] = list(self.extra_transfer_years)
+        return self.model_copy(update=parts)
 
     def latest_event_date(self) -> date:
         """The latest date recorded on the plan; an ending may not precede it (a meeting arranged for
@@ -150,6 +158,8 @@ class Plan(BaseModel):
 
 
 NOT_EVENTS = {"meeting_on", "due"}
+# the parts of a plan that are models of their own (``Plan.changeable_copy`` copies each)
+CHANGEABLE_PARTS = ("transfer_in", "review", "last_review", "amendment", "last_amendment", "cease")
 
 
 def _event_dates(part: BaseModel | None) -> list[date]:

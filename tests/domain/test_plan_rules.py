@@ -1,18 +1,21 @@
 """The plan in force: its clock (ENGINE RULES) and rules R1-R11 of plan-lifecycle.md, one test per rule."""
 
 from datetime import date, timedelta
+from enum import Enum
+from typing import get_args
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from domain.alarms import AlarmLevel
 from domain.annual_review import apply, start_plan
 from domain.commands import Actor, Role
 from domain.deadlines import DeadlineStatus
 from domain.errors import RuleViolation
-from domain.phase_transfer import reception_year_of, transfers_owed, year_group_on
-from domain.plan import AppealOutcome, CeaseReason, Plan, PlanStatus, ReviewOutcome
+from domain.phase_transfer import PhaseTransfer, reception_year_of, transfers_owed, year_group_on
+from domain.plan import CHANGEABLE_PARTS, AppealOutcome, CeaseReason, Plan, PlanStatus, ReviewOutcome
 from domain.plan_alarms import PlanAlarmTiming, plan_alarms
 from domain.plan_calendar import (
     PlanDuty,
@@ -564,3 +567,42 @@ def datetime_at(day: date, hour: int = 9):
     from domain.clock import at_london_time
 
     return at_london_time(day, hour)
+
+
+def test_a_changeable_copy_is_a_deep_copy_every_part_apart_from_the_original():
+    """The rules change a copy's parts in place, and a recorded event keeps the plan it was given."""
+    plan = reviewed(new_plan(year_group=5), date(2025, 11, 3), ReviewOutcome.AMEND)
+    plan = run(
+        plan,
+        SendAmendmentNotice(on=date(2025, 11, 20), by=OFFICER),
+        NameSetting(setting="123456", on=date(2025, 12, 1), by=OFFICER),
+        ScheduleReviewMeeting(meeting_on=date(2026, 10, 1), on=date(2026, 9, 1), by=OFFICER),
+    )
+    copy = plan.changeable_copy()
+    assert copy == plan == plan.model_copy(deep=True)
+    for name in (*CHANGEABLE_PARTS, "transfers", "extra_transfer_years"):
+        part = getattr(plan, name)
+        assert part is None or getattr(copy, name) is not part, name
+    assert all(a is not b for a, b in zip(copy.transfers, plan.transfers, strict=True))
+    # each part holds only values (no list, dict or model of its own), so copying the part copies it all
+    for name in CHANGEABLE_PARTS:
+        (part_model,) = [t for t in get_args(Plan.model_fields[name].annotation) if t is not type(None)] or [
+            Plan.model_fields[name].annotation
+        ]
+        assert _holds_only_values(part_model), name
+    assert _holds_only_values(PhaseTransfer)
+    copy.review.held_on = date(2026, 10, 1)
+    copy.transfers[0].setting = "999999"
+    copy.amendment.setting = "654321"  # type: ignore[union-attr]
+    assert plan.review.held_on is None and plan.transfers[0].setting is None
+    assert plan.amendment is not None and plan.amendment.setting == "123456"
+
+
+def _holds_only_values(model: type[BaseModel]) -> bool:
+    def value(t: object) -> bool:
+        args = get_args(t)
+        if args:  # X | None
+            return all(value(a) for a in args)
+        return t in (type(None), date, int, str, bool) or (isinstance(t, type) and issubclass(t, Enum))
+
+    return all(value(f.annotation) for f in model.model_fields.values())
