@@ -61,6 +61,7 @@ from bench.harness import (
     wait_for,
 )
 from ehcna.importer.command import read_and_plan
+from ehcna.importer.load import START_CONCURRENCY
 from ehcna.store.db import make_engine
 from ehcna.store.migrate import upgrade
 from ehcna.store.models import AuditRow, BreachRow, CaseRow
@@ -357,7 +358,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", type=int, default=10_000, help="open cases to import (default 10,000)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
-        "--import-concurrency", type=int, default=4, help="the command's --concurrency (its default: 4)"
+        "--import-concurrency",
+        type=int,
+        default=START_CONCURRENCY,
+        help=f"the command's --concurrency (its default: {START_CONCURRENCY})",
     )
     parser.add_argument(
         "--time-limit",

@@ -31,7 +31,14 @@ from domain.clock import london_date
 from ehcna.gateway.cases import CaseGateway
 from ehcna.gateway.client import connect
 from ehcna.importer.csv_format import AdviceLine, ParsedFile, read_advice, read_cases, read_exceptions
-from ehcna.importer.load import LoadReport, load_closed, load_open, save_people, stored_refs
+from ehcna.importer.load import (
+    START_CONCURRENCY,
+    LoadReport,
+    load_closed,
+    load_open,
+    save_people,
+    stored_refs,
+)
 from ehcna.importer.plan import CasePlan, ImportPlan, plan_import
 from ehcna.importer.report import HistoryReporter, scratch_store, write_csv, write_text
 from ehcna.importer.stream import Index, indexed, keep, kept, plan_in_chunks
@@ -74,7 +81,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--namespace", help="Temporal namespace (default: TEMPORAL_NAMESPACE)")
     p.add_argument("--task-queue", help="the workers' task queue (default: EHCNA_TASK_QUEUE)")
     p.add_argument(
-        "--concurrency", type=_at_least_one, default=4, help="open cases started at once (default 4)"
+        "--concurrency",
+        type=_at_least_one,
+        default=START_CONCURRENCY,
+        help=f"open cases started at once (default {START_CONCURRENCY})",
     )
     p.set_defaults(handler=run, parser=p)
 

@@ -41,6 +41,11 @@ from ehcna.store.upsert import insert_ignore
 
 IMPORT_ACTION = "import"
 
+# open cases started at once: each start is one request to Temporal and waits for its answer; with 4 in
+# flight an import of open cases started 30 a second and left the worker waiting, with 16 it started
+# 74 a second (bench/import_open_cases.py, 1,000 cases, BENCHMARKS.md issue 16)
+START_CONCURRENCY = 16
+
 
 def import_key(ref: str) -> str:
     return f"import:{ref}"
@@ -194,7 +199,7 @@ async def load_open(
     today: date,
     report: LoadReport,
     done: Callable[[], object] = lambda: None,
-    concurrency: int = 4,
+    concurrency: int = START_CONCURRENCY,
     stored: Collection[str] = (),
 ) -> None:
     """Start each open case's workflow from its real day 0 with its steps already taken.

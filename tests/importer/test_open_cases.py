@@ -12,9 +12,10 @@ from domain.clock import london_date
 from domain.deadlines import DeadlineStatus
 from domain.statutory_calendar import Duty
 from domain.views import CaseView
+from ehcna.importer.load import START_CONCURRENCY
 from ehcna.store.adapters import StoreCaseRecords
 from ehcna.store.models import AuditRow, CaseRow
-from tests.importer.cli import count, run_import
+from tests.importer.cli import count, parse, run_import
 from tests.importer.rows import advice_rows, case_row, plan_issued, plan_issued_advice, unique, write_csv
 from tests.temporal_servers import running_worker
 from workflows.assessment import AssessmentWorkflow
@@ -181,3 +182,9 @@ async def test_an_open_case_the_store_already_holds_is_not_started_again(dev_ser
     assert (count(run.out, "open cases started"), count(run.out, "skipped, already imported")) == (0, 1)
     with pytest.raises(RPCError):
         await client.get_workflow_handle(assessment_id(ref)).describe()
+
+
+def test_open_cases_are_started_sixteen_at_once_unless_told(tmp_path):
+    cases = tmp_path / "cases.csv"
+    assert parse([str(cases)]).concurrency == START_CONCURRENCY == 16
+    assert parse([str(cases), "--concurrency", "4"]).concurrency == 4
