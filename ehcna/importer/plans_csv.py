@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
 
-from domain.plan import ReviewOutcome
+from domain.plan import CeaseReason, ReviewOutcome
 from ehcna.importer.csv_format import (
     IsoDate,
     OptionalDate,
@@ -50,6 +50,10 @@ SettingId = Annotated[str | None, BeforeValidator(_setting)]
 # a completed review decided to maintain or amend; a plan decided to be ceased is not imported as in force
 DECISIONS = (ReviewOutcome.MAINTAIN, ReviewOutcome.AMEND)
 
+# a decision to cease still pending (its appeal, or the plan not yet ceased); a transfer to another
+# council is no decision to cease (the plan is transferred out, never imported)
+CEASE_REASONS = tuple(r for r in CeaseReason if r is not CeaseReason.TRANSFERRED_TO_ANOTHER_LA)
+
 OPEN_REVIEW = ("review_invited_date", "review_meeting_date")
 REVIEW_STEPS_AFTER_INVITATION = ("review_advice_date", "review_held_date", "review_report_date")
 TRANSFER_IN_DETAIL = ("old_last_review_date", "family_told_date", "reassess")
@@ -72,6 +76,10 @@ class PlanLine(_Row):
     review_advice_date: OptionalDate = None  # advice circulated (R3)
     review_held_date: OptionalDate = None  # the meeting held (R1 met; R5 runs)
     review_report_date: OptionalDate = None  # the report received (R4)
+    # a decision to cease notified, the plan kept until it is ceased or an appeal decided (reg 31, R11)
+    cease_decided_date: OptionalDate = None
+    cease_reason: Annotated[CeaseReason | None, BeforeValidator(_one_of(CEASE_REASONS))] = None
+    cease_appeal_date: OptionalDate = None  # an appeal to the tribunal lodged, not yet decided
 
     def problems(self) -> list[tuple[str, str]]:
         out: list[tuple[str, str]] = []
@@ -81,6 +89,8 @@ class PlanLine(_Row):
         _only_with(self, REVIEW_STEPS_AFTER_INVITATION, "review_invited_date", out)
         if self.review_report_date is not None and self.review_held_date is None:
             out.append(("review_report_date", "given without review_held_date"))
+        _pair(self, "cease_reason", "cease_decided_date", out)
+        _only_with(self, ("cease_appeal_date",), "cease_decided_date", out)
         return out
 
 

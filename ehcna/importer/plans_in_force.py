@@ -24,12 +24,14 @@ from domain.plan import Plan, ReviewOutcome
 from domain.plan_commands import (
     CirculateReviewAdvice,
     DecideReview,
+    DecideToCease,
     HoldReviewMeeting,
     IssueAmendedPlan,
     NameSetting,
     PlanCommand,
     ReceiveReviewReport,
     RecordAmendmentResponse,
+    RecordCeaseAppeal,
     ScheduleReviewMeeting,
     SendAmendmentNotice,
     StartPlan,
@@ -54,7 +56,7 @@ START_COLUMNS = {
 }
 # steps on the same date: a transfer in's notice first, then each review's steps in the order of reg 20
 # and reg 22, the reviews in the order of their meetings and the review open now last
-TOLD, SCHEDULE, CIRCULATE, HOLD, REPORT, DECIDE, NOTICE, RESPONSE, SETTING, ISSUE = range(10)
+TOLD, SCHEDULE, CIRCULATE, HOLD, REPORT, DECIDE, NOTICE, RESPONSE, SETTING, ISSUE, CEASE, APPEAL = range(12)
 OPEN_REVIEW = 1_000_000  # the index of the review open now, after every completed one
 
 
@@ -227,7 +229,8 @@ def _plan_one(
 
 
 def _plan_steps(row: PlanLine, file: str) -> list[_Step]:
-    """What plans.csv records beyond the start: the family told of a transfer in (R9), the open review."""
+    """What plans.csv records beyond the start: the family told of a transfer in (R9), the open review,
+    a decision to cease still pending and its appeal."""
     steps: list[_Step] = []
 
     def add(on: date | None, rank: int, column: str, columns: dict[str, str], command: PlanCommand) -> None:
@@ -261,6 +264,20 @@ def _plan_steps(row: PlanLine, file: str) -> list[_Step]:
     ):
         if on is not None:
             add(on, rank, column, {"on": column}, command(on=on, by=IMPORT_ACTOR))
+    if row.cease_decided_date is not None and row.cease_reason is not None:
+        # a decision the council notified: with the right of appeal, as reg 31 requires of it
+        on = row.cease_decided_date
+        add(
+            on,
+            CEASE,
+            "cease_decided_date",
+            {"on": "cease_decided_date", "reason": "cease_reason"},
+            DecideToCease(reason=row.cease_reason, on=on, appeal_information_given=True, by=IMPORT_ACTOR),
+        )
+        if row.cease_appeal_date is not None:
+            on = row.cease_appeal_date
+            appeal = RecordCeaseAppeal(on=on, by=IMPORT_ACTOR)
+            add(on, APPEAL, "cease_appeal_date", {"on": "cease_appeal_date"}, appeal)
     return steps
 
 

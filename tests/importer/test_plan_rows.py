@@ -43,6 +43,9 @@ PLAN_HEADER = [
     "review_invited_date",
     "review_meeting_date",
     "review_held_date",
+    "cease_decided_date",
+    "cease_reason",
+    "cease_appeal_date",
 ]
 REVIEW_HEADER = [
     "ref",
@@ -190,6 +193,36 @@ def test_plan_import_transfer_detail_needs_the_transfer(tmp_path):
     assert [str(e) for e in result.errors] == [
         "plans.csv line 2 [old_last_review_date]: given without transferred_in_date"
     ]
+
+
+def test_plan_import_R11_a_decision_to_cease_pending_its_appeal_keeps_the_plan_and_owes_no_review(tmp_path):
+    # started March 2023, never reviewed: R1 passed in March 2024, but a decision to cease was notified
+    # in August 2026 and the family appealed; the plan stays in force and no review is owed meanwhile
+    result = planned(
+        tmp_path,
+        [
+            plan_row(
+                "CEASING-1", cease_decided_date="2026-08-03", cease_reason="2", cease_appeal_date="2026-09-01"
+            ),
+            plan_row("CEASING-2", cease_decided_date="2026-10-01", cease_reason="needs_met"),
+            plan_row("CEASING-3", cease_decided_date="2026-10-01", cease_reason="5"),
+            plan_row("CEASING-4", cease_appeal_date="2026-10-01"),
+            plan_row("CEASING-5", cease_decided_date="2023-01-01", cease_reason="2"),
+        ],
+        [],
+    )
+    (plan,) = result.plans
+    assert plan.plan.status.value == "ceasing" and plan.plan.in_force
+    assert plan.plan.cease is not None and plan.plan.cease.appeal_pending
+    view = plan_view(plan.plan, TODAY)
+    assert not view.review_overdue and view.review_due is None
+    assert [str(e) for e in result.errors] == [
+        "plans.csv line 3 [cease_reason]: 'needs_met' is not one of 1, 2, 3, 4, 6, 7, 8, 9",
+        "plans.csv line 4 [cease_reason]: '5' is not one of 1, 2, 3, 4, 6, 7, 8, 9",
+        "plans.csv line 5 [cease_appeal_date]: given without cease_decided_date",
+        "plans.csv line 6 [cease_decided_date]: " + result.errors[-1].reason,
+    ]
+    assert "start" in result.errors[-1].reason  # before the plan's start: the rule's own reason
 
 
 def test_example_plans_import_with_reviews_due_overdue_and_in_amendment():
