@@ -23,6 +23,7 @@ from temporalio.service import RPCError
 
 from domain.annual_review import apply, start_plan
 from domain.errors import RuleViolation
+from domain.plan import Plan
 from domain.plan_alarms import PlanAlarmTiming
 from domain.plan_commands import (
     CeasePlan,
@@ -92,15 +93,21 @@ class PlanGateway:
         self.timing = timing or PlanAlarmTiming()
         self.action_timeout = action_timeout
 
-    async def start(self, cmd: StartPlan, today: date, prior_actions: Sequence[PlanCommand] = ()) -> PlanView:
+    async def start(
+        self,
+        cmd: StartPlan,
+        today: date,
+        prior_actions: Sequence[PlanCommand] = (),
+        checked: Plan | None = None,
+    ) -> PlanView:
         """Start the workflow of a plan in force; its real dates make an overdue review alert at once.
 
         ``prior_actions``: the steps taken before the engine (an imported plan's reviews), checked here
-        by the same rules the workflow applies them with, in the order given."""
+        by the same rules the workflow applies them with, in the order given; ``checked``: the plan they
+        make, when the caller has just applied them through those rules on the same ``today`` (the
+        import), so they are not replayed twice."""
         try:
-            plan = start_plan(cmd, today)
-            for action in prior_actions:
-                plan = apply(plan, action, today)
+            plan = checked if checked is not None else self._checked(cmd, today, prior_actions)
             view = plan_view(plan, today)
         except RuleViolation as err:
             raise InvalidStart(err.field, err.reason) from None
@@ -131,6 +138,13 @@ class PlanGateway:
         except RPCError as err:
             raise Unavailable("plan", f"plan {cmd.ref} was not started: {err.message}") from None
         return view
+
+    @staticmethod
+    def _checked(cmd: StartPlan, today: date, prior_actions: Sequence[PlanCommand]) -> Plan:
+        plan = start_plan(cmd, today)
+        for action in prior_actions:
+            plan = apply(plan, action, today)
+        return plan
 
     def handle(self, ref: str) -> WorkflowHandle[Any, Any]:
         """The plan's workflow: its latest run, whichever review it has reached."""

@@ -410,7 +410,8 @@ async def start_plans(
 
 async def _start_one(gateway: PlanGateway, plan: PlanToStart, today: date, report: PlanLoadReport) -> None:
     try:
-        await gateway.start(plan.start, today, prior_actions=plan.actions)
+        # checked by plan_plans with this same ``today``: the gateway need not replay the steps again
+        await gateway.start(plan.start, today, prior_actions=plan.actions, checked=plan.plan)
         report.started += 1
     except PlanAlreadyStarted:
         report.skipped_existing.append(plan.ref)
