@@ -83,7 +83,9 @@ PLAN_IN_FORCE = "plan-in-force"
 PLAN_SETTING_NOT_WITHDRAWN = "plan-setting-not-withdrawn"
 # v10: the advice-received notice is first tried by a local activity, in the workflow task that recorded
 # the advice (the worker sends the notices of cases asked at the same time together); only what that try
-# leaves undone goes to the ordinary, retried activity that v6-v9 started for every notice
+# leaves undone goes to the ordinary, retried activity that v6-v9 started for every notice. The answer to the
+# submission waits for that try: a mail server that refuses fails it at once, one that hangs holds the answer
+# for the policy's SMTP timeout (5 s by default) before the retried activity takes over
 ADVICE_NOTICE_TRIED_LOCALLY = "advice-notice-tried-locally"
 # v10: the main loop keeps its timer from pass to pass while the next wake-up is unchanged, where each
 # pass cancelled it and started another (two commands and two events on every action)

@@ -3,6 +3,8 @@ on loopback and a real Temporal dev server; a mail server that is down at the fi
 killed between the claim and the send, lose none and send none twice."""
 
 import asyncio
+import socket
+import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
@@ -220,3 +222,32 @@ def test_one_connection_carries_plain_and_encoded_mails_each_read_back_as_writte
     assert [m.text for m in mails] == [f"Dear {t.name},\nadvice arrived.\n" for t in (smith, zoe)]
     assert [m.html.strip() for m in mails] == ["<p>Smith, Jo</p>", "<p>Zoë Ågren</p>"]
     assert mails[0].message["Message-ID"] != mails[1].message["Message-ID"]
+
+
+async def test_a_mail_server_that_hangs_holds_the_answer_no_longer_than_the_smtp_timeout(dev_server, db):
+    """A server that takes the connection and never greets: the first try gives up after the policy's
+    SMTP timeout (2 s here), the answer comes, and the retried activity tells the officer once the
+    server answers."""
+    ref = f"NOTICE-HANG-{uuid4().hex[:6]}"
+    name_officer(db, ref)
+    hanging = socket.create_server(("127.0.0.1", 0))  # listens: connections are taken, never answered
+    port = hanging.getsockname()[1]
+    notifications = build_notifications(make_policy(port, extra=NOTICE), db.sessions, Settings())
+    client = dev_server.env.client
+    async with running_worker(client, StoreCaseRecords(db.sessions), notifications.port) as (_, queue):
+        handle, today = await start_at_advice(client, queue, ref)
+        started = time.monotonic()
+        view = await handle.execute_update(AssessmentWorkflow.submit_advice, submit(today))
+        waited = time.monotonic() - started
+        assert view.case.advice_by_id("HEALTH-1").status is AdviceStatus.RECEIVED
+        assert 2 <= waited < 8  # the SMTP timeout, not the first try's 10 s, nor the activity's retries
+        hanging.close()
+        with smtp_sink(running=False) as smtp:
+            smtp.port = port
+            smtp.start()
+            await asyncio.to_thread(smtp.wait_for, 1, 90)  # the activity's retry, once the server answers
+            await asyncio.sleep(2)  # anything more would have come by now
+            assert [m.to for m in smtp.received()] == [PEOPLE["north-2"]]
+        assert await notice_activities(handle) == ["notify_advice_received"]
+        assert [(r, s) for r, s, _ in alert_rows(db, ref)] == [("north-2", "sent")]
+        await handle.terminate("test over")
