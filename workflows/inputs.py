@@ -1,8 +1,10 @@
 """What the workflows take as input and send each other.
 
-Kept apart from the workflow modules and imported through the sandbox: the
-sandbox runs a workflow's module afresh for every workflow it creates, and
-building these pydantic classes each time was a large part of starting a case.
+Kept apart from the workflow modules and imported through the sandbox: the SDK's
+default sandbox runs a workflow's module afresh for every workflow it creates, and
+building these pydantic classes each time was a large part of starting a case. (The
+worker's sandbox now passes the whole ``workflows`` package through, ehcna.bootstrap
+``workflow_runner``; the strict replay of the recorded histories still uses the default.)
 """
 
 from pydantic import BaseModel
