@@ -109,6 +109,7 @@ class ReviewLine(_Row):
     amendment_notice_date: OptionalDate = None  # reg 22: proposed amendments sent (R6, R7 start)
     amendment_response_date: OptionalDate = None  # the family's response
     named_setting: SettingId = None  # the new setting named for a phase transfer (R8)
+    named_setting_team: str | None = None  # its team in the directory: it convenes the reviews from then on
     amended_plan_date: OptionalDate = None  # the amended plan issued (R7); blank while still open
 
     def problems(self) -> list[tuple[str, str]]:
@@ -116,6 +117,7 @@ class ReviewLine(_Row):
         if self.amendment_notice_date is not None and self.decision is not ReviewOutcome.AMEND:
             out.append(("amendment_notice_date", f"given with decision {self.decision}, only with AMEND"))
         _only_with(self, AMENDMENT_DETAIL, "amendment_notice_date", out)
+        _only_with(self, ("named_setting_team",), "named_setting", out)
         return out
 
 

@@ -172,17 +172,28 @@ def _duplicates(plans: ParsedFile[PlanLine], errors: list[RowError]) -> set[str]
     return set(twice)
 
 
-def _check_teams(row: PlanLine, file: str, teams: Teams) -> list[RowError]:
+def _check_teams(
+    row: PlanLine, file: str, teams: Teams, reviews: Sequence[ReviewLine], reviews_file: str
+) -> list[RowError]:
     errors = []
     if row.team not in teams.casework:
         valid = ", ".join(sorted(teams.casework)) or "none set up"
         reason = f"'{row.team}' is not a team of case officers in the directory; valid teams: {valid}"
         errors.append(RowError(file, row.line, "team", reason))
     if row.setting_team is not None and row.setting_team not in teams.settings:
-        valid = ", ".join(sorted(teams.settings)) or "none set up"
-        reason = f"'{row.setting_team}' is not a setting's team in the directory; valid teams: {valid}"
-        errors.append(RowError(file, row.line, "setting_team", reason))
+        errors.append(RowError(file, row.line, "setting_team", _not_a_setting(row.setting_team, teams)))
+    for review in reviews:  # a setting named at a phase transfer, with its team
+        named = review.named_setting_team
+        if named is not None and named not in teams.settings:
+            errors.append(
+                RowError(reviews_file, review.line, "named_setting_team", _not_a_setting(named, teams))
+            )
     return errors
+
+
+def _not_a_setting(team: str, teams: Teams) -> str:
+    valid = ", ".join(sorted(teams.settings)) or "none set up"
+    return f"'{team}' is not a setting's team in the directory; valid teams: {valid}"
 
 
 def _plan_one(
@@ -193,7 +204,7 @@ def _plan_one(
     today: date,
     teams: Teams | None,
 ) -> PlanToStart:
-    if teams is not None and (errors := _check_teams(row, file, teams)):
+    if teams is not None and (errors := _check_teams(row, file, teams, reviews, reviews_file)):
         raise _Refused(errors)
     try:
         start = StartPlan(
@@ -343,8 +354,10 @@ def _review_steps(row: ReviewLine, file: str, index: int) -> list[_Step]:
             on,
             SETTING,
             "named_setting",
-            {"setting": "named_setting", "on": "named_setting"},
-            NameSetting(setting=row.named_setting, on=on, by=IMPORT_ACTOR),
+            {"setting": "named_setting", "on": "named_setting", "setting_team": "named_setting_team"},
+            NameSetting(
+                setting=row.named_setting, setting_team=row.named_setting_team, on=on, by=IMPORT_ACTOR
+            ),
         )
     if row.amended_plan_date is not None:
         on = row.amended_plan_date

@@ -56,6 +56,8 @@ REVIEW_HEADER = [
     "report_date",
     "amendment_notice_date",
     "amendment_response_date",
+    "named_setting",
+    "named_setting_team",
     "amended_plan_date",
 ]
 
@@ -223,6 +225,43 @@ def test_plan_import_R11_a_decision_to_cease_pending_its_appeal_keeps_the_plan_a
         "plans.csv line 6 [cease_decided_date]: " + result.errors[-1].reason,
     ]
     assert "start" in result.errors[-1].reason  # before the plan's start: the rule's own reason
+
+
+def test_plan_import_R8_the_setting_named_with_its_team_convenes_the_reviews_after_the_amended_plan(tmp_path):
+    # year 5 in March 2025: year 6 to 7 in September 2026, the setting named by 15 February 2026
+    amended = {
+        "amendment_notice_date": "2025-11-25",
+        "named_setting": "100002",
+        "amended_plan_date": "2026-01-30",
+    }
+    result = planned(
+        tmp_path,
+        [
+            plan_row("MOVING-1", start_date="2025-03-10", year_group="5", setting_team="oak-primary"),
+            plan_row("MOVING-2", start_date="2025-03-10", year_group="5", setting_team="oak-primary"),
+            plan_row("MOVING-3", start_date="2025-03-10", year_group="5"),
+        ],
+        [
+            review_row(
+                "MOVING-1", "2025-11-03", "AMEND", "2025-11-20", named_setting_team="elm-secondary", **amended
+            ),
+            review_row(
+                "MOVING-2", "2025-11-03", "AMEND", "2025-11-20", named_setting_team="north", **amended
+            ),
+            review_row(
+                "MOVING-3", "2025-11-03", "MAINTAIN", "2025-11-20", named_setting_team="elm-secondary"
+            ),
+        ],
+    )
+    (plan,) = result.plans
+    assert plan.plan.setting_team == "elm-secondary" and plan.plan.transfers[0].setting == "100002"
+    assert [str(e) for e in result.errors] == [
+        "plans.csv line 3 [ref]: not imported: its review on plan_reviews.csv line 3 is refused",
+        "plans.csv line 4 [ref]: not imported: its review on plan_reviews.csv line 4 is bad",
+        "plan_reviews.csv line 3 [named_setting_team]: 'north' is not a setting's team in the directory; "
+        "valid teams: elm-secondary, oak-primary",
+        "plan_reviews.csv line 4 [named_setting_team]: given without named_setting",
+    ]
 
 
 def test_example_plans_import_with_reviews_due_overdue_and_in_amendment():
