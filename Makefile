@@ -50,7 +50,7 @@ lint: setup
 	$(BIN)/mypy --strict domain workflows
 
 # pytest-xdist, one process per core: most of the suite waits on real servers, so two processes on
-# two cores take about 14 minutes (1,408 tests) where one took 21 for 1,070 (each process has its own
+# two cores take about 14 minutes (1,409 tests) where one took 21 for 1,070 (each process has its own
 # Temporal dev server and databases)
 test: setup system lint
 	$(BIN)/python -m pytest -q -n auto
